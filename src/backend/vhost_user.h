@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The vhost-user device: vunetd's side of QEMU's vhost-user protocol for a
+ * virtio-net device (see vhost_user.c for the theory of operation).
+ *
+ * This header is the boundary between the device and the rest of vunetd:
+ *  - the event loop hands it control-socket and kick events;
+ *  - frames the guest sends are passed, one call per frame, to the frame
+ *    handler given at init, as iovecs pointing straight into guest memory
+ *    (valid only during the call; no copy is made), followed by one
+ *    end-of-batch call;
+ *  - frames for the guest are either copied in with vu_send_frame(), or,
+ *    on the zero-copy path, written by the caller into guest buffers it
+ *    reserved with vu_rx_reserve() and then completed with vu_rx_commit();
+ *  - vu_rx_flush() ends a batch of frames for the guest: one used-index
+ *    update and at most one notification.
+ */
+#ifndef VUNET_BACKEND_VHOST_USER_H
+#define VUNET_BACKEND_VHOST_USER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+struct vu_dev;
+
+struct vu_frame_ops {
+	/* One frame from the guest (virtio-net header already stripped). */
+	void (*frame_from_guest)(void *opaque, const struct iovec *iov,
+				 size_t iovcnt, size_t len);
+	/* The current batch of guest frames is complete. */
+	void (*guest_batch_done)(void *opaque);
+	/* The guest's RX queue became usable (or got new buffers after it
+	 * was found empty): producers blocked on it may retry. */
+	void (*rx_ready)(void *opaque);
+};
+
+/* Largest number of guest buffers one reserved frame may span. */
+#define VU_RX_MAX_IOV 64
+
+/* Guest buffers reserved for one frame to the guest. */
+struct vu_rx_frame {
+	struct iovec iov[VU_RX_MAX_IOV]; /* after the virtio-net header */
+	size_t iovcnt;
+	size_t capacity; /* bytes available in iov[] */
+	/* private to vhost_user.c */
+	uint16_t heads[VU_RX_MAX_IOV];
+	uint32_t head_lens[VU_RX_MAX_IOV];
+	size_t n_heads;
+	void *hdr; /* where the virtio-net header goes */
+};
+
+/* Allocates the device; epoll_fd is vunetd's loop.  NULL on error. */
+struct vu_dev *vu_dev_new(int epoll_fd, const struct vu_frame_ops *ops,
+			  void *opaque);
+void vu_dev_free(struct vu_dev *dev);
+
+/* A front-end connected on FD (accepted or passed with --fd). */
+void vu_dev_connect(struct vu_dev *dev, int fd);
+/* Handles EPOLL_TYPE_VHOST_CMD.  Returns false when the front-end is gone
+ * (the device has been reset and the fd closed). */
+bool vu_dev_handle_control(struct vu_dev *dev, uint32_t events);
+/* Handles EPOLL_TYPE_VHOST_KICK for queue QIDX. */
+void vu_dev_handle_kick(struct vu_dev *dev, unsigned qidx);
+/* True once the guest's RX queue is enabled and has buffers mapped. */
+bool vu_dev_rx_usable(const struct vu_dev *dev);
+
+/* Copies one frame (without virtio-net header) into the guest's RX queue.
+ * Returns the length queued, or a negative errno (-ENOBUFS: no buffers). */
+int vu_send_frame(struct vu_dev *dev, const struct iovec *iov, size_t iovcnt);
+
+/* Zero-copy RX: reserve guest buffers for a frame of up to MAX_LEN bytes
+ * (MRG_RXBUF chains when negotiated).  Returns the capacity reserved
+ * (possibly less than MAX_LEN), or a negative errno. */
+ssize_t vu_rx_reserve(struct vu_dev *dev, struct vu_rx_frame *f, size_t max_len);
+/* Completes a reserved frame with LEN bytes written; LEN 0 gives the
+ * buffers back unused. */
+void vu_rx_commit(struct vu_dev *dev, struct vu_rx_frame *f, size_t len);
+/* Ends a batch of frames to the guest: used index, then notification. */
+void vu_rx_flush(struct vu_dev *dev);
+
+#endif /* VUNET_BACKEND_VHOST_USER_H */
