@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Port forwarding specifications (-t / -u), in passt's syntax:
+ *
+ *   none | auto | all | [ADDR[%IFACE]/]PORTS[,PORTS...]
+ *   PORTS: [~]FIRST[-LAST][:TO_FIRST[-TO_LAST]]
+ *
+ * A leading '~' excludes a range.  "all" forwards every port not excluded.
+ * fwd.c parses a SPEC into a 65536-entry map, so lookups in the data path
+ * are one array access: for each host port, whether it is forwarded and to
+ * which guest port.
+ */
+#ifndef VUNET_BACKEND_FWD_H
+#define VUNET_BACKEND_FWD_H
+
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define FWD_NUM_PORTS 65536
+#define FWD_MAX_SPECS 16
+
+enum fwd_mode {
+	FWD_NONE = 0,
+	FWD_SPEC,  /* explicit ports */
+	FWD_ALL,   /* every port but the excluded ones */
+	FWD_AUTO,  /* pasta only: accepted, treated as none */
+};
+
+/* One bound address for a group of ports: -t ADDR%IF/PORTS. */
+struct fwd_bind {
+	int family;          /* AF_UNSPEC: any address */
+	union {
+		struct in_addr a4;
+		struct in6_addr a6;
+	} addr;
+	char ifname[IFNAMSIZ]; /* "" if none */
+};
+
+struct fwd_ports {
+	enum fwd_mode mode;
+	/* bit set: host port forwarded */
+	uint8_t forwarded[FWD_NUM_PORTS / 8];
+	/* host port -> guest port (0 when not remapped) */
+	uint16_t delta[FWD_NUM_PORTS];
+	/* which bind (index into binds) each forwarded port listens on */
+	uint8_t bind_of[FWD_NUM_PORTS];
+	struct fwd_bind binds[FWD_MAX_SPECS];
+	int n_binds;
+};
+
+/* Parses one -t/-u argument into FWD (may be called repeatedly).
+ * Returns 0, or -1 with a message for the user in ERRBUF. */
+int fwd_parse_spec(struct fwd_ports *fwd, const char *spec, char *errbuf,
+		   size_t errlen);
+
+static inline bool fwd_port_is_forwarded(const struct fwd_ports *fwd,
+					 unsigned port)
+{
+	return fwd->forwarded[port / 8] & (1U << (port % 8));
+}
+
+#endif /* VUNET_BACKEND_FWD_H */
