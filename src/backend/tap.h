@@ -4,14 +4,74 @@
  * device is involved): frames from the guest are dispatched here to the
  * protocol handlers; frames for the guest leave through here, to the
  * vhost-user device or to the stream socket, whichever the front-end uses.
+ *
+ * From the guest: tap_handler() gets one frame as an iovec (possibly
+ * pointing into guest memory, valid only during the call).  It copies the
+ * first TAP_HDR_MAX bytes into a struct tap_frame on its stack, checks the
+ * Ethernet, IPv4/IPv6 and TCP/UDP/ICMP header lengths against the frame
+ * (a frame whose headers do not fit is dropped and counted here, so no
+ * handler sees it), fills in the offsets and addresses, then calls the
+ * handler for the protocol with that tap_frame.  Handlers read headers from
+ * f->hdr and reach bytes beyond TAP_HDR_MAX (a TCP payload to send on, a
+ * long DHCP message) through f->iov with tap_frame_copy() or
+ * tap_frame_iov_from(): the payload itself is never copied by tap.c.
+ *
+ * Handler entry points (declared in each protocol's own header), all with
+ * the signature  int NAME(struct ctx *c, const struct tap_frame *f)
+ * returning 0 when the frame was used, or a negative value when it was
+ * dropped (the handler counts the drop reason itself with ctx_drop()):
+ *   arp_handler      ETH_P_ARP
+ *   dhcp_handler     UDP to port 67 (IPv4)
+ *   dhcpv6_handler   UDP to port 547 (IPv6)
+ *   ndp_handler      ICMPv6 types 133-137
+ *   icmp_tap_handler ICMP/ICMPv6 echo requests
+ *   tcp_tap_handler, udp_tap_handler: everything else of those protocols.
  */
 #ifndef VUNET_BACKEND_TAP_H
 #define VUNET_BACKEND_TAP_H
 
+#include <netinet/in.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/uio.h>
 
 struct ctx;
+
+/* Bytes of each guest frame copied for header parsing: Ethernet (14) +
+ * IPv6 with a few extension headers + a full TCP header (60) fit. */
+#define TAP_HDR_MAX 256
+
+/* Largest frame accepted from or sent to the guest: 64 KiB of IP packet
+ * plus the Ethernet header (passt's MTU tops out at 65520). */
+#define TAP_FRAME_MAX (65535 + 14)
+
+/* One parsed frame from the guest.  Offsets count from the start of the
+ * frame (the Ethernet header).  hdr[] holds the first hdr_len bytes. */
+struct tap_frame {
+	const struct iovec *iov; /* the whole frame, as received */
+	size_t iovcnt;
+	size_t len;              /* frame length in bytes */
+
+	uint16_t ethertype;      /* host byte order (ETH_P_IP, ...) */
+	uint8_t l4_proto;        /* IPPROTO_TCP/UDP/ICMP/ICMPV6; 0 for ARP */
+	int family;              /* AF_INET, AF_INET6, or 0 (ARP) */
+	size_t l3_off;           /* IP (or ARP) header */
+	size_t l4_off;           /* TCP/UDP/ICMP header */
+	size_t payload_off;      /* after the L4 header */
+	size_t l4_len;           /* L4 header + payload, per the IP length */
+	/* IP length may be shorter than the frame (Ethernet padding): the
+	 * end of the packet is l4_off + l4_len, never len. */
+
+	union {
+		struct in_addr a4;
+		struct in6_addr a6;
+	} saddr, daddr;          /* IP source and destination */
+	uint16_t sport, dport;   /* TCP/UDP ports, host byte order */
+
+	size_t hdr_len;          /* bytes valid in hdr[] */
+	uint8_t hdr[TAP_HDR_MAX];
+};
 
 /* One frame from the guest (Ethernet header first).  IOV may point into
  * guest memory and is only valid during the call. */
@@ -19,6 +79,17 @@ void tap_handler(struct ctx *c, const struct iovec *iov, size_t iovcnt,
 		 size_t len);
 /* The end of a batch of frames from the guest. */
 void tap_batch_done(struct ctx *c);
+
+/* Copies LEN bytes at offset OFF of the frame into BUF.  Returns 0, or -1
+ * if the frame is shorter than OFF + LEN. */
+int tap_frame_copy(const struct tap_frame *f, size_t off, void *buf,
+		   size_t len);
+/* Fills OUT (at most MAX entries) with the frame's bytes from offset OFF
+ * up to offset END, without copying data: for sendmsg() of a payload.
+ * Returns the number of entries, or -1 if they do not fit or the frame is
+ * shorter than END. */
+int tap_frame_iov_from(const struct tap_frame *f, size_t off, size_t end,
+		       struct iovec *out, size_t max);
 
 /* Queues one frame (Ethernet header first) for the guest.  Returns 0 or a
  * negative errno; a frame that cannot be delivered is counted as dropped. */
