@@ -1,0 +1,271 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The flow table (see flow.h for the model).
+ *
+ * Theory of operation:
+ *  - flows[] holds every slot; free slots have type FLOW_FREE.  free_idx[]
+ *    is a stack of free indexes, filled so the lowest indexes are handed
+ *    out first and the most recently freed slot is reused next: active
+ *    flows stay packed at the start, and flow_end() (the high-water mark)
+ *    keeps scans by the protocols' timers short.
+ *  - hash[] maps keys to indexes.  Its size is a power of two at least
+ *    twice the capacity, so it is never more than half full and a probe
+ *    sequence always ends at an empty slot quickly.  Deletion shifts later
+ *    entries of the same probe run back (no tombstones), so lookups stay
+ *    short however long vunetd runs.
+ *  - The hash is keyed with a random seed drawn at start: a guest choosing
+ *    its ports cannot aim for collisions it cannot compute.
+ *
+ * Nothing here allocates after flow_init(), logs per packet, or touches
+ * sockets.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "backend/flow.h"
+#include "util/log.h"
+
+#define HASH_EMPTY UINT32_MAX
+
+static struct {
+	struct flow *flows;
+	unsigned capacity;
+	uint32_t *free_idx; /* stack of free indexes */
+	unsigned n_free;
+	unsigned end;       /* high-water mark */
+	uint32_t *hash;     /* flow index per slot, HASH_EMPTY if none */
+	uint32_t hash_mask;
+	uint64_t seed[2];
+	uint64_t refused_full;
+	time_t full_logged_s;
+} table;
+
+void flow_key_set(struct flow_key *key, uint8_t proto, int af,
+		  const void *gaddr, uint16_t gport, const void *raddr,
+		  uint16_t rport)
+{
+	memset(key, 0, sizeof(*key));
+	if (af == AF_INET) {
+		key->gaddr.s6_addr[10] = key->gaddr.s6_addr[11] = 0xff;
+		key->raddr.s6_addr[10] = key->raddr.s6_addr[11] = 0xff;
+		memcpy(&key->gaddr.s6_addr[12], gaddr, 4);
+		memcpy(&key->raddr.s6_addr[12], raddr, 4);
+	} else {
+		memcpy(&key->gaddr, gaddr, sizeof(key->gaddr));
+		memcpy(&key->raddr, raddr, sizeof(key->raddr));
+	}
+	key->gport = gport;
+	key->rport = rport;
+	key->proto = proto;
+}
+
+static uint64_t mix64(uint64_t h)
+{
+	/* A 64-bit finalizer: every input bit affects every output bit. */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return h;
+}
+
+static uint32_t key_hash(const struct flow_key *key)
+{
+	uint64_t words[sizeof(*key) / sizeof(uint64_t)];
+	uint64_t h = table.seed[0];
+	size_t i;
+
+	memcpy(words, key, sizeof(words));
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		h = mix64(h ^ words[i] ^ table.seed[1]);
+	return (uint32_t)h;
+}
+
+static unsigned next_pow2(unsigned long n)
+{
+	unsigned long p = 1;
+
+	while (p < n)
+		p <<= 1;
+	return p;
+}
+
+int flow_init(unsigned capacity)
+{
+	unsigned hash_size, i;
+	int rc = -ENOMEM;
+
+	if (!capacity)
+		capacity = FLOW_DEFAULT_CAPACITY;
+	if (capacity > FLOW_MAX_CAPACITY)
+		return -EINVAL;
+
+	flow_fini();
+	hash_size = next_pow2(2UL * capacity);
+	table.flows = calloc(capacity, sizeof(*table.flows));
+	table.free_idx = calloc(capacity, sizeof(*table.free_idx));
+	table.hash = malloc(hash_size * sizeof(*table.hash));
+	if (!table.flows || !table.free_idx || !table.hash)
+		goto out;
+
+	memset(table.hash, 0xff, hash_size * sizeof(*table.hash));
+	table.hash_mask = hash_size - 1;
+	table.capacity = capacity;
+	for (i = 0; i < capacity; i++)
+		table.free_idx[i] = capacity - 1 - i;
+	table.n_free = capacity;
+	table.end = 0;
+	table.refused_full = 0;
+	table.full_logged_s = 0;
+	if (getrandom(table.seed, sizeof(table.seed), 0) != sizeof(table.seed))
+		table.seed[0] = (uint64_t)time(NULL) ^ (uintptr_t)&table;
+	rc = 0;
+out:
+	if (rc)
+		flow_fini();
+	return rc;
+}
+
+void flow_fini(void)
+{
+	free(table.flows);
+	free(table.free_idx);
+	free(table.hash);
+	memset(&table, 0, sizeof(table));
+}
+
+/* The hash slot holding KEY, or the empty slot where it would go. */
+static uint32_t hash_probe(const struct flow_key *key)
+{
+	uint32_t slot = key_hash(key) & table.hash_mask;
+
+	while (table.hash[slot] != HASH_EMPTY &&
+	       memcmp(&table.flows[table.hash[slot]].key, key, sizeof(*key)))
+		slot = (slot + 1) & table.hash_mask;
+	return slot;
+}
+
+struct flow *flow_lookup(const struct flow_key *key)
+{
+	uint32_t slot;
+
+	if (!table.capacity)
+		return NULL;
+	slot = hash_probe(key);
+	if (table.hash[slot] == HASH_EMPTY)
+		return NULL;
+	return &table.flows[table.hash[slot]];
+}
+
+static void log_table_full(void)
+{
+	struct timespec now;
+
+	table.refused_full++;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (table.full_logged_s &&
+	    now.tv_sec - table.full_logged_s < FLOW_FULL_LOG_INTERVAL_S)
+		return;
+	table.full_logged_s = now.tv_sec ? now.tv_sec : 1;
+	warn("flow table full (%u flows): refusing new flows (%llu so far)",
+	     table.capacity, (unsigned long long)table.refused_full);
+}
+
+struct flow *flow_new(const struct flow_key *key, enum flow_type type)
+{
+	struct flow *f;
+	uint32_t idx;
+
+	if (!table.n_free) {
+		if (table.capacity)
+			log_table_full();
+		return NULL;
+	}
+	idx = table.free_idx[--table.n_free];
+	if (idx >= table.end)
+		table.end = idx + 1;
+
+	f = &table.flows[idx];
+	memset(f, 0, sizeof(*f));
+	f->key = *key;
+	f->type = type;
+	f->sock = -1;
+	table.hash[hash_probe(key)] = idx;
+	return f;
+}
+
+/* Removes the entry at SLOT, shifting back later entries of its probe run
+ * that would otherwise become unreachable. */
+static void hash_remove_slot(uint32_t slot)
+{
+	uint32_t gap = slot, next = slot, home;
+
+	for (;;) {
+		next = (next + 1) & table.hash_mask;
+		if (table.hash[next] == HASH_EMPTY)
+			break;
+		home = key_hash(&table.flows[table.hash[next]].key) &
+		       table.hash_mask;
+		/* The entry at NEXT may move to GAP only if its home slot is
+		 * not cyclically within (GAP, NEXT]. */
+		if (((next - home) & table.hash_mask) >=
+		    ((next - gap) & table.hash_mask)) {
+			table.hash[gap] = table.hash[next];
+			gap = next;
+		}
+	}
+	table.hash[gap] = HASH_EMPTY;
+}
+
+void flow_free(struct flow *f)
+{
+	unsigned idx = flow_idx(f);
+	uint32_t slot;
+
+	if (f->type == FLOW_FREE)
+		return;
+	slot = hash_probe(&f->key);
+	if (table.hash[slot] == idx)
+		hash_remove_slot(slot);
+	f->type = FLOW_FREE;
+	f->sock = -1;
+	table.free_idx[table.n_free++] = idx;
+	while (table.end && table.flows[table.end - 1].type == FLOW_FREE)
+		table.end--;
+}
+
+unsigned flow_idx(const struct flow *f)
+{
+	return (unsigned)(f - table.flows);
+}
+
+struct flow *flow_at(unsigned idx)
+{
+	if (idx >= table.end || table.flows[idx].type == FLOW_FREE)
+		return NULL;
+	return &table.flows[idx];
+}
+
+unsigned flow_end(void)
+{
+	return table.end;
+}
+
+unsigned flow_count(void)
+{
+	return table.capacity - table.n_free;
+}
+
+unsigned flow_capacity(void)
+{
+	return table.capacity;
+}
+
+uint64_t flow_refused_full(void)
+{
+	return table.refused_full;
+}

@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The flow table: one entry per conversation between the guest and the
+ * outside world, shared by TCP, UDP (and ICMP echo).
+ *
+ * A flow is named by its key: protocol, the guest's address and port, and
+ * the remote address and port the guest talks to (as the guest sees them:
+ * the gateway address stays the gateway address, even though the host
+ * socket behind it is connected to loopback).  IPv4 addresses are stored
+ * IPv4-mapped, so one key type serves both families.
+ *
+ * The table is sized once, at start (flow_init()), and never allocates
+ * afterwards: a fixed array of flows, a stack of free indexes, and an
+ * open-addressing hash index (linear probing, at most half full) from key
+ * to flow index.  A flow's index is stable for its lifetime, so epoll
+ * references carry it and handlers never search (see epoll_ref.h).
+ *
+ * When the table is full, flow_new() returns NULL: the protocol refuses the
+ * new conversation (TCP RST, ICMP unreachable), existing flows are not
+ * touched, and a line is logged at most once per FLOW_FULL_LOG_INTERVAL_S.
+ *
+ * The per-protocol state lives here as plain data (struct flow_tcp,
+ * struct flow_udp) so every flow has the same size; its meaning belongs to
+ * tcp.c and udp.c.  This file knows nothing of sockets: freeing a flow
+ * whose socket is still open is the protocol's bug, not the table's.
+ */
+#ifndef VUNET_BACKEND_FLOW_H
+#define VUNET_BACKEND_FLOW_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* passt's default is of the same order; a few MiB of memory. */
+#define FLOW_DEFAULT_CAPACITY 65536
+/* The epoll reference has 24 bits for a flow index. */
+#define FLOW_MAX_CAPACITY (1U << 24)
+#define FLOW_FULL_LOG_INTERVAL_S 1
+
+enum flow_type {
+	FLOW_FREE = 0,
+	FLOW_TCP,
+	FLOW_UDP,
+	FLOW_ICMP,
+};
+
+/* Compared with memcmp(): build keys with flow_key_set() only. */
+struct flow_key {
+	struct in6_addr gaddr; /* guest side */
+	struct in6_addr raddr; /* remote side, as the guest addresses it */
+	uint16_t gport, rport;
+	uint8_t proto;         /* IPPROTO_TCP, IPPROTO_UDP, ... */
+	uint8_t pad[3];
+};
+
+/* TCP state, used by tcp.c (see its theory of operation). */
+struct flow_tcp {
+	uint32_t events;        /* TCP_EV_* reached so far */
+	uint32_t seq_to_guest;  /* next sequence number we send */
+	uint32_t seq_acked_by_guest; /* guest's latest ACK: data before it
+				      * has been taken off the socket */
+	uint32_t seq_from_guest; /* next byte expected from the guest */
+	uint32_t seq_acked_to_guest; /* last ACK number sent to the guest */
+	uint32_t wnd_from_guest; /* guest's receive window, in bytes */
+	uint16_t mss_to_guest;  /* largest payload the guest accepts */
+	uint8_t wscale_from_guest; /* shift for the guest's windows */
+	uint8_t wscale_to_guest;   /* shift for the windows we announce */
+	uint8_t dup_acks;
+	uint8_t retries;
+	uint64_t data_sent_ms;  /* last time data went to the guest */
+	uint64_t active_ms;     /* last time anything happened */
+};
+
+/* UDP state, used by udp.c. */
+struct flow_udp {
+	uint64_t active_ms;
+	uint16_t bound_port;    /* host socket's local port */
+};
+
+struct flow {
+	struct flow_key key;
+	uint8_t type; /* enum flow_type; FLOW_FREE for an unused slot */
+	uint8_t af;   /* AF_INET or AF_INET6, for the protocols' convenience */
+	int sock;     /* host socket, -1 if none */
+	union {
+		struct flow_tcp tcp;
+		struct flow_udp udp;
+	};
+};
+
+/* Builds a key.  AF: AF_INET (addresses are struct in_addr *) or AF_INET6
+ * (struct in6_addr *).  Ports in host order. */
+void flow_key_set(struct flow_key *key, uint8_t proto, int af,
+		  const void *gaddr, uint16_t gport, const void *raddr,
+		  uint16_t rport);
+
+/* Allocates the table for CAPACITY flows (0: FLOW_DEFAULT_CAPACITY).
+ * Returns 0, -EINVAL (capacity too large) or -ENOMEM. */
+int flow_init(unsigned capacity);
+/* Releases the table (the protocols have closed their sockets). */
+void flow_fini(void);
+
+/* The flow with KEY, or NULL. */
+struct flow *flow_lookup(const struct flow_key *key);
+/* A new, zeroed flow of TYPE for KEY (which must not be in the table),
+ * with sock = -1.  NULL when the table is full (counted and logged,
+ * rate-limited). */
+struct flow *flow_new(const struct flow_key *key, enum flow_type type);
+/* Returns F's slot to the table. */
+void flow_free(struct flow *f);
+
+/* Index of F, for epoll references. */
+unsigned flow_idx(const struct flow *f);
+/* The flow at IDX, or NULL if IDX is out of range or free. */
+struct flow *flow_at(unsigned idx);
+/* One past the highest index ever used: iterate [0, flow_end()) with
+ * flow_at() to visit every flow. */
+unsigned flow_end(void);
+
+unsigned flow_count(void);
+unsigned flow_capacity(void);
+/* New flows refused because the table was full. */
+uint64_t flow_refused_full(void);
+
+static inline bool flow_addr_is_v4(const struct in6_addr *a)
+{
+	return IN6_IS_ADDR_V4MAPPED(a);
+}
+
+#endif /* VUNET_BACKEND_FLOW_H */
