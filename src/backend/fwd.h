@@ -5,10 +5,15 @@
  *   none | auto | all | [ADDR[%IFACE]/]PORTS[,PORTS...]
  *   PORTS: [~]FIRST[-LAST][:TO_FIRST[-TO_LAST]]
  *
- * A leading '~' excludes a range.  "all" forwards every port not excluded.
- * fwd.c parses a SPEC into a 65536-entry map, so lookups in the data path
- * are one array access: for each host port, whether it is forwarded and to
- * which guest port.
+ * A leading '~' excludes a range.  "all" forwards every port not excluded
+ * outside the host's ephemeral range; a SPEC made only of excluded ranges
+ * means the same.  fwd.c parses a SPEC into a 65536-entry map, so lookups in
+ * the data path are one array access: for each host port, whether it is
+ * forwarded and to which guest port.
+ *
+ * Several -t (or -u) options add up; a port may be forwarded only once
+ * (passt lets the second bind fail; vunetd refuses at parse time), and
+ * none/all/auto cannot be combined with explicit ports.
  */
 #ifndef VUNET_BACKEND_FWD_H
 #define VUNET_BACKEND_FWD_H
@@ -48,6 +53,7 @@ struct fwd_ports {
 	uint8_t bind_of[FWD_NUM_PORTS];
 	struct fwd_bind binds[FWD_MAX_SPECS];
 	int n_binds;
+	bool none_given; /* "none" was given: no other spec may follow */
 };
 
 /* Parses one -t/-u argument into FWD (may be called repeatedly).
@@ -55,10 +61,21 @@ struct fwd_ports {
 int fwd_parse_spec(struct fwd_ports *fwd, const char *spec, char *errbuf,
 		   size_t errlen);
 
+/* The ephemeral port range "all" leaves alone (from
+ * /proc/sys/net/ipv4/ip_local_port_range, or Linux's default). */
+void fwd_ephemeral_range(unsigned *first, unsigned *last);
+
 static inline bool fwd_port_is_forwarded(const struct fwd_ports *fwd,
 					 unsigned port)
 {
 	return fwd->forwarded[port / 8] & (1U << (port % 8));
+}
+
+/* The guest port a forwarded host PORT goes to. */
+static inline unsigned fwd_guest_port(const struct fwd_ports *fwd,
+				      unsigned port)
+{
+	return fwd->delta[port] ? fwd->delta[port] : port;
 }
 
 #endif /* VUNET_BACKEND_FWD_H */

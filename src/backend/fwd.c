@@ -1,0 +1,382 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Parsing of port forwarding specifications (-t / -u), in passt's syntax:
+ * see fwd.h for the grammar and the map it fills.
+ *
+ * A SPEC is parsed in three steps, and nothing is written to the map
+ * until all three succeeded, so a rejected SPEC leaves the map unchanged:
+ *
+ *  1. the optional "ADDR[%IFACE]/" prefix selects (or adds) a bind entry;
+ *  2. the comma-separated ranges are parsed into a small list, checking
+ *     numbers (1-65535), range order, and that a target range has the
+ *     length of its source range;
+ *  3. excluded ranges ("~") must not overlap each other; included ports
+ *     minus excluded ones are then checked against ports earlier specs
+ *     already forward, and finally marked.
+ *
+ * A SPEC made only of excluded ranges forwards every port outside the
+ * ephemeral range except those, as "all" does.  Binding the sockets is the
+ * TCP/UDP modules' business; a bind failure there is reported there.
+ *
+ * Error messages follow passt's wording where passt has one.  This file
+ * does no I/O besides reading the ephemeral port range.
+ */
+#include "backend/fwd.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+/* Linux's default ip_local_port_range, used when /proc cannot be read. */
+#define EPHEMERAL_FIRST_DEFAULT 32768
+#define EPHEMERAL_LAST_DEFAULT 60999
+
+/* Upper bound of comma-separated ranges in one SPEC: enough for any real
+ * command line, and keeps the parse on the stack. */
+#define MAX_RANGES 256
+
+struct port_range {
+	unsigned first, last;   /* host ports */
+	unsigned to_first;      /* guest port for FIRST; 0: same as host */
+	bool exclude;
+};
+
+void fwd_ephemeral_range(unsigned *first, unsigned *last)
+{
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "re");
+	unsigned a, b;
+
+	*first = EPHEMERAL_FIRST_DEFAULT;
+	*last = EPHEMERAL_LAST_DEFAULT;
+	if (!f)
+		return;
+	if (fscanf(f, "%u %u", &a, &b) == 2 && a <= b && b < FWD_NUM_PORTS) {
+		*first = a;
+		*last = b;
+	}
+	fclose(f);
+}
+
+static void set_forwarded(struct fwd_ports *fwd, unsigned port)
+{
+	fwd->forwarded[port / 8] |= 1U << (port % 8);
+}
+
+/* Parses a decimal port number from *S, advancing it.  Returns the
+ * number, or -1 if there are no digits or it exceeds 65535. */
+static long parse_port(const char **s)
+{
+	const char *p = *s;
+	long v = 0;
+
+	if (!isdigit((unsigned char)*p))
+		return -1;
+	while (isdigit((unsigned char)*p)) {
+		v = v * 10 + (*p - '0');
+		if (v >= FWD_NUM_PORTS)
+			return -1;
+		p++;
+	}
+	*s = p;
+	return v;
+}
+
+/* Parses "[~]FIRST[-LAST][:TO_FIRST[-TO_LAST]]" from TOK (no commas).
+ * Returns 0, or -1 if TOK is malformed. */
+static int parse_range(const char *tok, struct port_range *r)
+{
+	const char *p = tok;
+	long first, last, to_first = 0, to_last;
+
+	r->exclude = *p == '~';
+	if (r->exclude)
+		p++;
+	first = parse_port(&p);
+	last = first;
+	if (first < 0)
+		return -1;
+	if (*p == '-') {
+		p++;
+		last = parse_port(&p);
+		if (last < first)
+			return -1;
+	}
+	if (*p == ':' && !r->exclude) {
+		p++;
+		to_first = parse_port(&p);
+		if (to_first <= 0)
+			return -1;
+		to_last = to_first + (last - first);
+		if (*p == '-') {
+			p++;
+			if (parse_port(&p) != to_last)
+				return -1;
+		}
+		if (to_last >= FWD_NUM_PORTS)
+			return -1;
+	}
+	if (*p)
+		return -1;
+	r->first = first;
+	r->last = last;
+	r->to_first = to_first;
+	return 0;
+}
+
+/* Splits the ranges of SPEC (after any address prefix) into RANGES.
+ * Returns how many, or -1 on a malformed SPEC. */
+static int parse_ranges(const char *ports, struct port_range *ranges)
+{
+	char tok[32];
+	int n = 0;
+	const char *p = ports;
+
+	for (;;) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+
+		if (!len || len >= sizeof(tok) || n == MAX_RANGES)
+			return -1;
+		memcpy(tok, p, len);
+		tok[len] = '\0';
+		if (parse_range(tok, &ranges[n++]))
+			return -1;
+		if (!comma)
+			return n;
+		p = comma + 1;
+	}
+}
+
+static bool ranges_overlap(const struct port_range *a,
+			   const struct port_range *b)
+{
+	return a->first <= b->last && b->first <= a->last;
+}
+
+static bool port_excluded(const struct port_range *ranges, int n,
+			  unsigned port)
+{
+	for (int i = 0; i < n; i++)
+		if (ranges[i].exclude && port >= ranges[i].first &&
+		    port <= ranges[i].last)
+			return true;
+	return false;
+}
+
+/* Parses "ADDR[%IFACE]" (either part may be empty) into B.
+ * Returns 0, or -1 with a message in ERRBUF. */
+static int parse_bind(const char *text, size_t len, struct fwd_bind *b,
+		      char *errbuf, size_t errlen)
+{
+	char addr[INET6_ADDRSTRLEN + IFNAMSIZ + 4];
+	char *pct;
+
+	memset(b, 0, sizeof(*b));
+	b->family = AF_UNSPEC;
+	if (len >= sizeof(addr))
+		goto bad;
+	memcpy(addr, text, len);
+	addr[len] = '\0';
+	pct = strchr(addr, '%');
+	if (pct) {
+		*pct++ = '\0';
+		if (!*pct || strlen(pct) >= IFNAMSIZ)
+			goto bad;
+		if (!if_nametoindex(pct)) {
+			snprintf(errbuf, errlen, "Invalid interface name %s: %s",
+				 pct, strerror(ENODEV));
+			return -1;
+		}
+		strcpy(b->ifname, pct);
+	}
+	if (!*addr)
+		return 0;
+	if (inet_pton(AF_INET, addr, &b->addr.a4) == 1)
+		b->family = AF_INET;
+	else if (inet_pton(AF_INET6, addr, &b->addr.a6) == 1)
+		b->family = AF_INET6;
+	else
+		goto bad;
+	return 0;
+bad:
+	snprintf(errbuf, errlen, "Invalid address in port specifier %.*s",
+		 (int)len, text);
+	return -1;
+}
+
+/* Index of bind B in FWD, adding it if new.  Returns -1 if full. */
+static int bind_index(struct fwd_ports *fwd, const struct fwd_bind *b)
+{
+	for (int i = 0; i < fwd->n_binds; i++)
+		if (!memcmp(&fwd->binds[i], b, sizeof(*b)))
+			return i;
+	if (fwd->n_binds == FWD_MAX_SPECS)
+		return -1;
+	fwd->binds[fwd->n_binds] = *b;
+	return fwd->n_binds++;
+}
+
+/* Marks every port outside the ephemeral range and not excluded. */
+static void forward_all_but(struct fwd_ports *fwd,
+			    const struct port_range *ranges, int n, int bind)
+{
+	unsigned eph_first, eph_last;
+
+	fwd_ephemeral_range(&eph_first, &eph_last);
+	for (unsigned port = 1; port < FWD_NUM_PORTS; port++) {
+		if ((port >= eph_first && port <= eph_last) ||
+		    port_excluded(ranges, n, port))
+			continue;
+		set_forwarded(fwd, port);
+		fwd->bind_of[port] = bind;
+	}
+}
+
+/* Checks the parsed RANGES of SPEC against each other and against FWD.
+ * Returns 0, or -1 with a message in ERRBUF. */
+static int check_ranges(const struct fwd_ports *fwd,
+			const struct port_range *ranges, int n,
+			const char *spec, char *errbuf, size_t errlen)
+{
+	for (int i = 0; i < n; i++) {
+		if (ranges[i].first == 0) {
+			snprintf(errbuf, errlen,
+				 "Can't forward port 0 in '%s'", spec);
+			return -1;
+		}
+		for (int j = 0; j < i; j++) {
+			if (ranges[i].exclude != ranges[j].exclude ||
+			    !ranges_overlap(&ranges[i], &ranges[j]))
+				continue;
+			snprintf(errbuf, errlen, ranges[i].exclude ?
+				 "Overlapping excluded ranges %s" :
+				 "Altering mapping of already mapped port number: %s",
+				 spec);
+			return -1;
+		}
+	}
+	for (int i = 0; i < n; i++) {
+		if (ranges[i].exclude)
+			continue;
+		for (unsigned p = ranges[i].first; p <= ranges[i].last; p++) {
+			if (port_excluded(ranges, n, p))
+				continue;
+			if (fwd_port_is_forwarded(fwd, p)) {
+				snprintf(errbuf, errlen,
+					 "Altering mapping of already mapped port number: %s",
+					 spec);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+static void mark_ranges(struct fwd_ports *fwd, const struct port_range *ranges,
+			int n, int bind)
+{
+	for (int i = 0; i < n; i++) {
+		const struct port_range *r = &ranges[i];
+
+		if (r->exclude)
+			continue;
+		for (unsigned p = r->first; p <= r->last; p++) {
+			if (port_excluded(ranges, n, p))
+				continue;
+			set_forwarded(fwd, p);
+			fwd->bind_of[p] = bind;
+			fwd->delta[p] = r->to_first ? r->to_first + (p - r->first)
+						    : 0;
+		}
+	}
+}
+
+/* Handles the keywords none, all, auto.  Returns 1 if SPEC was one
+ * (0 or -1 are then stored in *RC), 0 if it is not a keyword. */
+static int parse_keyword(struct fwd_ports *fwd, const char *spec, int *rc,
+			 char *errbuf, size_t errlen)
+{
+	bool is_none = !strcmp(spec, "none"), is_all = !strcmp(spec, "all");
+
+	if (!strcmp(spec, "auto")) {
+		snprintf(errbuf, errlen,
+			 "'auto' port forwarding is only allowed for pasta");
+		*rc = -1;
+		return 1;
+	}
+	if (!is_none && !is_all)
+		return 0;
+	if (fwd->mode != FWD_NONE || fwd->none_given) {
+		snprintf(errbuf, errlen,
+			 "Specific ports cannot be specified together with all/none/auto");
+		*rc = -1;
+		return 1;
+	}
+	*rc = 0;
+	if (is_none) {
+		fwd->none_given = true;
+		return 1;
+	}
+	forward_all_but(fwd, NULL, 0, 0);
+	fwd->mode = FWD_ALL;
+	return 1;
+}
+
+int fwd_parse_spec(struct fwd_ports *fwd, const char *spec, char *errbuf,
+		   size_t errlen)
+{
+	struct port_range ranges[MAX_RANGES];
+	struct fwd_bind bind;
+	const char *slash = strrchr(spec, '/'), *ports = spec;
+	bool only_excludes = true;
+	int n, bi, rc;
+
+	if (parse_keyword(fwd, spec, &rc, errbuf, errlen))
+		return rc;
+	if (fwd->none_given || fwd->mode == FWD_ALL) {
+		snprintf(errbuf, errlen,
+			 "Specific ports cannot be specified together with all/none/auto");
+		return -1;
+	}
+	memset(&bind, 0, sizeof(bind));
+	bind.family = AF_UNSPEC;
+	if (slash) {
+		if (parse_bind(spec, slash - spec, &bind, errbuf, errlen))
+			return -1;
+		ports = slash + 1;
+	}
+	n = parse_ranges(ports, ranges);
+	if (n < 0) {
+		snprintf(errbuf, errlen, "Invalid port specifier %s", spec);
+		return -1;
+	}
+	if (check_ranges(fwd, ranges, n, spec, errbuf, errlen))
+		return -1;
+	bi = bind_index(fwd, &bind);
+	if (bi < 0) {
+		snprintf(errbuf, errlen,
+			 "Too many addresses in port specifiers (at most %d): %s",
+			 FWD_MAX_SPECS, spec);
+		return -1;
+	}
+	for (int i = 0; i < n; i++)
+		only_excludes &= ranges[i].exclude;
+	if (only_excludes) {
+		if (fwd->mode != FWD_NONE) {
+			snprintf(errbuf, errlen,
+				 "Excluding ports of forwarded ports is only possible within one specifier: %s",
+				 spec);
+			return -1;
+		}
+		forward_all_but(fwd, ranges, n, bi);
+		fwd->mode = FWD_ALL;
+		return 0;
+	}
+	mark_ranges(fwd, ranges, n, bi);
+	fwd->mode = FWD_SPEC;
+	return 0;
+}
