@@ -16,15 +16,18 @@
  *  - The hash is keyed with a random seed drawn at start: a guest choosing
  *    its ports cannot aim for collisions it cannot compute.
  *
- * Nothing here allocates after flow_init(), logs per packet, or touches
- * sockets.
+ * Nothing here allocates after flow_init() or logs per packet.  The
+ * address translation at the end only computes addresses and binds a
+ * socket the protocol has just created.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "backend/ctx.h"
 #include "backend/flow.h"
 #include "util/log.h"
 
@@ -268,4 +271,140 @@ unsigned flow_capacity(void)
 uint64_t flow_refused_full(void)
 {
 	return table.refused_full;
+}
+
+static bool v4_is_unreachable(struct in_addr a)
+{
+	uint32_t h = ntohl(a.s_addr);
+
+	return h == INADDR_ANY || h == INADDR_BROADCAST || IN_MULTICAST(h) ||
+	       (h >> 24) == IN_LOOPBACKNET;
+}
+
+static socklen_t host_sockaddr4(const struct ctx *c,
+				const struct flow_key *key,
+				struct sockaddr_in *sin)
+{
+	struct in_addr dst = flow_addr_v4(&key->raddr);
+
+	memset(sin, 0, sizeof(*sin));
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons(key->rport);
+	if (!c->no_map_gw && c->ip4.map_host_loopback.s_addr &&
+	    dst.s_addr == c->ip4.map_host_loopback.s_addr) {
+		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		return sizeof(*sin);
+	}
+	if (key->rport == 53 && c->ip4.dns_match.s_addr &&
+	    dst.s_addr == c->ip4.dns_match.s_addr)
+		dst = c->ip4.dns_host;
+	if (v4_is_unreachable(dst))
+		return 0;
+	sin->sin_addr = dst;
+	return sizeof(*sin);
+}
+
+static socklen_t host_sockaddr6(const struct ctx *c,
+				const struct flow_key *key,
+				struct sockaddr_in6 *sin6)
+{
+	const struct in6_addr *dst = &key->raddr;
+
+	memset(sin6, 0, sizeof(*sin6));
+	sin6->sin6_family = AF_INET6;
+	sin6->sin6_port = htons(key->rport);
+	if (!c->no_map_gw &&
+	    !IN6_IS_ADDR_UNSPECIFIED(&c->ip6.map_host_loopback) &&
+	    IN6_ARE_ADDR_EQUAL(dst, &c->ip6.map_host_loopback)) {
+		sin6->sin6_addr = in6addr_loopback;
+		return sizeof(*sin6);
+	}
+	if (key->rport == 53 && !IN6_IS_ADDR_UNSPECIFIED(&c->ip6.dns_match) &&
+	    IN6_ARE_ADDR_EQUAL(dst, &c->ip6.dns_match))
+		dst = &c->ip6.dns_host;
+	/* Link-local destinations other than the gateway would need the
+	 * guest's link: nothing on the host side answers for them. */
+	if (IN6_IS_ADDR_UNSPECIFIED(dst) || IN6_IS_ADDR_LOOPBACK(dst) ||
+	    IN6_IS_ADDR_MULTICAST(dst) || IN6_IS_ADDR_LINKLOCAL(dst) ||
+	    IN6_IS_ADDR_V4MAPPED(dst))
+		return 0;
+	sin6->sin6_addr = *dst;
+	return sizeof(*sin6);
+}
+
+socklen_t flow_host_sockaddr(const struct ctx *c, const struct flow_key *key,
+			     union flow_sockaddr *sa)
+{
+	if (flow_addr_is_v4(&key->raddr))
+		return host_sockaddr4(c, key, &sa->sin);
+	return host_sockaddr6(c, key, &sa->sin6);
+}
+
+static bool sockaddr_is_loopback(const union flow_sockaddr *sa)
+{
+	if (sa->sa.sa_family == AF_INET)
+		return (ntohl(sa->sin.sin_addr.s_addr) >> 24) == IN_LOOPBACKNET;
+	return IN6_IS_ADDR_LOOPBACK(&sa->sin6.sin6_addr);
+}
+
+/* The local address to bind to: the outbound one, or any. */
+static socklen_t local_sockaddr(const struct ctx *c,
+				const union flow_sockaddr *dst, bool loopback,
+				uint16_t port, union flow_sockaddr *local)
+{
+	memset(local, 0, sizeof(*local));
+	if (dst->sa.sa_family == AF_INET) {
+		local->sin.sin_family = AF_INET;
+		local->sin.sin_port = htons(port);
+		if (!loopback)
+			local->sin.sin_addr = c->ip4.addr_out;
+		return sizeof(local->sin);
+	}
+	local->sin6.sin6_family = AF_INET6;
+	local->sin6.sin6_port = htons(port);
+	if (!loopback)
+		local->sin6.sin6_addr = c->ip6.addr_out;
+	return sizeof(local->sin6);
+}
+
+static bool local_is_any(const union flow_sockaddr *local)
+{
+	if (local->sa.sa_family == AF_INET)
+		return !local->sin.sin_addr.s_addr;
+	return IN6_IS_ADDR_UNSPECIFIED(&local->sin6.sin6_addr);
+}
+
+int flow_bind_outbound(const struct ctx *c, int s,
+		       const union flow_sockaddr *dst, uint16_t port)
+{
+	bool loopback = sockaddr_is_loopback(dst);
+	const char *ifname = dst->sa.sa_family == AF_INET ?
+			     c->ip4.ifname_out : c->ip6.ifname_out;
+	union flow_sockaddr local;
+	socklen_t len;
+	int rc = 0;
+
+	if (!loopback && ifname[0] &&
+	    setsockopt(s, SOL_SOCKET, SO_BINDTODEVICE, ifname,
+		       strnlen(ifname, IFNAMSIZ)) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	len = local_sockaddr(c, dst, loopback, port, &local);
+	if (!port && local_is_any(&local))
+		goto out; /* connect() picks both */
+	if (!bind(s, &local.sa, len))
+		goto out;
+	if (errno != EADDRINUSE && errno != EACCES) {
+		rc = -errno;
+		goto out;
+	}
+	/* The guest's port is taken (or privileged) on the host. */
+	if (local_is_any(&local))
+		goto out;
+	local_sockaddr(c, dst, loopback, 0, &local);
+	if (bind(s, &local.sa, len) < 0)
+		rc = -errno;
+out:
+	return rc;
 }

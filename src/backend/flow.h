@@ -21,8 +21,14 @@
  *
  * The per-protocol state lives here as plain data (struct flow_tcp,
  * struct flow_udp) so every flow has the same size; its meaning belongs to
- * tcp.c and udp.c.  This file knows nothing of sockets: freeing a flow
+ * tcp.c and udp.c.  The table knows nothing of sockets: freeing a flow
  * whose socket is still open is the protocol's bug, not the table's.
+ *
+ * Also here, because TCP and UDP share it: the translation between the
+ * guest's view of a flow and its host socket (flow_host_sockaddr(),
+ * flow_bind_outbound()): the gateway address means the host's loopback
+ * (unless --map-host-loopback none), the --dns-forward address means the
+ * host's resolver, and -o / --outbound-if choose the source.
  */
 #ifndef VUNET_BACKEND_FLOW_H
 #define VUNET_BACKEND_FLOW_H
@@ -30,6 +36,9 @@
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
+
+struct ctx;
 
 /* passt's default is of the same order; a few MiB of memory. */
 #define FLOW_DEFAULT_CAPACITY 65536
@@ -121,6 +130,34 @@ unsigned flow_count(void);
 unsigned flow_capacity(void);
 /* New flows refused because the table was full. */
 uint64_t flow_refused_full(void);
+
+union flow_sockaddr {
+	struct sockaddr sa;
+	struct sockaddr_in sin;
+	struct sockaddr_in6 sin6;
+};
+
+/* Where the host socket of a guest-initiated flow with KEY connects (see
+ * above).  Returns the address length, or 0 if the guest's destination is
+ * not one vunetd reaches: unspecified, multicast, broadcast, or loopback
+ * (the guest's loopback is its own). */
+socklen_t flow_host_sockaddr(const struct ctx *c, const struct flow_key *key,
+			     union flow_sockaddr *sa);
+/* Binds socket S, about to connect to DST, for a guest-initiated flow:
+ * the outbound address and interface when configured (not towards
+ * loopback), and PORT when nonzero (the guest's source port, kept where
+ * the host allows it: if it is taken, any port will do).  Returns 0 or a
+ * negative errno. */
+int flow_bind_outbound(const struct ctx *c, int s,
+		       const union flow_sockaddr *dst, uint16_t port);
+/* The IPv4 address in a key address, for AF_INET flows. */
+static inline struct in_addr flow_addr_v4(const struct in6_addr *a)
+{
+	struct in_addr v4;
+
+	__builtin_memcpy(&v4, &a->s6_addr[12], sizeof(v4));
+	return v4;
+}
 
 static inline bool flow_addr_is_v4(const struct in6_addr *a)
 {
