@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Runtime paths of a domain and the backend program: see qemu_paths.h for
+ * the scheme.  The short name is cut by characters, not bytes, as libvirt
+ * does (it converts to wide characters), so a UTF-8 name is never split
+ * in the middle of a character.  Bytes that are not valid UTF-8 count as
+ * one character each.
+ */
+#include "qemu/qemu_paths.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "util/error.h"
+
+#define BACKEND_NAME "vunetd"
+
+static char *format_path(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+static char *format_path(const char *fmt, ...)
+{
+	char *path = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&path, fmt, ap) < 0)
+		path = NULL;
+	va_end(ap);
+	if (!path)
+		vn_error_report_errno(ENOMEM, "cannot build a path");
+	return path;
+}
+
+/* Length in bytes of the UTF-8 sequence starting at S (1 if invalid). */
+static size_t utf8_char_len(const unsigned char *s)
+{
+	size_t len, i;
+
+	if (*s < 0x80)
+		return 1;
+	if ((*s & 0xe0) == 0xc0)
+		len = 2;
+	else if ((*s & 0xf0) == 0xe0)
+		len = 3;
+	else if ((*s & 0xf8) == 0xf0)
+		len = 4;
+	else
+		return 1;
+	for (i = 1; i < len; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 1;
+	return len;
+}
+
+char *qemu_paths_short_name(const struct vn_domain *dom)
+{
+	const unsigned char *p = (const unsigned char *)dom->name;
+	size_t chars = 0;
+
+	while (*p && chars < QEMU_SHORT_NAME_MAX) {
+		p += utf8_char_len(p);
+		chars++;
+	}
+	return format_path("%d-%.*s", dom->id,
+			   (int)(p - (const unsigned char *)dom->name),
+			   dom->name);
+}
+
+int qemu_paths_check_socket(const char *path)
+{
+	struct sockaddr_un addr;
+
+	if (strlen(path) < sizeof(addr.sun_path))
+		return 0;
+	vn_error_report(VN_ERR_CONFIG_UNSUPPORTED,
+			"UNIX socket path '%s' too long (%zu bytes, at most %zu)",
+			path, strlen(path), sizeof(addr.sun_path) - 1);
+	return -1;
+}
+
+static bool is_directory(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+char *qemu_paths_default_state_dir(void)
+{
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	const char *tmp = getenv("TMPDIR");
+	char run_user[64];
+	uid_t uid = getuid();
+
+	if (uid == 0)
+		return format_path("/run/vunet");
+	if (xdg && *xdg == '/')
+		return format_path("%s/vunet", xdg);
+	snprintf(run_user, sizeof(run_user), "/run/user/%u", (unsigned)uid);
+	if (is_directory(run_user))
+		return format_path("%s/vunet", run_user);
+	if (!tmp || *tmp != '/')
+		tmp = "/tmp";
+	return format_path("%s/vunet-%u", tmp, (unsigned)uid);
+}
+
+/* DIR/SUBDIR/SHORT-ALIAS + SUFFIX */
+static char *passt_path(const char *state_dir, const struct vn_domain *dom,
+			const struct vn_net *net, const char *suffix)
+{
+	char *short_name = qemu_paths_short_name(dom);
+	char *path = NULL;
+
+	if (short_name)
+		path = format_path("%s/passt/%s-%s%s", state_dir, short_name,
+				   net->alias ? net->alias : "", suffix);
+	free(short_name);
+	return path;
+}
+
+/* Frees PATH and returns NULL if it cannot be a socket address. */
+static char *checked_socket(char *path)
+{
+	if (path && qemu_paths_check_socket(path) < 0) {
+		free(path);
+		return NULL;
+	}
+	return path;
+}
+
+char *qemu_paths_passt_socket(const char *state_dir,
+			      const struct vn_domain *dom,
+			      const struct vn_net *net)
+{
+	return checked_socket(passt_path(state_dir, dom, net, ".socket"));
+}
+
+char *qemu_paths_passt_pidfile(const char *state_dir,
+			       const struct vn_domain *dom,
+			       const struct vn_net *net)
+{
+	return passt_path(state_dir, dom, net, "-passt.pid");
+}
+
+char *qemu_paths_domain_dir(const char *state_dir, const struct vn_domain *dom)
+{
+	char *short_name = qemu_paths_short_name(dom);
+	char *path = NULL;
+
+	if (short_name)
+		path = format_path("%s/domain-%s", state_dir, short_name);
+	free(short_name);
+	return path;
+}
+
+char *qemu_paths_monitor_socket(const char *state_dir,
+				const struct vn_domain *dom)
+{
+	char *dir = qemu_paths_domain_dir(state_dir, dom);
+	char *path = NULL;
+
+	if (dir)
+		path = format_path("%s/monitor.sock", dir);
+	free(dir);
+	return checked_socket(path);
+}
+
+char *qemu_paths_ram_file(const char *state_dir, const struct vn_domain *dom)
+{
+	char *short_name = qemu_paths_short_name(dom);
+	char *path = NULL;
+
+	if (short_name)
+		path = format_path("%s/ram/%s/pc.ram", state_dir, short_name);
+	free(short_name);
+	return path;
+}
+
+/* "DIR/vunetd" for the directory holding SELF_EXE, if executable. */
+static char *sibling_backend(const char *self_exe)
+{
+	char exe[PATH_MAX];
+	ssize_t len;
+	char *slash, *path;
+
+	if (!self_exe)
+		return NULL;
+	len = readlink(self_exe, exe, sizeof(exe) - 1);
+	if (len < 0) {
+		/* Not a symlink: take it as the path itself. */
+		if (strlen(self_exe) >= sizeof(exe))
+			return NULL;
+		strcpy(exe, self_exe);
+	} else {
+		exe[len] = '\0';
+	}
+	slash = strrchr(exe, '/');
+	if (!slash)
+		return NULL;
+	*slash = '\0';
+	path = format_path("%s/" BACKEND_NAME, exe);
+	if (path && access(path, X_OK) < 0) {
+		free(path);
+		path = NULL;
+	}
+	return path;
+}
+
+char *qemu_paths_backend_program(const char *override, const char *self_exe)
+{
+	const char *env = getenv("VUNET_BACKEND");
+	char *path;
+
+	if (override && *override)
+		return format_path("%s", override);
+	if (env && *env)
+		return format_path("%s", env);
+	path = sibling_backend(self_exe);
+	if (path)
+		return path;
+	return format_path(BACKEND_NAME);
+}
