@@ -1,0 +1,98 @@
+#!/bin/bash
+# e2e: what a guest sees of its link right after boot, through the backend.
+#
+# Theory of operation: for each way QEMU can reach the backend (vhost-user,
+# and QEMU's "stream" socket protocol), start the backend under test in
+# the test namespace (see lib.sh: host address 192.0.2.10/24 and
+# 2001:db8::10/64, gateways .1 and ::1, DNS 192.0.2.53), boot one guest
+# against it, and let the guest half (guest/tests/link.sh) check that:
+#   dhcp_lease      DHCP gives it the host's address, prefix and gateway
+#   dhcp_mtu        the lease carries MTU 65520, and the guest applied it
+#   dhcp_dns        the lease names the host's DNS server
+#   slaac_address   the router advertisement gives it an address in the
+#                   host's /64
+#   ping_gateway4   the gateway answers echo requests over IPv4
+#   ping_gateway6   ... and over IPv6 (the backend maps the gateway to
+#                   the host's loopback)
+# Each check of each mode is one PASS/FAIL line:
+#   PASS e2e/test-link/<mode>/<check>
+# The backend is $VUNET_BUILD/vunetd, or the reference passt with
+# VUNET_E2E_BACKEND=passt.  Run one mode with VUNET_E2E_MODES=stream.
+# One guest at a time, each bounded by VUNET_E2E_GUEST_TIMEOUT_S.
+set -u
+. "$(dirname "$0")/lib.sh"
+
+MODES=${VUNET_E2E_MODES:-vhost-user stream}
+CHECKS="dhcp_lease dhcp_mtu dhcp_dns slaac_address ping_gateway4 ping_gateway6"
+
+all_cases() {
+	local m c
+	for m in $MODES; do
+		for c in $CHECKS; do
+			echo "$m/$c"
+		done
+	done
+}
+
+# fail_mode MODE WHY: every check of MODE fails for the same reason.
+fail_mode() {
+	local c
+	for c in $CHECKS; do
+		e2e_fail "$1/$c" "$2"
+	done
+}
+
+skip_mode() {
+	local c
+	for c in $CHECKS; do
+		e2e_skip "$1/$c" "$2"
+	done
+}
+
+guest_cmdline() {
+	echo "e2e_test=link e2e_addr4=$E2E_ADDR4 e2e_prefix4=$E2E_PREFIX4" \
+		"e2e_gw4=$E2E_GW4 e2e_mtu=$E2E_MTU e2e_dns4=$E2E_DNS4" \
+		"e2e_prefix6=$E2E_PREFIX6 e2e_gw6=$E2E_GW6"
+}
+
+run_mode() {
+	local mode=$1
+	e2e_log "==== $mode, backend $VUNET_E2E_BACKEND"
+	if ! e2e_start_backend "$mode"; then
+		if [ "$E2E_BACKEND_MISSING" -eq 1 ]; then
+			skip_mode "$mode" "$E2E_WHY"
+			return
+		fi
+		fail_mode "$mode" "$E2E_WHY"
+		e2e_stop_backend
+		e2e_show_diagnostics "$mode"
+		return
+	fi
+	if ! e2e_run_guest "$mode" "$(guest_cmdline)"; then
+		e2e_stop_backend
+		# Checks the guest reported before it hung still count.
+		e2e_report "$mode" "$E2E_WHY" $CHECKS
+		e2e_show_diagnostics "$mode"
+		return
+	fi
+	e2e_stop_backend
+	if ! e2e_report "$mode" "guest reported no result for this check" $CHECKS; then
+		e2e_show_diagnostics "$mode"
+	elif [ "$E2E_BACKEND_STATUS" -ne 0 ]; then
+		e2e_log "note: backend exited with status $E2E_BACKEND_STATUS"
+		e2e_show_diagnostics "$mode"
+	fi
+}
+
+main() {
+	local m
+	e2e_enter_namespace $(all_cases) -- "$@"
+	e2e_make_workdir || e2e_skip_all "cannot create a work directory" $(all_cases)
+	e2e_setup_network || e2e_skip_all "cannot set up the test namespace" $(all_cases)
+	e2e_prepare_guest || e2e_skip_all "$E2E_WHY" $(all_cases)
+	for m in $MODES; do
+		run_mode "$m"
+	done
+}
+
+main "$@"
