@@ -26,6 +26,17 @@
  *   ndp_handler      ICMPv6 types 133-137
  *   icmp_tap_handler ICMP/ICMPv6 echo requests
  *   tcp_tap_handler, udp_tap_handler: everything else of those protocols.
+ * The event loop (vunetd.c) installs them in a struct tap_handlers, so
+ * tap.c itself depends on no protocol module; a missing handler (NULL)
+ * counts the frame as DROP_UNHANDLED, a protocol disabled on the command
+ * line (--no-tcp, --no-dhcp, ...) as DROP_DISABLED.
+ *
+ * To the guest: tap_send_frame() hands a frame to the vhost-user device
+ * (MODE_VU) or appends it, with its 4-byte big-endian length, to a fixed
+ * transmit buffer for the stream socket (MODE_STREAM); tap_flush() ends a
+ * batch.  On the stream, a frame is written whole or kept for EPOLLOUT, so
+ * a short write never breaks the framing; a frame that does not fit in the
+ * buffer is dropped (DROP_RX_NO_BUFFERS).
  */
 #ifndef VUNET_BACKEND_TAP_H
 #define VUNET_BACKEND_TAP_H
@@ -73,6 +84,18 @@ struct tap_frame {
 	uint8_t hdr[TAP_HDR_MAX];
 };
 
+typedef int (*tap_proto_handler)(struct ctx *c, const struct tap_frame *f);
+
+/* The protocol handlers tap_handler() dispatches to; NULL: none. */
+struct tap_handlers {
+	tap_proto_handler arp, dhcp, dhcpv6, ndp, icmp, tcp, udp;
+	/* Called by tap_batch_done(), for modules that batch their sends. */
+	void (*batch_done)(struct ctx *c);
+};
+
+/* Installs the protocol handlers (a static table: kept, not copied). */
+void tap_set_handlers(const struct tap_handlers *h);
+
 /* One frame from the guest (Ethernet header first).  IOV may point into
  * guest memory and is only valid during the call. */
 void tap_handler(struct ctx *c, const struct iovec *iov, size_t iovcnt,
@@ -96,5 +119,23 @@ int tap_frame_iov_from(const struct tap_frame *f, size_t off, size_t end,
 int tap_send_frame(struct ctx *c, const struct iovec *iov, size_t iovcnt);
 /* Ends a batch of frames for the guest (one notification). */
 void tap_flush(struct ctx *c);
+
+/* Stream mode (qemu's "stream" netdev, 4-byte big-endian length + frame).
+ * The largest length prefix skipped (its bytes discarded) rather than
+ * ending the connection: anything longer cannot come from a front-end
+ * that still follows the protocol. */
+#define TAP_STREAM_SKIP_MAX (1024 * 1024)
+
+/* Takes the connected socket FD as the front-end (c->fd_conn) and adds it
+ * to the epoll loop.  Returns 0 or a negative errno. */
+int tap_stream_attach(struct ctx *c, int fd);
+/* Reads and dispatches what the front-end sent (EPOLLIN).  Returns false
+ * when the connection is over (closed by the peer, or unrecoverable
+ * framing); the caller then calls tap_stream_detach(). */
+bool tap_stream_input(struct ctx *c);
+/* Writes frames that were waiting for the socket (EPOLLOUT). */
+void tap_stream_output(struct ctx *c);
+/* Closes the front-end connection and forgets buffered data. */
+void tap_stream_detach(struct ctx *c);
 
 #endif /* VUNET_BACKEND_TAP_H */
