@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Generic, hypervisor-independent validation of a parsed domain: the rules
+ * libvirt applies in src/conf (its parse-time checks and its
+ * virDomainNetDefValidate()), with libvirt's message texts and categories,
+ * so that "vunet define" refuses exactly what "virsh define" refuses and
+ * says it the same way.
+ *
+ * The model comes from the parser with post-parse defaults applied; this
+ * file only reads it.  It checks, per <interface>, in libvirt's order:
+ *
+ *   1. what libvirt checks while parsing and our parser leaves to us:
+ *      the vhost-user <source> (type must be unix, a path is needed unless
+ *      passt provides the socket) and the host address of a <portForward>;
+ *   2. the passt backend and the elements only it understands
+ *      (<portForward> and its ranges, <source dev>, hostname, fqdn);
+ *   3. per-type rules: a vhost-user front-end must be virtio, and a
+ *      listening (mode='server') socket cannot "reconnect".
+ *
+ * Whatever depends on QEMU (guest IP addresses and routes, MTU, shared
+ * memory for vhost-user, multiqueue, filterref, the interface types vunet
+ * cannot run) is src/qemu/qemu_validate.c's job; libvirt places those
+ * rules in its QEMU driver too.
+ *
+ * Every function returns 0, or -1 after reporting the error once with
+ * vn_error_report(); nothing is allocated.
+ */
+#include "conf/domain_conf.h"
+
+#include <arpa/inet.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "util/error.h"
+
+/* A numeric IPv4 or IPv6 address, as libvirt's socket address parser
+ * accepts it (no host names: libvirt asks for a numeric host). */
+static bool is_numeric_address(const char *text)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+
+	return inet_pton(AF_INET, text, buf) == 1 ||
+	       inet_pton(AF_INET6, text, buf) == 1;
+}
+
+/* Models that drive a virtio-net front-end.  An absent model on
+ * vhost-user means virtio: post-parse makes it so, as libvirt does. */
+static bool net_model_is_virtio(const struct vn_net *net)
+{
+	if (!net->model)
+		return net->type == VN_NET_VHOSTUSER;
+	return !strcmp(net->model, "virtio") ||
+	       !strcmp(net->model, "virtio-transitional") ||
+	       !strcmp(net->model, "virtio-non-transitional");
+}
+
+static bool net_type_takes_passt(enum vn_net_type type)
+{
+	return type == VN_NET_USER || type == VN_NET_VHOSTUSER;
+}
+
+/* libvirt refuses these while parsing <source> of a vhost-user interface. */
+static int validate_vhostuser_source(const struct vn_net *net)
+{
+	if (net->source_type == VN_CHR_SOURCE_OTHER) {
+		vn_error_report(VN_ERR_CONFIG_UNSUPPORTED,
+				"Type='%s' unsupported for <interface type='vhostuser'>",
+				net->source_type_str ? net->source_type_str : "");
+		return -1;
+	}
+	/* With passt the socket is passt's, created by the launcher. */
+	if (!net->source_path && !vn_net_is_passt(net)) {
+		vn_error_report(VN_ERR_XML_ERROR,
+				"Missing required attribute '%s' in element '%s'",
+				"path", "source");
+		return -1;
+	}
+	return 0;
+}
+
+/* libvirt parses <portForward address=> as a numeric socket address. */
+static int validate_port_forward_addresses(const struct vn_net *net)
+{
+	size_t i;
+
+	for (i = 0; i < net->n_port_forwards; i++) {
+		const char *addr = net->port_forwards[i].address;
+
+		if (addr && !is_numeric_address(addr)) {
+			vn_error_report(VN_ERR_SYSTEM_ERROR,
+					"Cannot parse socket address '%s': %s",
+					addr, "Name or service not known");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int validate_parse_time_rules(const struct vn_net *net)
+{
+	if (net->type == VN_NET_VHOSTUSER &&
+	    validate_vhostuser_source(net) < 0)
+		return -1;
+	return validate_port_forward_addresses(net);
+}
+
+/* A range needs its start before end/to/exclude mean anything. */
+static int validate_port_forward_ranges(const struct vn_net *net)
+{
+	size_t i, r;
+
+	for (i = 0; i < net->n_port_forwards; i++) {
+		const struct vn_port_forward *pf = &net->port_forwards[i];
+
+		for (r = 0; r < pf->n_ranges; r++) {
+			const struct vn_port_forward_range *range = &pf->ranges[r];
+
+			if (!range->start && (range->end || range->to ||
+					      range->has_exclude)) {
+				vn_error_report(VN_ERR_CONFIG_UNSUPPORTED,
+						"The 'range' of a 'portForward' requires 'start' attribute if 'end', 'to', or 'exclude' is specified");
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+static int validate_port_forwards(const struct vn_net *net)
+{
+	if (!net->n_port_forwards)
+		return 0;
+	if (!net_type_takes_passt(net->type) || !vn_net_is_passt(net)) {
+		vn_error_report(VN_ERR_CONFIG_UNSUPPORTED,
+				"The <portForward> element can only be used with the 'passt' backend of interface type='user' or type='vhostuser'");
+		return -1;
+	}
+	return validate_port_forward_ranges(net);
+}
+
+/* <source dev>, hostname= and fqdn= are passt options: QEMU's own user
+ * networking (slirp) and a plain vhost-user socket have no use for them,
+ * and dropping them silently would surprise the user. */
+static int validate_passt_only_options(const struct vn_net *net)
+{
+	if (vn_net_is_passt(net) || !net_type_takes_passt(net->type))
+		return 0;
+	if (net->source_dev) {
+		vn_error_report(VN_ERR_CONFIG_UNSUPPORTED,
+				"The 'dev' attribute of the <source> element can only be used with <interface type='user'> or type='vhostuser' if the <backend> type='passt'");
+		return -1;
+	}
+	if (net->backend_hostname || net->backend_fqdn) {
+		vn_error_report(VN_ERR_CONFIG_UNSUPPORTED,
+				"The 'hostname' and 'fqdn' attributes of the <backend> element can only be used with the 'passt' backend");
+		return -1;
+	}
+	return 0;
+}
+
+static int validate_passt(const struct vn_net *net)
+{
+	if (vn_net_is_passt(net) && !net_type_takes_passt(net->type)) {
+		vn_error_report(VN_ERR_INTERNAL_ERROR,
+				"The 'passt' backend can only be used with interface type='user' or type='vhostuser'");
+		return -1;
+	}
+	if (validate_port_forwards(net) < 0)
+		return -1;
+	return validate_passt_only_options(net);
+}
+
+static int validate_vhostuser(const struct vn_net *net)
+{
+	if (!net_model_is_virtio(net)) {
+		vn_error_report(VN_ERR_INTERNAL_ERROR,
+				"Wrong or no <model> 'type' attribute specified with <interface type='vhostuser'/>. vhostuser requires the virtio-net* frontend");
+		return -1;
+	}
+	/* A listening socket has nobody to reconnect to. */
+	if (net->source_mode == VN_CHR_MODE_SERVER &&
+	    net->reconnect_enabled == VN_TRISTATE_YES) {
+		vn_error_report(VN_ERR_CONFIG_UNSUPPORTED,
+				"'reconnect' attribute unsupported 'server' mode for <interface type='vhostuser'>");
+		return -1;
+	}
+	return 0;
+}
+
+int vn_net_validate(const struct vn_domain *dom, const struct vn_net *net)
+{
+	(void)dom; /* no generic interface rule looks at the domain yet */
+
+	if (validate_parse_time_rules(net) < 0)
+		return -1;
+	if (validate_passt(net) < 0)
+		return -1;
+	if (net->type == VN_NET_VHOSTUSER && validate_vhostuser(net) < 0)
+		return -1;
+	return 0;
+}
+
+int vn_domain_validate(const struct vn_domain *dom)
+{
+	size_t i;
+
+	for (i = 0; i < dom->n_nets; i++)
+		if (vn_net_validate(dom, dom->nets[i]) < 0)
+			return -1;
+	return 0;
+}
