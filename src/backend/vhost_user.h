@@ -55,6 +55,14 @@ struct vu_rx_frame {
 struct vu_dev *vu_dev_new(int epoll_fd, const struct vu_frame_ops *ops,
 			  void *opaque);
 void vu_dev_free(struct vu_dev *dev);
+/* Where the device counts the frames it drops: an array indexed by enum
+ * drop_reason (backend/ctx.h), normally ctx->stats.drops.  The device
+ * counts DROP_BAD_DESCRIPTOR, DROP_TOO_SHORT (a guest frame with nothing
+ * after its virtio-net header) and DROP_RX_NO_BUFFERS (vu_send_frame()
+ * only).  Until set, the device uses an array of its own. */
+void vu_dev_set_drop_counters(struct vu_dev *dev, uint64_t *drops);
+/* True while a front-end is connected. */
+bool vu_dev_connected(const struct vu_dev *dev);
 
 /* A front-end connected on FD (accepted or passed with --fd). */
 void vu_dev_connect(struct vu_dev *dev, int fd);
@@ -67,12 +75,18 @@ void vu_dev_handle_kick(struct vu_dev *dev, unsigned qidx);
 bool vu_dev_rx_usable(const struct vu_dev *dev);
 
 /* Copies one frame (without virtio-net header) into the guest's RX queue.
- * Returns the length queued, or a negative errno (-ENOBUFS: no buffers). */
+ * Returns the length queued, or a negative errno (-ENOBUFS: no buffers,
+ * or not enough for the frame); the frame is then counted as dropped
+ * (DROP_RX_NO_BUFFERS) here, and rx_ready will be called once the guest
+ * adds buffers.  Not visible to the guest before vu_rx_flush(). */
 int vu_send_frame(struct vu_dev *dev, const struct iovec *iov, size_t iovcnt);
 
 /* Zero-copy RX: reserve guest buffers for a frame of up to MAX_LEN bytes
  * (MRG_RXBUF chains when negotiated).  Returns the capacity reserved
- * (possibly less than MAX_LEN), or a negative errno. */
+ * (possibly less than MAX_LEN), or a negative errno (-ENOBUFS: no buffers,
+ * rx_ready will follow; -ENOTCONN: RX queue not usable).  Nothing is
+ * counted as dropped here: the caller decides.  At most one reservation
+ * is outstanding: commit it before reserving again. */
 ssize_t vu_rx_reserve(struct vu_dev *dev, struct vu_rx_frame *f, size_t max_len);
 /* Completes a reserved frame with LEN bytes written; LEN 0 gives the
  * buffers back unused. */
