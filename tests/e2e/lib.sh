@@ -57,6 +57,9 @@ E2E_MTU=65520
 E2E_GUEST_TIMEOUT_S=${VUNET_E2E_GUEST_TIMEOUT_S:-180}
 E2E_SOCKET_WAIT_S=15
 E2E_BACKEND_EXIT_WAIT_S=5
+E2E_BACKEND_STATUS=0
+E2E_BACKEND_PID=
+E2E_BACKEND_MISSING=0
 
 E2E_NAME=$(basename "$0" .sh)
 E2E_WORK=
@@ -232,12 +235,25 @@ e2e_make_workdir() {
 # E2E_WHY and fails.
 e2e_prepare_guest() {
 	local dir
+	e2e_choose_cache
 	dir=$("$E2E_DIR/build-guest.sh" 2>"$E2E_WORK/build-guest.log") || {
 		cat "$E2E_WORK/build-guest.log" >&2
 		E2E_WHY="cannot build the guest image: $(tail -n 1 "$E2E_WORK/build-guest.log")"
 		return 1
 	}
 	E2E_GUEST=$dir
+}
+
+# The cache in the source tree belongs to whoever made it first (root in
+# CI); a developer who cannot write there builds into the work directory.
+e2e_choose_cache() {
+	local cache=$E2E_DIR/.cache
+	[ -n "${VUNET_E2E_CACHE:-}" ] && return 0
+	if { [ -d "$cache" ] && [ -w "$cache" ]; } ||
+		{ [ ! -e "$cache" ] && [ -w "$E2E_DIR" ]; }; then
+		return 0
+	fi
+	export VUNET_E2E_CACHE=$E2E_WORK/cache
 }
 
 # Prints the backend's command (one word a line) for MODE (vhost-user or
@@ -259,7 +275,11 @@ e2e_backend_command() {
 		return 1
 		;;
 	esac
-	printf '%s\n' "$bin" $flag -f -1 --socket "$socket" --pid "$pidfile"
+	# VUNET_E2E_BACKEND_ARGS: extra options, e.g. "-d" or "--mtu 1500"
+	# (split on blanks; for debugging and for checking the checks).
+	# shellcheck disable=SC2086
+	printf '%s\n' "$bin" $flag -f -1 --socket "$socket" --pid "$pidfile" \
+		${VUNET_E2E_BACKEND_ARGS:-}
 }
 
 # e2e_start_backend MODE: starts the backend for MODE; sets E2E_BACKEND_PID.
@@ -296,10 +316,14 @@ e2e_start_backend() {
 	done
 }
 
-# Asks vunetd to log its counters now (passt has no such signal: SIGUSR1
-# would end it), then ends the backend if the one-off mode (-1) did not.
+# Waits for the backend to leave by itself, as one-off mode (-1) promises
+# once QEMU has gone; otherwise asks vunetd to log its counters (passt has
+# no such signal: SIGUSR1 would end it) and ends it.  Sets
+# E2E_BACKEND_STATUS (its exit status) and E2E_BACKEND_LINGERED (1 when it
+# had to be stopped).
 e2e_stop_backend() {
 	local pid=$E2E_BACKEND_PID
+	E2E_BACKEND_LINGERED=0
 	[ -n "$pid" ] || return 0
 	if ! e2e_wait_exit "$pid" "$E2E_BACKEND_EXIT_WAIT_S"; then
 		if [ "$VUNET_E2E_BACKEND" = vunetd ]; then
@@ -307,11 +331,13 @@ e2e_stop_backend() {
 			sleep 0.5
 		fi
 		e2e_log "backend still running ${E2E_BACKEND_EXIT_WAIT_S} s after QEMU left; stopping it"
+		E2E_BACKEND_LINGERED=1
 		kill -TERM "$pid" 2>/dev/null || true
 		e2e_wait_exit "$pid" 3 || kill -KILL "$pid" 2>/dev/null || true
 	fi
 	wait "$pid" 2>/dev/null
 	E2E_BACKEND_STATUS=$?
+	e2e_log "backend exit status: $E2E_BACKEND_STATUS"
 	e2e_forget_pid "$pid"
 	E2E_BACKEND_PID=
 }
@@ -379,6 +405,28 @@ e2e_guest_verdict() {
 			END { exit !found }'
 }
 
+# e2e_report_backend_exit CASE: the backend left by itself, with status 0,
+# once QEMU disconnected: no crash, no sanitizer report, one-off honoured.
+e2e_report_backend_exit() {
+	if [ "$E2E_BACKEND_LINGERED" -eq 1 ]; then
+		e2e_fail "$1" "backend still running ${E2E_BACKEND_EXIT_WAIT_S} s after QEMU disconnected (-1 not honoured?)"
+		return 1
+	fi
+	if [ "$E2E_BACKEND_STATUS" -ne 0 ]; then
+		e2e_fail "$1" "backend exited with status $E2E_BACKEND_STATUS$(e2e_status_hint "$E2E_BACKEND_STATUS")"
+		return 1
+	fi
+	e2e_pass "$1"
+}
+
+e2e_status_hint() {
+	case $1 in
+	23) echo " (AddressSanitizer report in the backend log)" ;;
+	24) echo " (UndefinedBehaviorSanitizer report in the backend log)" ;;
+	13[0-9] | 1[4-5][0-9]) echo " (killed by signal $(($1 - 128)))" ;;
+	esac
+}
+
 # Shows what is needed to understand a failure: the backend's counters,
 # its log and the guest console, on stderr.
 e2e_show_diagnostics() {
@@ -387,10 +435,14 @@ e2e_show_diagnostics() {
 	grep -i 'counters' "$E2E_WORK/backend.log" >&2 || e2e_log "(backend logged no counters)"
 	e2e_log "---- $label: backend log (last 40 lines)"
 	tail -n 40 "$E2E_WORK/backend.log" >&2 2>/dev/null
-	e2e_log "---- $label: QEMU log"
-	tail -n 20 "$E2E_WORK/qemu.log" >&2 2>/dev/null
-	e2e_log "---- $label: guest console (last 80 lines)"
-	tr -d '\r' < "$E2E_WORK/console.log" 2>/dev/null | tail -n 80 >&2
+	if [ -s "$E2E_WORK/qemu.log" ]; then
+		e2e_log "---- $label: QEMU log"
+		tail -n 20 "$E2E_WORK/qemu.log" >&2
+	fi
+	if [ -s "$E2E_WORK/console.log" ]; then
+		e2e_log "---- $label: guest console (last 80 lines)"
+		tr -d '\r' < "$E2E_WORK/console.log" | tail -n 80 >&2
+	fi
 }
 
 # e2e_report PREFIX WHY_MISSING CASE...: one PASS/FAIL line per CASE from
