@@ -174,13 +174,14 @@ char *qemu_paths_monitor_socket(const char *state_dir,
 	return checked_socket(path);
 }
 
-char *qemu_paths_ram_file(const char *state_dir, const struct vn_domain *dom)
+char *qemu_paths_ram_file(const char *state_dir, const struct vn_domain *dom,
+			  const char *id)
 {
 	char *short_name = qemu_paths_short_name(dom);
 	char *path = NULL;
 
 	if (short_name)
-		path = format_path("%s/ram/%s/pc.ram", state_dir, short_name);
+		path = format_path("%s/ram/%s/%s", state_dir, short_name, id);
 	free(short_name);
 	return path;
 }

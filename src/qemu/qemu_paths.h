@@ -11,7 +11,7 @@
  *   DIR/passt/SHORT-ALIAS.socket        the backend's vhost-user/stream socket
  *   DIR/passt/SHORT-ALIAS-passt.pid     the backend's pidfile
  *   DIR/domain-SHORT/monitor.sock       QEMU's QMP monitor (libvirt: fd=)
- *   DIR/ram/SHORT/pc.ram                file-backed guest RAM
+ *   DIR/ram/SHORT/pc.ram                file-backed guest RAM (or ram-nodeN)
  *
  * The state directory is per user and needs no privilege (see
  * qemu_paths_default_state_dir()).  A Unix socket path longer than
@@ -52,8 +52,10 @@ char *qemu_paths_passt_pidfile(const char *state_dir,
 char *qemu_paths_domain_dir(const char *state_dir, const struct vn_domain *dom);
 char *qemu_paths_monitor_socket(const char *state_dir,
 				const struct vn_domain *dom);
-/* The file behind <memoryBacking><source type='file'/>. */
-char *qemu_paths_ram_file(const char *state_dir, const struct vn_domain *dom);
+/* The file behind <memoryBacking><source type='file'/> for the RAM
+ * backend called ID ("pc.ram", "ram-node0"). */
+char *qemu_paths_ram_file(const char *state_dir, const struct vn_domain *dom,
+			  const char *id);
 
 /* Returns 0 if PATH fits in sockaddr_un.sun_path with its NUL, else -1
  * with an error naming PATH. */
