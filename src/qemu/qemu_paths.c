@@ -94,23 +94,32 @@ static bool is_directory(const char *path)
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-char *qemu_paths_default_state_dir(void)
+char *qemu_paths_state_dir_for(unsigned uid, const char *xdg,
+			       const char *tmpdir, const char *run_user)
 {
-	const char *xdg = getenv("XDG_RUNTIME_DIR");
-	const char *tmp = getenv("TMPDIR");
-	char run_user[64];
-	uid_t uid = getuid();
+	char *user_dir;
+	bool exists;
 
 	if (uid == 0)
 		return format_path("/run/vunet");
 	if (xdg && *xdg == '/')
 		return format_path("%s/vunet", xdg);
-	snprintf(run_user, sizeof(run_user), "/run/user/%u", (unsigned)uid);
-	if (is_directory(run_user))
-		return format_path("%s/vunet", run_user);
-	if (!tmp || *tmp != '/')
-		tmp = "/tmp";
-	return format_path("%s/vunet-%u", tmp, (unsigned)uid);
+	user_dir = format_path("%s/%u", run_user, uid);
+	if (!user_dir)
+		return NULL;
+	exists = is_directory(user_dir);
+	free(user_dir);
+	if (exists)
+		return format_path("%s/%u/vunet", run_user, uid);
+	if (!tmpdir || *tmpdir != '/')
+		tmpdir = "/tmp";
+	return format_path("%s/vunet-%u", tmpdir, uid);
+}
+
+char *qemu_paths_default_state_dir(void)
+{
+	return qemu_paths_state_dir_for(getuid(), getenv("XDG_RUNTIME_DIR"),
+					getenv("TMPDIR"), "/run/user");
 }
 
 /* DIR/SUBDIR/SHORT-ALIAS + SUFFIX */

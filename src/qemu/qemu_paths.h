@@ -37,6 +37,11 @@ char *qemu_paths_short_name(const struct vn_domain *dom);
  * /run/user/UID/vunet if /run/user/UID exists, else ${TMPDIR:-/tmp}/vunet-UID;
  * /run/vunet for root.  Caller frees; NULL on ENOMEM (reported). */
 char *qemu_paths_default_state_dir(void);
+/* The same decision with its inputs explicit (for tests): RUN_USER is the
+ * directory holding per-user runtime directories ("/run/user"); XDG and
+ * TMPDIR may be NULL. */
+char *qemu_paths_state_dir_for(unsigned uid, const char *xdg,
+			       const char *tmpdir, const char *run_user);
 
 /* The backend's socket and pidfile for NET, as above.  The socket path
  * is checked against sun_path.  Caller frees; NULL (reported) on ENOMEM
