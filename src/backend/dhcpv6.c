@@ -1,0 +1,363 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Stateful DHCPv6 server (RFC 8415) with a single address: the guest's
+ * configured global address (c->ip6.addr), as passt's.
+ *
+ * Exchange:
+ *   SOLICIT              -> ADVERTISE, or REPLY if the client asked for
+ *                           rapid commit (and the reply says so)
+ *   REQUEST/RENEW/REBIND -> REPLY with the address
+ *   CONFIRM              -> REPLY, status Success if the addresses the
+ *                           client holds are the guest's, else NotOnLink
+ *   INFORMATION-REQUEST  -> REPLY with configuration only
+ *   RELEASE/DECLINE      -> REPLY with status Success (nothing to free)
+ * A message carrying someone else's server identifier is ignored.
+ *
+ * Every reply echoes the client identifier and carries our server
+ * identifier, a DUID-LL with our MAC (stable for the process: the MAC
+ * is).  Address replies carry IA_NA with the client's IAID, infinite T1,
+ * T2 and lifetimes; without an IA_NA in the request, status NoAddrsAvail.
+ * Configuration: DNS servers 23 (the --dns-forward address if set, else
+ * c->ip6.dns), domain search list 24, and client FQDN 39 (RFC 4704) with
+ * --fqdn.  Replies go from our link-local address, port 547, to the
+ * client's address and port.
+ *
+ * Robustness: the message is copied into a bounded buffer and options are
+ * walked with their lengths checked against what is left; a truncated
+ * option or a missing client identifier drops the message (counted).
+ * IA_NA contents are walked the same way.  No allocation.
+ */
+#include "backend/dhcpv6.h"
+
+#include <stdbool.h>
+#include <string.h>
+
+#include "backend/ctx.h"
+#include "backend/ip.h"
+#include "backend/tap.h"
+
+enum dhcpv6_msg_type {
+	SOLICIT = 1,
+	ADVERTISE = 2,
+	REQUEST = 3,
+	CONFIRM = 4,
+	RENEW = 5,
+	REBIND = 6,
+	REPLY = 7,
+	RELEASE = 8,
+	DECLINE = 9,
+	INFORMATION_REQUEST = 11,
+};
+
+enum dhcpv6_option {
+	OPT_CLIENTID = 1,
+	OPT_SERVERID = 2,
+	OPT_IA_NA = 3,
+	OPT_IAADDR = 5,
+	OPT_STATUS_CODE = 13,
+	OPT_RAPID_COMMIT = 14,
+	OPT_DNS_SERVERS = 23,
+	OPT_DOMAIN_LIST = 24,
+	OPT_CLIENT_FQDN = 39,
+	OPT_TRACKED = 40, /* codes below this are remembered when parsing */
+};
+
+enum dhcpv6_status {
+	STATUS_SUCCESS = 0,
+	STATUS_NO_ADDRS_AVAIL = 2,
+	STATUS_NOT_ON_LINK = 4,
+};
+
+#define DHCPV6_HDR_LEN 4 /* message type, transaction id */
+#define OPT_HDR_LEN 4    /* code, length */
+#define IA_NA_FIXED_LEN 12 /* IAID, T1, T2 */
+#define IAADDR_FIXED_LEN 24 /* address, preferred and valid lifetime */
+#define DUID_LL_LEN 10   /* type 3, hardware type 1, MAC */
+#define DUID_TYPE_LL 3
+#define HW_TYPE_ETHERNET 1
+#define LIFETIME_INFINITE 0xffffffffU
+/* Client identifiers are DUIDs: at most 128 bytes (RFC 8415 11.1). */
+#define DUID_MAX_LEN 130
+
+#define FQDN_FLAG_S 0x01
+#define FQDN_FLAG_O 0x02
+#define FQDN_FLAG_N 0x04
+
+/* Longest request read, and room for our reply's options. */
+#define DHCPV6_REQUEST_MAX 1500
+#define DHCPV6_REPLY_MAX 2048
+
+struct opt6_in {
+	const uint8_t *val;
+	uint16_t len;
+	bool present;
+};
+
+/* Walks options in P (LEN bytes).  Returns 0, or -1 if one is cut off. */
+static int dhcpv6_parse_options(const uint8_t *p, size_t len,
+				struct opt6_in *opts)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		uint16_t code, olen;
+
+		if (len - i < OPT_HDR_LEN)
+			return -1;
+		code = ip_get_be16(p + i);
+		olen = ip_get_be16(p + i + 2);
+		if (len - i - OPT_HDR_LEN < olen)
+			return -1;
+		if (code < OPT_TRACKED && !opts[code].present) {
+			opts[code].val = p + i + OPT_HDR_LEN;
+			opts[code].len = olen;
+			opts[code].present = true;
+		}
+		i += OPT_HDR_LEN + olen;
+	}
+	return 0;
+}
+
+/* A reply under construction: writes are bounded by the buffer. */
+struct reply6 {
+	uint8_t *buf;
+	size_t len, size;
+};
+
+/* Appends an option header and returns where its value goes, or NULL
+ * (nothing written) if LEN more bytes do not fit. */
+static uint8_t *reply_opt(struct reply6 *r, uint16_t code, size_t len)
+{
+	uint8_t *v;
+
+	if (len > 0xffff || r->size - r->len < OPT_HDR_LEN + len)
+		return NULL;
+	ip_put_be16(r->buf + r->len, code);
+	ip_put_be16(r->buf + r->len + 2, (uint16_t)len);
+	v = r->buf + r->len + OPT_HDR_LEN;
+	r->len += OPT_HDR_LEN + len;
+	return v;
+}
+
+static void reply_opt_copy(struct reply6 *r, uint16_t code, const void *val,
+			   size_t len)
+{
+	uint8_t *v = reply_opt(r, code, len);
+
+	if (v && len)
+		memcpy(v, val, len);
+}
+
+static void reply_status(struct reply6 *r, uint16_t status)
+{
+	uint8_t *v = reply_opt(r, OPT_STATUS_CODE, 2);
+
+	if (v)
+		ip_put_be16(v, status);
+}
+
+static void reply_server_id(const struct ctx *c, struct reply6 *r)
+{
+	uint8_t *v = reply_opt(r, OPT_SERVERID, DUID_LL_LEN);
+
+	if (!v)
+		return;
+	ip_put_be16(v, DUID_TYPE_LL);
+	ip_put_be16(v + 2, HW_TYPE_ETHERNET);
+	memcpy(v + 4, c->our_tap_mac, ETH_ADDR_LEN);
+}
+
+static bool dhcpv6_server_id_is_ours(const struct ctx *c,
+				     const struct opt6_in *sid)
+{
+	uint8_t ours[DUID_LL_LEN];
+
+	ip_put_be16(ours, DUID_TYPE_LL);
+	ip_put_be16(ours + 2, HW_TYPE_ETHERNET);
+	memcpy(ours + 4, c->our_tap_mac, ETH_ADDR_LEN);
+	return sid->len == DUID_LL_LEN && !memcmp(sid->val, ours, DUID_LL_LEN);
+}
+
+/* IA_NA with the client's IAID and our one address. */
+static void reply_ia_na(const struct ctx *c, struct reply6 *r,
+			const struct opt6_in *ia)
+{
+	uint8_t *v;
+
+	if (!ia->present || ia->len < IA_NA_FIXED_LEN) {
+		reply_status(r, STATUS_NO_ADDRS_AVAIL);
+		return;
+	}
+	v = reply_opt(r, OPT_IA_NA,
+		      IA_NA_FIXED_LEN + OPT_HDR_LEN + IAADDR_FIXED_LEN);
+	if (!v)
+		return;
+	memcpy(v, ia->val, 4); /* IAID */
+	ip_put_be32(v + 4, LIFETIME_INFINITE);
+	ip_put_be32(v + 8, LIFETIME_INFINITE);
+	v += IA_NA_FIXED_LEN;
+	ip_put_be16(v, OPT_IAADDR);
+	ip_put_be16(v + 2, IAADDR_FIXED_LEN);
+	memcpy(v + 4, &c->ip6.addr, 16);
+	ip_put_be32(v + 20, LIFETIME_INFINITE);
+	ip_put_be32(v + 24, LIFETIME_INFINITE);
+}
+
+static void reply_config(const struct ctx *c, struct reply6 *r,
+			 const struct opt6_in *in)
+{
+	uint8_t names[CTX_MAX_SEARCH * (CTX_NAME_MAX + 2)];
+	size_t used = 0;
+	int i, n;
+
+	if (!IN6_IS_ADDR_UNSPECIFIED(&c->ip6.dns_match))
+		reply_opt_copy(r, OPT_DNS_SERVERS, &c->ip6.dns_match, 16);
+	else if (c->ip6.n_dns > 0 && c->ip6.n_dns <= CTX_MAX_DNS)
+		reply_opt_copy(r, OPT_DNS_SERVERS, c->ip6.dns,
+			       16 * (size_t)c->ip6.n_dns);
+	for (i = 0; i < c->n_search && i < CTX_MAX_SEARCH; i++) {
+		n = ip_dns_name_encode(names + used, sizeof(names) - used,
+				       c->search[i]);
+		if (n > 0)
+			used += (size_t)n;
+	}
+	if (used)
+		reply_opt_copy(r, OPT_DOMAIN_LIST, names, used);
+	if (c->fqdn[0]) {
+		/* we update no DNS: N, or O if the client asked us to (S) */
+		const struct opt6_in *cf = &in[OPT_CLIENT_FQDN];
+
+		names[0] = (cf->present && cf->len && (cf->val[0] & FQDN_FLAG_S))
+				   ? FQDN_FLAG_O : FQDN_FLAG_N;
+		n = ip_dns_name_encode(names + 1, sizeof(names) - 1, c->fqdn);
+		if (n > 0)
+			reply_opt_copy(r, OPT_CLIENT_FQDN, names, 1 + (size_t)n);
+	}
+}
+
+/* Whether every address in the client's IA_NA is the guest's. */
+static bool dhcpv6_confirm_on_link(const struct ctx *c,
+				   const struct opt6_in *ia)
+{
+	struct opt6_in sub[OPT_TRACKED] = { 0 };
+
+	if (!ia->present || ia->len < IA_NA_FIXED_LEN ||
+	    dhcpv6_parse_options(ia->val + IA_NA_FIXED_LEN,
+				 ia->len - IA_NA_FIXED_LEN, sub) < 0)
+		return false;
+	if (!sub[OPT_IAADDR].present || sub[OPT_IAADDR].len < 16)
+		return false;
+	return !memcmp(sub[OPT_IAADDR].val, &c->ip6.addr, 16);
+}
+
+/* Fills the reply body for request TYPE; returns the reply type, or 0 if
+ * this message gets no reply. */
+static uint8_t dhcpv6_build(const struct ctx *c, uint8_t type,
+			    const struct opt6_in *in, struct reply6 *r)
+{
+	uint8_t reply = REPLY;
+
+	if (in[OPT_CLIENTID].present)
+		reply_opt_copy(r, OPT_CLIENTID, in[OPT_CLIENTID].val,
+			       in[OPT_CLIENTID].len);
+	reply_server_id(c, r);
+	switch (type) {
+	case SOLICIT:
+		if (in[OPT_RAPID_COMMIT].present)
+			reply_opt(r, OPT_RAPID_COMMIT, 0);
+		else
+			reply = ADVERTISE;
+		/* fall through */
+	case REQUEST:
+	case RENEW:
+	case REBIND:
+		reply_ia_na(c, r, &in[OPT_IA_NA]);
+		break;
+	case CONFIRM:
+		reply_status(r, dhcpv6_confirm_on_link(c, &in[OPT_IA_NA])
+					? STATUS_SUCCESS : STATUS_NOT_ON_LINK);
+		return reply;
+	case RELEASE:
+	case DECLINE:
+		reply_status(r, STATUS_SUCCESS);
+		return reply;
+	case INFORMATION_REQUEST:
+		break;
+	default:
+		return 0;
+	}
+	reply_config(c, r, in);
+	return reply;
+}
+
+/* Why the message is not to be answered (a drop reason), or 0. */
+static int dhcpv6_check(const struct ctx *c, uint8_t type,
+			const struct opt6_in *in)
+{
+	if (!in[OPT_CLIENTID].present && type != INFORMATION_REQUEST)
+		return DROP_BAD_L4;
+	if (in[OPT_CLIENTID].len > DUID_MAX_LEN)
+		return DROP_BAD_L4;
+	if (in[OPT_SERVERID].present &&
+	    !dhcpv6_server_id_is_ours(c, &in[OPT_SERVERID]))
+		return DROP_UNHANDLED; /* meant for another server */
+	return 0;
+}
+
+static void dhcpv6_send(struct ctx *c, const struct tap_frame *f,
+			uint8_t *frame, size_t len)
+{
+	struct iovec iov = { frame, 0 };
+
+	iov.iov_len = ip_udp6_frame(frame,
+				    c->guest_mac_known ? c->guest_mac
+						       : ip_mac_broadcast,
+				    c->our_tap_mac, &c->ip6.our_tap_ll,
+				    DHCPV6_SERVER_PORT, &f->saddr.a6,
+				    f->sport, len);
+	tap_send_frame(c, &iov, 1);
+}
+
+int dhcpv6_handler(struct ctx *c, const struct tap_frame *f)
+{
+	static uint8_t msg[DHCPV6_REQUEST_MAX];
+	static uint8_t frame[UDP6_PAYLOAD_OFF + DHCPV6_REPLY_MAX];
+	struct opt6_in in[OPT_TRACKED] = { 0 };
+	struct reply6 r = { frame + UDP6_PAYLOAD_OFF, DHCPV6_HDR_LEN,
+			    DHCPV6_REPLY_MAX };
+	size_t len = f->l4_len >= UDP_HDR_LEN ? f->l4_len - UDP_HDR_LEN : 0;
+	int reason = 0;
+
+	if (c->no_dhcpv6 || !c->ip6.enabled) {
+		reason = DROP_DISABLED;
+		goto out;
+	}
+	if (len > sizeof(msg))
+		len = sizeof(msg); /* options past this are not read */
+	if (len < DHCPV6_HDR_LEN ||
+	    tap_frame_copy(f, f->payload_off, msg, len) < 0) {
+		reason = DROP_TOO_SHORT;
+		goto out;
+	}
+	if (dhcpv6_parse_options(msg + DHCPV6_HDR_LEN, len - DHCPV6_HDR_LEN,
+				 in) < 0) {
+		reason = DROP_BAD_L4;
+		goto out;
+	}
+	reason = dhcpv6_check(c, msg[0], in);
+	if (reason)
+		goto out;
+	if (IN6_IS_ADDR_LINKLOCAL(&f->saddr.a6))
+		c->ip6.addr_ll_seen = f->saddr.a6;
+	r.buf[0] = dhcpv6_build(c, msg[0], in, &r);
+	if (!r.buf[0]) {
+		reason = DROP_UNHANDLED; /* a server message, or unknown */
+		goto out;
+	}
+	memcpy(r.buf + 1, msg + 1, 3); /* transaction id */
+	dhcpv6_send(c, f, frame, r.len);
+out:
+	if (reason)
+		ctx_drop(c, (enum drop_reason)reason);
+	return reason ? -1 : 0;
+}

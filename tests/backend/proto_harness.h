@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Shared set-up for the link-level protocol tests (ARP, DHCP, NDP,
+ * DHCPv6, ICMP).
+ *
+ * Frames travel the real path: the test plays the front-end (QEMU's
+ * "stream" netdev) on one end of a socketpair, the real tap.c in stream
+ * mode owns the other end and dispatches, through the same handler table
+ * vunetd installs, to the protocol modules under test.  pt_to_vunetd()
+ * writes one "4-byte length + frame" record and lets tap.c read it;
+ * pt_from_vunetd() reads back what vunetd sent to the guest.
+ *
+ * The configuration is passt's default shape on this machine: guest
+ * 192.0.2.2/24 via 192.0.2.1 (mapped to the host's loopback), IPv6
+ * 2001:db8::2/64 via fe80::1, our MAC 9a:55:9a:55:9a:55, MTU 65520.
+ * Each test case runs in its own forked child, so the modules' static
+ * state starts fresh in every case.
+ */
+#ifndef VUNET_TESTS_PROTO_HARNESS_H
+#define VUNET_TESTS_PROTO_HARNESS_H
+
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "backend/ctx.h"
+
+#define PT_FRAME_MAX 70000
+
+extern const uint8_t pt_guest_mac[6];
+extern const uint8_t pt_our_mac[6];
+
+/* Fills C with the test configuration and connects the stream.  Returns
+ * 0, or -1 (with a message on stderr). */
+int pt_setup(struct ctx *c);
+/* Sends FRAME (Ethernet header first) from the guest to vunetd. */
+void pt_to_vunetd(struct ctx *c, const void *frame, size_t len);
+/* Reads the next frame vunetd sent to the guest, waiting up to
+ * TIMEOUT_MS.  Returns its length, or -1 if none came. */
+ssize_t pt_from_vunetd(uint8_t *buf, size_t size, int timeout_ms);
+/* Total drops counted in C, all reasons. */
+uint64_t pt_drops(const struct ctx *c);
+
+/* Builders for guest frames, from the guest's MAC to ours. */
+size_t pt_udp4(uint8_t *frame, struct in_addr src, uint16_t sport,
+	       struct in_addr dst, uint16_t dport, const void *payload,
+	       size_t len);
+size_t pt_udp6(uint8_t *frame, const struct in6_addr *src, uint16_t sport,
+	       const struct in6_addr *dst, uint16_t dport,
+	       const void *payload, size_t len);
+size_t pt_icmp6(uint8_t *frame, const struct in6_addr *src,
+		const struct in6_addr *dst, const void *msg, size_t len);
+size_t pt_icmp4(uint8_t *frame, struct in_addr src, struct in_addr dst,
+		const void *msg, size_t len);
+
+struct in_addr pt_a4(const char *s);
+struct in6_addr pt_a6(const char *s);
+
+/* Whether the IPv4/UDP/ICMP or IPv6 checksums of FRAME verify. */
+int pt_ip4_checksums_ok(const uint8_t *frame, size_t len);
+int pt_ip6_checksums_ok(const uint8_t *frame, size_t len);
+
+#endif /* VUNET_TESTS_PROTO_HARNESS_H */
