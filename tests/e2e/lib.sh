@@ -172,7 +172,7 @@ e2e_enter_namespace() {
 # True when the backend and QEMU should switch to E2E_USER.
 e2e_drop_privileges() {
 	[ "$(id -u)" -eq 0 ] && getent passwd "$E2E_USER" >/dev/null &&
-		[ "$(cat /proc/self/uid_map | awk '{print $3; exit}')" != 1 ]
+		[ "$(awk '{print $3; exit}' /proc/self/uid_map)" != 1 ]
 }
 
 # Runs a command as the unprivileged test user (or as is, in a user

@@ -21,6 +21,9 @@
 # The backend is $VUNET_BUILD/vunetd, or the reference passt with
 # VUNET_E2E_BACKEND=passt.  Run one mode with VUNET_E2E_MODES=stream.
 # One guest at a time, each bounded by VUNET_E2E_GUEST_TIMEOUT_S.
+
+# Case and check lists are blank-separated words, split on purpose.
+# shellcheck disable=SC2046,SC2086
 set -u
 . "$(dirname "$0")/lib.sh"
 

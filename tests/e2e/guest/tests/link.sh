@@ -64,7 +64,8 @@ usable_ipv6_address() {
 }
 
 check_slaac() {
-	local i=0 addr want=$(e2e_arg prefix6)
+	local i=0 addr want
+	want=$(e2e_arg prefix6)
 	# Router solicitation, advertisement and duplicate address detection
 	# take a few seconds under TCG; give up after 20 s.
 	addr=$(usable_ipv6_address)
