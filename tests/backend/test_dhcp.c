@@ -1,0 +1,523 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* DHCPv4: the guest gets its lease, with passt's options. */
+#include <arpa/inet.h>
+#include <string.h>
+
+#include "backend/ip.h"
+#include "tests/backend/proto_harness.h"
+#include "tests/harness.h"
+
+#define OPTS 240
+#define MAGIC 0x63825363U
+
+/* A request message under construction. */
+struct req {
+	uint8_t m[600];
+	size_t len;
+};
+
+static void req_init(struct req *r, uint8_t type)
+{
+	memset(r, 0, sizeof(*r));
+	r->m[0] = 1; /* BOOTREQUEST */
+	r->m[1] = 1;
+	r->m[2] = 6;
+	ip_put_be32(r->m + 4, 0xdeadbeef);
+	memcpy(r->m + 28, pt_guest_mac, 6);
+	ip_put_be32(r->m + 236, MAGIC);
+	r->len = OPTS;
+	if (type) {
+		r->m[r->len++] = 53;
+		r->m[r->len++] = 1;
+		r->m[r->len++] = type;
+	}
+}
+
+static void req_opt(struct req *r, uint8_t code, const void *v, uint8_t len)
+{
+	r->m[r->len++] = code;
+	r->m[r->len++] = len;
+	memcpy(r->m + r->len, v, len);
+	r->len += len;
+}
+
+static void req_end(struct req *r)
+{
+	r->m[r->len++] = 255;
+}
+
+/* Sends the request, returns the reply's UDP payload length (or -1) with
+ * the frame in F. */
+static ssize_t exchange(struct ctx *c, struct req *r, uint8_t *f)
+{
+	static uint8_t frame[2048];
+	ssize_t n;
+
+	pt_to_vunetd(c, frame, pt_udp4(frame, pt_a4("0.0.0.0"), 68,
+				       pt_a4("255.255.255.255"), 67, r->m,
+				       r->len));
+	n = pt_from_vunetd(f, 2048, 1000);
+	if (n < UDP4_PAYLOAD_OFF)
+		return -1;
+	return n - UDP4_PAYLOAD_OFF;
+}
+
+/* The value of option CODE in reply payload M (LEN bytes), or NULL. */
+static const uint8_t *opt(const uint8_t *m, size_t len, uint8_t code,
+			  uint8_t *olen)
+{
+	size_t i = OPTS;
+
+	while (i < len && m[i] != 255) {
+		if (m[i] == 0) {
+			i++;
+			continue;
+		}
+		if (i + 2 > len || i + 2 + m[i + 1] > len)
+			return NULL;
+		if (m[i] == code) {
+			*olen = m[i + 1];
+			return m + i + 2;
+		}
+		i += 2 + m[i + 1];
+	}
+	return NULL;
+}
+
+#define REPLY(f) ((f) + UDP4_PAYLOAD_OFF)
+
+TEST(dhcp_discover_gets_offer_of_guest_address)
+{
+	uint8_t f[2048], l;
+	struct in_addr yi = pt_a4("192.0.2.2");
+	const uint8_t *v;
+	struct ctx c;
+	struct req r;
+	ssize_t n;
+
+	CHECK_INT(pt_setup(&c), 0);
+	req_init(&r, 1);
+	req_end(&r);
+	n = exchange(&c, &r, f);
+	CHECK(n > 0);
+	CHECK_INT(REPLY(f)[0], 2); /* BOOTREPLY */
+	CHECK_INT(ip_get_be32(REPLY(f) + 4), 0xdeadbeef);
+	CHECK(!memcmp(REPLY(f) + 16, &yi, 4));
+	v = opt(REPLY(f), (size_t)n, 53, &l);
+	CHECK(v && l == 1 && v[0] == 2); /* OFFER */
+	CHECK(pt_ip4_checksums_ok(f, (size_t)n + UDP4_PAYLOAD_OFF));
+	CHECK_INT(ip_get_be16(f + IP4_L4_OFF), 67);
+	CHECK_INT(ip_get_be16(f + IP4_L4_OFF + 2), 68);
+}
+
+TEST(dhcp_offer_carries_mtu_65520)
+{
+	uint8_t f[2048], l;
+	const uint8_t *v;
+	struct ctx c;
+	struct req r;
+	ssize_t n;
+
+	CHECK_INT(pt_setup(&c), 0);
+	req_init(&r, 1);
+	req_end(&r);
+	n = exchange(&c, &r, f);
+	CHECK(n > 0);
+	v = opt(REPLY(f), (size_t)n, 26, &l);
+	CHECK(v && l == 2);
+	CHECK_INT(ip_get_be16(v), 65520);
+}
+
+TEST(dhcp_offer_has_no_mtu_when_unset)
+{
+	uint8_t f[2048], l;
+	struct ctx c;
+	struct req r;
+	ssize_t n;
+
+	CHECK_INT(pt_setup(&c), 0);
+	c.mtu = 0;
+	req_init(&r, 1);
+	req_end(&r);
+	n = exchange(&c, &r, f);
+	CHECK(n > 0);
+	CHECK(!opt(REPLY(f), (size_t)n, 26, &l));
+}
+
+TEST(dhcp_offer_carries_mask_router_dns_lease_and_server_id)
+{
+	uint8_t f[2048], l;
+	struct in_addr gw = pt_a4("192.0.2.1"), dns = pt_a4("192.0.2.53");
+	const uint8_t *v;
+	struct ctx c;
+	struct req r;
+	ssize_t n;
+
+	CHECK_INT(pt_setup(&c), 0);
+	req_init(&r, 1);
+	req_end(&r);
+	n = exchange(&c, &r, f);
+	CHECK(n > 0);
+	v = opt(REPLY(f), (size_t)n, 1, &l);
+	CHECK(v && l == 4 && ip_get_be32(v) == 0xffffff00U);
+	v = opt(REPLY(f), (size_t)n, 3, &l);
+	CHECK(v && l == 4 && !memcmp(v, &gw, 4));
+	v = opt(REPLY(f), (size_t)n, 6, &l);
+	CHECK(v && l == 4 && !memcmp(v, &dns, 4));
+	v = opt(REPLY(f), (size_t)n, 51, &l);
+	CHECK(v && l == 4 && ip_get_be32(v) == 0xffffffffU);
+	v = opt(REPLY(f), (size_t)n, 54, &l);
+	CHECK(v && l == 4 && !memcmp(v, &gw, 4));
+	CHECK(!opt(REPLY(f), (size_t)n, 121, &l)); /* gateway is on-link */
+}
+
+TEST(dhcp_offer_gives_dns_forward_address)
+{
+	uint8_t f[2048], l;
+	struct in_addr fwd = pt_a4("192.0.2.3");
+	const uint8_t *v;
+	struct ctx c;
+	struct req r;
+	ssize_t n;
+
+	CHECK_INT(pt_setup(&c), 0);
+	c.ip4.dns_match = fwd;
+	req_init(&r, 1);
+	req_end(&r);
+	n = exchange(&c, &r, f);
+	v = opt(REPLY(f), (size_t)n, 6, &l);
+	CHECK(v && l == 4 && !memcmp(v, &fwd, 4));
+}
+
+TEST(dhcp_request_gets_ack)
+{
+	uint8_t f[2048], l;
+	struct in_addr want = pt_a4("192.0.2.2");
+	const uint8_t *v;
+	struct ctx c;
+	struct req r;
+	ssize_t n;
+
+	CHECK_INT(pt_setup(&c), 0);
+	req_init(&r, 3);
+	req_opt(&r, 50, &want, 4);
+	req_end(&r);
+	n = exchange(&c, &r, f);
+	CHECK(n > 0);
+	v = opt(REPLY(f), (size_t)n, 53, &l);
+	CHECK(v && v[0] == 5); /* ACK */
+	CHECK(!memcmp(REPLY(f) + 16, &want, 4));
+}
+
+TEST(dhcp_request_for_other_address_gets_nak)
+{
+	uint8_t f[2048], l;
+	struct in_addr want = pt_a4("192.0.2.99"), any = { 0 };
+	const uint8_t *v;
+	struct ctx c;
+	struct req r;
+	ssize_t n;
+
+	CHECK_INT(pt_setup(&c), 0);
+	req_init(&r, 3);
+	req_opt(&r, 50, &want, 4);
+	req_end(&r);
+	n = exchange(&c, &r, f);
+	CHECK(n > 0);
+	v = opt(REPLY(f), (size_t)n, 53, &l);
+	CHECK(v && v[0] == 6); /* NAK */
+	CHECK(!memcmp(REPLY(f) + 16, &any, 4));
+	CHECK(!opt(REPLY(f), (size_t)n, 51, &l));
+}
+
+TEST(dhcp_bootp_request_without_type_gets_ack)
+{
+	uint8_t f[2048], l;
+	const uint8_t *v;
+	struct ctx c;
+	struct req r;
+	ssize_t n;
+
+	CHECK_INT(pt_setup(&c), 0);
+	req_init(&r, 0);
+	req_end(&r);
+	n = exchange(&c, &r, f);
+	CHECK(n > 0);
+	v = opt(REPLY(f), (size_t)n, 53, &l);
+	CHECK(v && v[0] == 5);
+}
+
+TEST(dhcp_release_is_not_answered)
+{
+	uint8_t f[2048];
+	struct ctx c;
+	struct req r;
+
+	CHECK_INT(pt_setup(&c), 0);
+	req_init(&r, 7);
+	req_end(&r);
+	CHECK_INT(exchange(&c, &r, f), -1);
+	CHECK_INT(pt_drops(&c), 0);
+}
+
+TEST(dhcp_reply_is_broadcast_when_client_asks)
+{
+	uint8_t f[2048];
+	struct ctx c;
+	struct req r;
+
+	CHECK_INT(pt_setup(&c), 0);
+	req_init(&r, 1);
+	ip_put_be16(r.m + 10, 0x8000);
+	req_end(&r);
+	CHECK(exchange(&c, &r, f) > 0);
+	CHECK_INT(ip_get_be32(f + ETH_HDR_LEN + 16), 0xffffffffU);
+	CHECK(!memcmp(f, ip_mac_broadcast, 6));
+}
+
+TEST(dhcp_reply_is_unicast_to_chaddr_without_broadcast_flag)
+{
+	uint8_t f[2048];
+	struct in_addr yi = pt_a4("192.0.2.2");
+	struct ctx c;
+	struct req r;
+
+	CHECK_INT(pt_setup(&c), 0);
+	req_init(&r, 1);
+	req_end(&r);
+	CHECK(exchange(&c, &r, f) > 0);
+	CHECK(!memcmp(f + ETH_HDR_LEN + 16, &yi, 4));
+	CHECK(!memcmp(f, pt_guest_mac, 6));
+}
+
+TEST(dhcp_reply_is_at_least_bootp_size)
+{
+	uint8_t f[2048];
+	struct ctx c;
+	struct req r;
+
+	CHECK_INT(pt_setup(&c), 0);
+	c.mtu = 0;
+	c.ip4.n_dns = 0;
+	req_init(&r, 1);
+	req_end(&r);
+	CHECK(exchange(&c, &r, f) >= 300);
+}
+
+TEST(dhcp_options_follow_parameter_request_order)
+{
+	const uint8_t prl[] = { 6, 26, 1 };
+	uint8_t f[2048];
+	struct ctx c;
+	struct req r;
+	ssize_t n;
+
+	CHECK_INT(pt_setup(&c), 0);
+	req_init(&r, 1);
+	req_opt(&r, 55, prl, sizeof(prl));
+	req_end(&r);
+	n = exchange(&c, &r, f);
+	CHECK(n > OPTS + 20);
+	CHECK_INT(REPLY(f)[OPTS], 53);       /* type first */
+	CHECK_INT(REPLY(f)[OPTS + 3], 6);    /* then DNS */
+	CHECK_INT(REPLY(f)[OPTS + 3 + 6], 26); /* then MTU */
+	CHECK_INT(REPLY(f)[OPTS + 3 + 6 + 4], 1);
+}
+
+TEST(dhcp_offer_carries_hostname_and_fqdn)
+{
+	uint8_t f[2048], l;
+	const uint8_t *v;
+	struct ctx c;
+	struct req r;
+	ssize_t n;
+
+	CHECK_INT(pt_setup(&c), 0);
+	strcpy(c.hostname, "guest");
+	strcpy(c.fqdn, "guest.example.org");
+	req_init(&r, 1);
+	req_end(&r);
+	n = exchange(&c, &r, f);
+	v = opt(REPLY(f), (size_t)n, 12, &l);
+	CHECK(v && l == 5 && !memcmp(v, "guest", 5));
+	v = opt(REPLY(f), (size_t)n, 81, &l);
+	CHECK(v && l == 3 + 19);
+	CHECK_INT(v[0], 0x04 | 0x08); /* E (wire format), N (no updates) */
+	CHECK(!memcmp(v + 3, "\x05guest\x07" "example\x03org\x00", 19));
+}
+
+TEST(dhcp_search_list_uses_rfc3397_encoding)
+{
+	uint8_t f[2048], l;
+	const uint8_t *v;
+	struct ctx c;
+	struct req r;
+	ssize_t n;
+
+	CHECK_INT(pt_setup(&c), 0);
+	strcpy(c.search[0], "example.org");
+	strcpy(c.search[1], "lab");
+	c.n_search = 2;
+	req_init(&r, 1);
+	req_end(&r);
+	n = exchange(&c, &r, f);
+	v = opt(REPLY(f), (size_t)n, 119, &l);
+	CHECK(v && l == 13 + 5);
+	CHECK(!memcmp(v, "\x07" "example\x03org\x00\x03lab\x00", 18));
+}
+
+TEST(dhcp_long_search_list_is_split_in_255_byte_options)
+{
+	uint8_t f[2048], l;
+	const uint8_t *v;
+	struct ctx c;
+	struct req r;
+	ssize_t n;
+	int i;
+
+	CHECK_INT(pt_setup(&c), 0);
+	for (i = 0; i < 5; i++) {
+		memset(c.search[i], 'a' + i, 60);
+		strcpy(c.search[i] + 60, ".test");
+	}
+	c.n_search = 5; /* 5 x 67 encoded bytes = 335 */
+	req_init(&r, 1);
+	req_end(&r);
+	n = exchange(&c, &r, f);
+	v = opt(REPLY(f), (size_t)n, 119, &l);
+	CHECK(v && l == 255);
+	CHECK_INT(v[255], 119); /* the rest follows in a second instance */
+	CHECK_INT(v[256], 335 - 255);
+}
+
+TEST(dhcp_classless_route_when_gateway_outside_subnet)
+{
+	const uint8_t expect[] = { 32, 198, 51, 100, 1, 0, 0, 0, 0,
+				   0, 198, 51, 100, 1 };
+	uint8_t f[2048], l;
+	const uint8_t *v;
+	struct ctx c;
+	struct req r;
+	ssize_t n;
+
+	CHECK_INT(pt_setup(&c), 0);
+	c.ip4.gw = pt_a4("198.51.100.1");
+	req_init(&r, 1);
+	req_end(&r);
+	n = exchange(&c, &r, f);
+	v = opt(REPLY(f), (size_t)n, 121, &l);
+	CHECK(v && l == sizeof(expect) && !memcmp(v, expect, l));
+}
+
+TEST(dhcp_message_type_in_overloaded_file_field)
+{
+	uint8_t f[2048], l, ov = 1;
+	const uint8_t *v;
+	struct ctx c;
+	struct req r;
+	ssize_t n;
+
+	CHECK_INT(pt_setup(&c), 0);
+	req_init(&r, 0);
+	req_opt(&r, 52, &ov, 1);
+	req_end(&r);
+	r.m[108] = 53; /* file field: DISCOVER, end */
+	r.m[109] = 1;
+	r.m[110] = 1;
+	r.m[111] = 255;
+	n = exchange(&c, &r, f);
+	CHECK(n > 0);
+	v = opt(REPLY(f), (size_t)n, 53, &l);
+	CHECK(v && v[0] == 2);
+}
+
+TEST(dhcp_drops_truncated_option)
+{
+	uint8_t f[2048];
+	struct ctx c;
+	struct req r;
+
+	CHECK_INT(pt_setup(&c), 0);
+	req_init(&r, 1);
+	r.m[r.len++] = 12; /* hostname claiming 40 bytes, 3 present */
+	r.m[r.len++] = 40;
+	memcpy(r.m + r.len, "abc", 3);
+	r.len += 3;
+	CHECK_INT(exchange(&c, &r, f), -1);
+	CHECK_INT(c.stats.drops[DROP_BAD_L4], 1);
+}
+
+TEST(dhcp_drops_truncated_option_in_overloaded_sname)
+{
+	uint8_t f[2048], ov = 2;
+	struct ctx c;
+	struct req r;
+
+	CHECK_INT(pt_setup(&c), 0);
+	req_init(&r, 1);
+	req_opt(&r, 52, &ov, 1);
+	req_end(&r);
+	r.m[44 + 62] = 12; /* an option running past the 64-byte sname */
+	r.m[44 + 63] = 10;
+	memset(r.m + 44, 0, 62);
+	CHECK_INT(exchange(&c, &r, f), -1);
+	CHECK_INT(c.stats.drops[DROP_BAD_L4], 1);
+}
+
+TEST(dhcp_drops_bad_magic_cookie)
+{
+	uint8_t f[2048];
+	struct ctx c;
+	struct req r;
+
+	CHECK_INT(pt_setup(&c), 0);
+	req_init(&r, 1);
+	req_end(&r);
+	ip_put_be32(r.m + 236, 0x12345678);
+	CHECK_INT(exchange(&c, &r, f), -1);
+	CHECK_INT(c.stats.drops[DROP_BAD_L4], 1);
+}
+
+TEST(dhcp_drops_message_shorter_than_fixed_part)
+{
+	uint8_t f[2048];
+	struct ctx c;
+	struct req r;
+
+	CHECK_INT(pt_setup(&c), 0);
+	req_init(&r, 0);
+	r.len = 200;
+	CHECK_INT(exchange(&c, &r, f), -1);
+	CHECK_INT(c.stats.drops[DROP_TOO_SHORT], 1);
+}
+
+TEST(dhcp_drops_bad_message_type_length)
+{
+	uint8_t f[2048];
+	const uint8_t two[2] = { 1, 1 };
+	struct ctx c;
+	struct req r;
+
+	CHECK_INT(pt_setup(&c), 0);
+	req_init(&r, 0);
+	req_opt(&r, 53, two, 2);
+	req_end(&r);
+	CHECK_INT(exchange(&c, &r, f), -1);
+	CHECK_INT(c.stats.drops[DROP_BAD_L4], 1);
+}
+
+TEST(dhcp_disabled_drops_requests)
+{
+	uint8_t f[2048];
+	struct ctx c;
+	struct req r;
+
+	CHECK_INT(pt_setup(&c), 0);
+	c.no_dhcp = true;
+	req_init(&r, 1);
+	req_end(&r);
+	CHECK_INT(exchange(&c, &r, f), -1);
+	CHECK_INT(c.stats.drops[DROP_DISABLED], 1);
+}
+
+int main(int argc, char **argv) { return test_main(argc, argv); }
