@@ -21,6 +21,7 @@
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <sys/un.h>
 
 #include "backend/fwd.h"
@@ -70,6 +71,7 @@ struct ip4_ctx {
 	struct in_addr dns_host;  /* where --dns-forward queries go */
 	struct in_addr addr_out;  /* -o: source for host sockets; 0: any */
 	char ifname_out[IFNAMSIZ];
+	struct in_addr map_guest_addr; /* --map-guest-addr; 0: none */
 };
 
 struct ip6_ctx {
@@ -87,6 +89,7 @@ struct ip6_ctx {
 	struct in6_addr dns_host;
 	struct in6_addr addr_out;
 	char ifname_out[IFNAMSIZ];
+	struct in6_addr map_guest_addr;
 };
 
 struct ctx {
@@ -102,6 +105,9 @@ struct ctx {
 	char pidfile[PATH_MAX];
 	char logfile[PATH_MAX];
 	char runas[64];
+	uid_t uid;       /* to run as when started as root (--runas/nobody) */
+	gid_t gid;
+	bool fd_given;   /* -F: fd_conn was passed in, there is no socket */
 	struct vu_dev *vdev; /* MODE_VU */
 
 	/* link */
@@ -121,6 +127,8 @@ struct ctx {
 
 	bool no_dhcp, no_ndp, no_dhcpv6, no_ra, no_icmp, no_tcp, no_udp;
 	bool no_map_gw; /* --map-host-loopback none / --no-map-gw */
+	bool no_dhcp_dns, no_dhcp_search; /* leave them out of DHCP/NDP */
+	bool freebind;  /* --freebind: bind forwarded ports to any address */
 
 	struct fwd_ports tcp_fwd, udp_fwd; /* -t / -u */
 

@@ -564,7 +564,10 @@ int tap_send_frame(struct ctx *c, const struct iovec *iov, size_t iovcnt)
 		return -EINVAL;
 	}
 	if (c->mode == MODE_VU) {
+		/* the device counts its own DROP_RX_NO_BUFFERS */
 		rc = c->vdev ? vu_send_frame(c->vdev, iov, iovcnt) : -ENOTCONN;
+		if (rc < 0 && c->vdev)
+			return rc;
 		rc = rc < 0 ? rc : 0;
 	} else if (c->fd_conn < 0) {
 		rc = -ENOTCONN;
