@@ -73,6 +73,7 @@ struct vn_disk {
 	struct vn_pci_addr pci;
 	bool pci_generated;
 	char *alias;
+	bool alias_generated; /* post-parse made it up: not formatted */
 	unsigned boot_order;
 };
 
@@ -100,6 +101,7 @@ struct vn_chr {
 	char *target_type;   /* "isa-serial", "serial", "virtio" */
 	unsigned target_port;
 	char *alias;
+	bool alias_generated; /* post-parse made it up: not formatted */
 };
 
 enum vn_input_type { VN_INPUT_MOUSE, VN_INPUT_KEYBOARD, VN_INPUT_TABLET };
@@ -164,6 +166,7 @@ struct vn_domain {
 	bool has_audio;
 	char *memballoon_model; /* "none", "virtio" */
 	struct vn_pci_addr memballoon_pci;
+	bool memballoon_pci_generated;
 };
 
 /*

@@ -111,6 +111,9 @@ struct vn_net {
 	char *source_address; /* server/client/mcast/udp address= */
 	unsigned source_port; /* server/client/mcast/udp port= */
 	bool has_source_port;
+	char *source_network; /* network: <source network=> */
+	char *source_bridge;  /* bridge: <source bridge=> */
+	char *source_mode_str; /* <source mode=> as written (direct: vepa...) */
 	char *source_local_address; /* udp: <local address= port=> */
 	unsigned source_local_port;
 	bool has_source_local_port;
