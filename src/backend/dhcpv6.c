@@ -68,6 +68,9 @@ enum dhcpv6_status {
 	STATUS_NOT_ON_LINK = 4,
 };
 
+/* What the reason-returning helpers say when the frame was used. */
+#define NOT_DROPPED DROP_NUM_REASONS
+
 #define DHCPV6_HDR_LEN 4 /* message type, transaction id */
 #define OPT_HDR_LEN 4    /* code, length */
 #define IA_NA_FIXED_LEN 12 /* IAID, T1, T2 */
@@ -290,7 +293,8 @@ static uint8_t dhcpv6_build(const struct ctx *c, uint8_t type,
 	return reply;
 }
 
-/* Why the message is not to be answered (a drop reason), or 0. */
+/* Why the message is not to be answered (a drop reason), or
+ * NOT_DROPPED. */
 static int dhcpv6_check(const struct ctx *c, uint8_t type,
 			const struct opt6_in *in)
 {
@@ -301,7 +305,7 @@ static int dhcpv6_check(const struct ctx *c, uint8_t type,
 	if (in[OPT_SERVERID].present &&
 	    !dhcpv6_server_id_is_ours(c, &in[OPT_SERVERID]))
 		return DROP_UNHANDLED; /* meant for another server */
-	return 0;
+	return NOT_DROPPED;
 }
 
 static void dhcpv6_send(struct ctx *c, const struct tap_frame *f,
@@ -326,7 +330,7 @@ int dhcpv6_handler(struct ctx *c, const struct tap_frame *f)
 	struct reply6 r = { frame + UDP6_PAYLOAD_OFF, DHCPV6_HDR_LEN,
 			    DHCPV6_REPLY_MAX };
 	size_t len = f->l4_len >= UDP_HDR_LEN ? f->l4_len - UDP_HDR_LEN : 0;
-	int reason = 0;
+	int reason = NOT_DROPPED;
 
 	if (c->no_dhcpv6 || !c->ip6.enabled) {
 		reason = DROP_DISABLED;
@@ -345,7 +349,7 @@ int dhcpv6_handler(struct ctx *c, const struct tap_frame *f)
 		goto out;
 	}
 	reason = dhcpv6_check(c, msg[0], in);
-	if (reason)
+	if (reason != NOT_DROPPED)
 		goto out;
 	if (IN6_IS_ADDR_LINKLOCAL(&f->saddr.a6))
 		c->ip6.addr_ll_seen = f->saddr.a6;
@@ -357,7 +361,7 @@ int dhcpv6_handler(struct ctx *c, const struct tap_frame *f)
 	memcpy(r.buf + 1, msg + 1, 3); /* transaction id */
 	dhcpv6_send(c, f, frame, r.len);
 out:
-	if (reason)
+	if (reason != NOT_DROPPED)
 		ctx_drop(c, (enum drop_reason)reason);
-	return reason ? -1 : 0;
+	return reason != NOT_DROPPED ? -1 : 0;
 }

@@ -49,6 +49,9 @@
 #include "util/log.h"
 
 /* Most iovec entries a request's payload may span in guest memory. */
+/* What the reason-returning helpers say when the frame was used. */
+#define NOT_DROPPED DROP_NUM_REASONS
+
 #define ICMP_IOV_MAX 16
 /* Replies read per readiness event before yielding to other sockets. */
 #define ICMP_REPLY_BATCH 8
@@ -115,7 +118,8 @@ static void icmp_flow_close(struct icmp_flow *fl)
 	memset(fl, 0, sizeof(*fl));
 }
 
-/* Opens the ping socket of flow FL.  Returns 0, or the drop reason. */
+/* Opens the ping socket of flow FL.  Returns NOT_DROPPED, or the drop
+ * reason. */
 static int icmp_flow_open_sock(struct ctx *c, struct icmp_flow *fl)
 {
 	int proto = fl->family == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6;
@@ -143,11 +147,11 @@ static int icmp_flow_open_sock(struct ctx *c, struct icmp_flow *fl)
 		close(fl->sock);
 		return DROP_HOST_ERROR;
 	}
-	return 0;
+	return NOT_DROPPED;
 }
 
-/* Finds or creates the flow for a request.  Returns 0 with *OUT set, or
- * the drop reason. */
+/* Finds or creates the flow for a request.  Returns NOT_DROPPED with *OUT
+ * set, or the drop reason. */
 static int icmp_flow_get(struct ctx *c, const struct tap_frame *f,
 			 uint16_t id, struct icmp_flow **out)
 {
@@ -159,7 +163,7 @@ static int icmp_flow_get(struct ctx *c, const struct tap_frame *f,
 	memcpy(&dst, &f->daddr, icmp_addr_len(f->family));
 	*out = icmp_flow_find(f->family, id, &dst);
 	if (*out)
-		return 0;
+		return NOT_DROPPED;
 	for (i = 0; i < ICMP_MAX_FLOWS && icmp_flows[i].in_use; i++)
 		;
 	if (i == ICMP_MAX_FLOWS)
@@ -170,13 +174,13 @@ static int icmp_flow_get(struct ctx *c, const struct tap_frame *f,
 	fl->dst_addr = dst;
 	memcpy(&fl->guest_addr, &f->saddr, icmp_addr_len(f->family));
 	reason = icmp_flow_open_sock(c, fl);
-	if (reason) {
+	if (reason != NOT_DROPPED) {
 		memset(fl, 0, sizeof(*fl));
 		return reason;
 	}
 	fl->in_use = true;
 	*out = fl;
-	return 0;
+	return NOT_DROPPED;
 }
 
 /* Where the host socket sends: the gateway address means our loopback. */
@@ -209,8 +213,8 @@ static socklen_t icmp_host_dst(const struct ctx *c,
 	}
 }
 
-/* Sends the request in F (echo header HDR) on FL's socket.  Returns 0, or
- * the drop reason. */
+/* Sends the request in F (echo header HDR) on FL's socket.  Returns
+ * NOT_DROPPED, or the drop reason. */
 static int icmp_send_request(struct ctx *c, const struct tap_frame *f,
 			     struct icmp_flow *fl, const uint8_t *hdr)
 {
@@ -231,14 +235,14 @@ static int icmp_send_request(struct ctx *c, const struct tap_frame *f,
 	if (sendmsg(fl->sock, &mh, MSG_NOSIGNAL) < 0)
 		return DROP_HOST_ERROR;
 	fl->last_used_s = icmp_now_s();
-	return 0;
+	return NOT_DROPPED;
 }
 
 int icmp_tap_handler(struct ctx *c, const struct tap_frame *f)
 {
 	uint8_t hdr[ICMP_ECHO_HDR_LEN];
 	struct icmp_flow *fl;
-	int reason = 0;
+	int reason = NOT_DROPPED;
 	uint8_t echo_request;
 
 	if (c->no_icmp) {
@@ -260,12 +264,12 @@ int icmp_tap_handler(struct ctx *c, const struct tap_frame *f)
 		goto out;
 	}
 	reason = icmp_flow_get(c, f, ip_get_be16(hdr + 4), &fl);
-	if (!reason)
+	if (reason == NOT_DROPPED)
 		reason = icmp_send_request(c, f, fl, hdr);
 out:
-	if (reason)
+	if (reason != NOT_DROPPED)
 		ctx_drop(c, (enum drop_reason)reason);
-	return reason ? -1 : 0;
+	return reason != NOT_DROPPED ? -1 : 0;
 }
 
 /* Sends one echo reply of LEN bytes (already at its L4 offset in FRAME)

@@ -39,6 +39,9 @@
 #include "backend/ip.h"
 #include "backend/tap.h"
 
+/* What the reason-returning helpers say when the frame was used. */
+#define NOT_DROPPED DROP_NUM_REASONS
+
 #define NDP_RS_LEN 8  /* type, code, checksum, reserved */
 #define NDP_NS_LEN 24 /* ... and the target address */
 #define NDP_RA_FIXED_LEN 16
@@ -224,7 +227,7 @@ static bool ndp_is_guest_addr(const struct ctx *c, const uint8_t *a)
 	       !memcmp(a, &c->ip6.addr_ll_seen, 16);
 }
 
-/* Returns 0 if answered, or the drop reason. */
+/* Returns NOT_DROPPED if answered, or the drop reason. */
 static int ndp_on_ns(struct ctx *c, const struct tap_frame *f,
 		     const uint8_t *msg, size_t len)
 {
@@ -238,7 +241,7 @@ static int ndp_on_ns(struct ctx *c, const struct tap_frame *f,
 	    ndp_is_guest_addr(c, target))
 		return DROP_UNHANDLED;
 	ndp_send_na(c, &f->saddr.a6, target);
-	return 0;
+	return NOT_DROPPED;
 }
 
 static int ndp_on_rs(struct ctx *c, const struct tap_frame *f, size_t len)
@@ -249,7 +252,7 @@ static int ndp_on_rs(struct ctx *c, const struct tap_frame *f, size_t len)
 		return DROP_DISABLED;
 	ndp_send_ra(c, IN6_IS_ADDR_UNSPECIFIED(&f->saddr.a6) ? &ndp_all_nodes
 							     : &f->saddr.a6);
-	return 0;
+	return NOT_DROPPED;
 }
 
 int ndp_handler(struct ctx *c, const struct tap_frame *f)
@@ -278,9 +281,9 @@ int ndp_handler(struct ctx *c, const struct tap_frame *f)
 	else
 		reason = DROP_UNHANDLED; /* RA, NA, redirect: not for us */
 out:
-	if (reason)
+	if (reason != NOT_DROPPED)
 		ctx_drop(c, (enum drop_reason)reason);
-	return reason ? -1 : 0;
+	return reason != NOT_DROPPED ? -1 : 0;
 }
 
 /* Pseudo-random spread of the next interval, as RFC 4861 6.2.4 wants
