@@ -1,0 +1,385 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* DHCPv6: the guest gets its address and configuration. */
+#include <string.h>
+
+#include "backend/ip.h"
+#include "tests/backend/proto_harness.h"
+#include "tests/harness.h"
+
+#define GUEST_LL "fe80::5054:ff:fe12:3456"
+#define HDR 4
+
+struct msg6 {
+	uint8_t m[512];
+	size_t len;
+};
+
+static void msg_init(struct msg6 *m, uint8_t type)
+{
+	memset(m, 0, sizeof(*m));
+	m->m[0] = type;
+	m->m[1] = 0x12;
+	m->m[2] = 0x34;
+	m->m[3] = 0x56;
+	m->len = HDR;
+}
+
+static void msg_opt(struct msg6 *m, uint16_t code, const void *v,
+		    uint16_t len)
+{
+	ip_put_be16(m->m + m->len, code);
+	ip_put_be16(m->m + m->len + 2, len);
+	if (len)
+		memcpy(m->m + m->len + 4, v, len);
+	m->len += 4 + (size_t)len;
+}
+
+static const uint8_t client_duid[] = { 0, 3, 0, 1, 0x52, 0x54, 0, 0x12,
+				       0x34, 0x56 };
+
+/* A client message with client id and an IA_NA (IAID 7). */
+static void msg_client(struct msg6 *m, uint8_t type)
+{
+	uint8_t ia[12] = { 0, 0, 0, 7 };
+
+	msg_init(m, type);
+	msg_opt(m, 1, client_duid, sizeof(client_duid));
+	msg_opt(m, 3, ia, sizeof(ia));
+}
+
+/* Sends M; returns the reply's DHCPv6 payload length or -1, frame in F. */
+static ssize_t exchange(struct ctx *c, const struct msg6 *m, uint8_t *f)
+{
+	uint8_t frame[1024];
+	struct in6_addr s = pt_a6(GUEST_LL), d = pt_a6("ff02::1:2");
+	ssize_t n;
+
+	pt_to_vunetd(c, frame, pt_udp6(frame, &s, 546, &d, 547, m->m, m->len));
+	n = pt_from_vunetd(f, 4096, 500);
+	if (n < UDP6_PAYLOAD_OFF)
+		return -1;
+	return n - UDP6_PAYLOAD_OFF;
+}
+
+/* Option CODE in the options at P (LEN bytes), or NULL. */
+static const uint8_t *opt6(const uint8_t *p, size_t len, uint16_t code,
+			   uint16_t *olen)
+{
+	size_t i = 0;
+
+	while (i + 4 <= len) {
+		uint16_t l = ip_get_be16(p + i + 2);
+
+		if (i + 4 + l > len)
+			return NULL;
+		if (ip_get_be16(p + i) == code) {
+			*olen = l;
+			return p + i + 4;
+		}
+		i += 4 + (size_t)l;
+	}
+	return NULL;
+}
+
+#define BODY(f) ((f) + UDP6_PAYLOAD_OFF)
+#define OPT(f, n, code, l) opt6(BODY(f) + HDR, (size_t)(n) - HDR, code, l)
+
+TEST(dhcpv6_solicit_gets_advertise_with_address)
+{
+	struct in6_addr a = pt_a6("2001:db8::2"), guest = pt_a6(GUEST_LL);
+	uint8_t f[4096];
+	const uint8_t *ia, *addr;
+	uint16_t l, al;
+	struct ctx c;
+	struct msg6 m;
+	ssize_t n;
+
+	CHECK_INT(pt_setup(&c), 0);
+	msg_client(&m, 1);
+	n = exchange(&c, &m, f);
+	CHECK(n > HDR);
+	CHECK(pt_ip6_checksums_ok(f, (size_t)n + UDP6_PAYLOAD_OFF));
+	CHECK_INT(BODY(f)[0], 2); /* ADVERTISE */
+	CHECK(!memcmp(BODY(f) + 1, "\x12\x34\x56", 3));
+	CHECK(!memcmp(f + ETH_HDR_LEN + 24, &guest, 16));
+	CHECK_INT(ip_get_be16(f + IP6_L4_OFF), 547);
+	CHECK_INT(ip_get_be16(f + IP6_L4_OFF + 2), 546);
+	ia = OPT(f, n, 3, &l);
+	CHECK(ia && l >= 12 + 4 + 24);
+	CHECK_INT(ip_get_be32(ia), 7); /* the client's IAID */
+	addr = opt6(ia + 12, l - 12, 5, &al);
+	CHECK(addr && al == 24);
+	CHECK(!memcmp(addr, &a, 16));
+	CHECK_INT(ip_get_be32(addr + 16), 0xffffffffU);
+}
+
+TEST(dhcpv6_reply_echoes_client_id_and_gives_duid_ll_server_id)
+{
+	uint8_t f[4096];
+	const uint8_t *v;
+	uint16_t l;
+	struct ctx c;
+	struct msg6 m;
+	ssize_t n;
+
+	CHECK_INT(pt_setup(&c), 0);
+	msg_client(&m, 1);
+	n = exchange(&c, &m, f);
+	v = OPT(f, n, 1, &l);
+	CHECK(v && l == sizeof(client_duid) && !memcmp(v, client_duid, l));
+	v = OPT(f, n, 2, &l);
+	CHECK(v && l == 10);
+	CHECK_INT(ip_get_be16(v), 3);
+	CHECK_INT(ip_get_be16(v + 2), 1);
+	CHECK(!memcmp(v + 4, pt_our_mac, 6));
+}
+
+TEST(dhcpv6_rapid_commit_solicit_gets_reply)
+{
+	uint8_t f[4096];
+	uint16_t l;
+	struct ctx c;
+	struct msg6 m;
+	ssize_t n;
+
+	CHECK_INT(pt_setup(&c), 0);
+	msg_client(&m, 1);
+	msg_opt(&m, 14, NULL, 0);
+	n = exchange(&c, &m, f);
+	CHECK(n > HDR);
+	CHECK_INT(BODY(f)[0], 7); /* REPLY */
+	CHECK(OPT(f, n, 14, &l));
+	CHECK(OPT(f, n, 3, &l));
+}
+
+TEST(dhcpv6_request_with_our_server_id_gets_reply)
+{
+	uint8_t f[4096], sid[10] = { 0, 3, 0, 1 };
+	uint16_t l;
+	struct ctx c;
+	struct msg6 m;
+	ssize_t n;
+
+	CHECK_INT(pt_setup(&c), 0);
+	memcpy(sid + 4, pt_our_mac, 6);
+	msg_client(&m, 3);
+	msg_opt(&m, 2, sid, sizeof(sid));
+	n = exchange(&c, &m, f);
+	CHECK(n > HDR);
+	CHECK_INT(BODY(f)[0], 7);
+	CHECK(OPT(f, n, 3, &l));
+}
+
+TEST(dhcpv6_request_for_another_server_is_ignored)
+{
+	uint8_t f[4096], sid[10] = { 0, 3, 0, 1, 1, 2, 3, 4, 5, 6 };
+	struct ctx c;
+	struct msg6 m;
+
+	CHECK_INT(pt_setup(&c), 0);
+	msg_client(&m, 3);
+	msg_opt(&m, 2, sid, sizeof(sid));
+	CHECK_INT(exchange(&c, &m, f), -1);
+	CHECK_INT(c.stats.drops[DROP_UNHANDLED], 1);
+}
+
+TEST(dhcpv6_renew_and_rebind_get_reply)
+{
+	uint8_t f[4096];
+	struct ctx c;
+	struct msg6 m;
+
+	CHECK_INT(pt_setup(&c), 0);
+	msg_client(&m, 5);
+	CHECK(exchange(&c, &m, f) > HDR);
+	CHECK_INT(BODY(f)[0], 7);
+	msg_client(&m, 6);
+	CHECK(exchange(&c, &m, f) > HDR);
+	CHECK_INT(BODY(f)[0], 7);
+}
+
+TEST(dhcpv6_reply_carries_dns_and_domain_list)
+{
+	struct in6_addr dns = pt_a6("2001:db8::53");
+	uint8_t f[4096];
+	const uint8_t *v;
+	uint16_t l;
+	struct ctx c;
+	struct msg6 m;
+	ssize_t n;
+
+	CHECK_INT(pt_setup(&c), 0);
+	strcpy(c.search[0], "example.org");
+	c.n_search = 1;
+	msg_client(&m, 1);
+	n = exchange(&c, &m, f);
+	v = OPT(f, n, 23, &l);
+	CHECK(v && l == 16 && !memcmp(v, &dns, 16));
+	v = OPT(f, n, 24, &l);
+	CHECK(v && l == 13 && !memcmp(v, "\x07" "example\x03org\x00", 13));
+}
+
+TEST(dhcpv6_reply_carries_fqdn)
+{
+	uint8_t f[4096];
+	const uint8_t *v;
+	uint16_t l;
+	struct ctx c;
+	struct msg6 m;
+	ssize_t n;
+
+	CHECK_INT(pt_setup(&c), 0);
+	strcpy(c.fqdn, "guest.example.org");
+	msg_client(&m, 3);
+	n = exchange(&c, &m, f);
+	v = OPT(f, n, 39, &l);
+	CHECK(v && l == 1 + 19);
+	CHECK_INT(v[0], 0x04); /* N: we update no DNS */
+	CHECK(!memcmp(v + 1, "\x05guest\x07" "example\x03org\x00", 19));
+}
+
+TEST(dhcpv6_information_request_gets_configuration_only)
+{
+	uint8_t f[4096];
+	uint16_t l;
+	struct ctx c;
+	struct msg6 m;
+	ssize_t n;
+
+	CHECK_INT(pt_setup(&c), 0);
+	msg_init(&m, 11);
+	n = exchange(&c, &m, f);
+	CHECK(n > HDR);
+	CHECK_INT(BODY(f)[0], 7);
+	CHECK(OPT(f, n, 23, &l));
+	CHECK(!OPT(f, n, 3, &l));
+	CHECK(!OPT(f, n, 1, &l));
+}
+
+TEST(dhcpv6_confirm_of_guest_address_succeeds)
+{
+	uint8_t f[4096], ia[12 + 4 + 24] = { 0, 0, 0, 7 };
+	struct in6_addr a = pt_a6("2001:db8::2");
+	const uint8_t *v;
+	uint16_t l;
+	struct ctx c;
+	struct msg6 m;
+	ssize_t n;
+
+	CHECK_INT(pt_setup(&c), 0);
+	ip_put_be16(ia + 12, 5);
+	ip_put_be16(ia + 14, 24);
+	memcpy(ia + 16, &a, 16);
+	msg_init(&m, 4);
+	msg_opt(&m, 1, client_duid, sizeof(client_duid));
+	msg_opt(&m, 3, ia, sizeof(ia));
+	n = exchange(&c, &m, f);
+	v = OPT(f, n, 13, &l);
+	CHECK(v && l >= 2 && ip_get_be16(v) == 0);
+}
+
+TEST(dhcpv6_confirm_of_other_address_is_not_on_link)
+{
+	uint8_t f[4096], ia[12 + 4 + 24] = { 0, 0, 0, 7 };
+	struct in6_addr a = pt_a6("2001:db8:1::9");
+	const uint8_t *v;
+	uint16_t l;
+	struct ctx c;
+	struct msg6 m;
+	ssize_t n;
+
+	CHECK_INT(pt_setup(&c), 0);
+	ip_put_be16(ia + 12, 5);
+	ip_put_be16(ia + 14, 24);
+	memcpy(ia + 16, &a, 16);
+	msg_init(&m, 4);
+	msg_opt(&m, 1, client_duid, sizeof(client_duid));
+	msg_opt(&m, 3, ia, sizeof(ia));
+	n = exchange(&c, &m, f);
+	v = OPT(f, n, 13, &l);
+	CHECK(v && l >= 2 && ip_get_be16(v) == 4);
+}
+
+TEST(dhcpv6_solicit_without_ia_na_gets_no_addrs_avail)
+{
+	uint8_t f[4096];
+	const uint8_t *v;
+	uint16_t l;
+	struct ctx c;
+	struct msg6 m;
+	ssize_t n;
+
+	CHECK_INT(pt_setup(&c), 0);
+	msg_init(&m, 1);
+	msg_opt(&m, 1, client_duid, sizeof(client_duid));
+	n = exchange(&c, &m, f);
+	v = OPT(f, n, 13, &l);
+	CHECK(v && ip_get_be16(v) == 2);
+}
+
+TEST(dhcpv6_drops_truncated_option)
+{
+	uint8_t f[4096];
+	struct ctx c;
+	struct msg6 m;
+
+	CHECK_INT(pt_setup(&c), 0);
+	msg_client(&m, 1);
+	ip_put_be16(m.m + m.len, 23);
+	ip_put_be16(m.m + m.len + 2, 100); /* claims 100, has 2 */
+	m.len += 6;
+	CHECK_INT(exchange(&c, &m, f), -1);
+	CHECK_INT(c.stats.drops[DROP_BAD_L4], 1);
+}
+
+TEST(dhcpv6_drops_solicit_without_client_id)
+{
+	uint8_t f[4096];
+	struct ctx c;
+	struct msg6 m;
+
+	CHECK_INT(pt_setup(&c), 0);
+	msg_init(&m, 1);
+	CHECK_INT(exchange(&c, &m, f), -1);
+	CHECK_INT(c.stats.drops[DROP_BAD_L4], 1);
+}
+
+TEST(dhcpv6_drops_message_shorter_than_header)
+{
+	uint8_t f[4096];
+	struct ctx c;
+	struct msg6 m;
+
+	CHECK_INT(pt_setup(&c), 0);
+	msg_init(&m, 1);
+	m.len = 3;
+	CHECK_INT(exchange(&c, &m, f), -1);
+	CHECK_INT(c.stats.drops[DROP_TOO_SHORT], 1);
+}
+
+TEST(dhcpv6_ignores_server_messages)
+{
+	uint8_t f[4096];
+	struct ctx c;
+	struct msg6 m;
+
+	CHECK_INT(pt_setup(&c), 0);
+	msg_client(&m, 7); /* a REPLY from the guest */
+	CHECK_INT(exchange(&c, &m, f), -1);
+	CHECK_INT(c.stats.drops[DROP_UNHANDLED], 1);
+}
+
+TEST(dhcpv6_disabled_drops_requests)
+{
+	uint8_t f[4096];
+	struct ctx c;
+	struct msg6 m;
+
+	CHECK_INT(pt_setup(&c), 0);
+	c.no_dhcpv6 = true;
+	msg_client(&m, 1);
+	CHECK_INT(exchange(&c, &m, f), -1);
+	CHECK_INT(c.stats.drops[DROP_DISABLED], 1);
+}
+
+int main(int argc, char **argv) { return test_main(argc, argv); }
