@@ -1,0 +1,422 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Generic validation (vn_domain_validate): one case per rule, asserting
+ * libvirt's exact message as virsh prints it, and one case per valid
+ * definition from libvirt's own test data, which must pass.
+ *
+ * Domains are built by parsing XML (vn_domain_parse_string), so a case
+ * exercises what a user would write.  A rule libvirt enforces while
+ * parsing may be reported by our parser or by the validator: the case
+ * only asserts the message the user sees.  libvirt's test data is read
+ * from LIBVIRT_TESTDATA (set by meson); without it those cases SKIP.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "tests/harness.h"
+#include "conf/domain_conf.h"
+#include "util/error.h"
+
+#define TESTDATA_MAX_BYTES (1 << 20)
+
+static const char domain_template[] =
+	"<domain type='qemu'>\n"
+	"  <name>QEMUGuest1</name>\n"
+	"  <uuid>c7a5fdbd-edaf-9455-926a-d65c16db1809</uuid>\n"
+	"  <memory unit='KiB'>219136</memory>\n"
+	"  <currentMemory unit='KiB'>219136</currentMemory>\n"
+	"  <memoryBacking>\n"
+	"    <access mode='shared'/>\n"
+	"  </memoryBacking>\n"
+	"  <vcpu placement='static'>1</vcpu>\n"
+	"  <os>\n"
+	"    <type arch='x86_64' machine='pc'>hvm</type>\n"
+	"    <boot dev='hd'/>\n"
+	"  </os>\n"
+	"  <clock offset='utc'/>\n"
+	"  <on_poweroff>destroy</on_poweroff>\n"
+	"  <on_reboot>restart</on_reboot>\n"
+	"  <on_crash>destroy</on_crash>\n"
+	"  <devices>\n"
+	"    <emulator>/usr/bin/qemu-system-x86_64</emulator>\n"
+	"    <controller type='pci' index='0' model='pci-root'/>\n"
+	"%s"
+	"    <memballoon model='none'/>\n"
+	"  </devices>\n"
+	"</domain>\n";
+
+/*
+ * Parses a domain whose <devices> hold IFACE_XML and validates it.
+ * Returns the message the user would see ("" when the definition is
+ * accepted), as a heap string the caller frees.
+ */
+static char *generic_outcome_of_xml(const char *xml)
+{
+	struct vn_domain *dom;
+	char *msg;
+
+	vn_error_reset();
+	dom = vn_domain_parse_string(xml);
+	if (dom)
+		vn_domain_validate(dom);
+	msg = strdup(vn_error_message());
+	vn_domain_free(dom);
+	return msg;
+}
+
+static char *generic_outcome(const char *iface_xml)
+{
+	char *xml = NULL, *msg;
+
+	if (asprintf(&xml, domain_template, iface_xml) < 0)
+		return NULL;
+	msg = generic_outcome_of_xml(xml);
+	free(xml);
+	return msg;
+}
+
+/* The harness's CHECK_STR returns from the case: keep the strings in
+ * a static so they are freed on the next call instead of leaking. */
+static char *last_outcome;
+
+static const char *outcome(const char *iface_xml)
+{
+	free(last_outcome);
+	last_outcome = generic_outcome(iface_xml);
+	return last_outcome;
+}
+
+static const char *testdata_dir(void)
+{
+	const char *dir = getenv("VUNET_LIBVIRT_TESTDATA");
+
+	return dir ? dir : LIBVIRT_TESTDATA;
+}
+
+/* Reads NAME from libvirt's test data; NULL if it is not there. */
+static char *read_testdata(const char *name)
+{
+	char *path = NULL, *text = NULL;
+	FILE *f = NULL;
+	size_t len;
+
+	if (asprintf(&path, "%s/%s", testdata_dir(), name) < 0)
+		return NULL;
+	f = fopen(path, "r");
+	if (!f)
+		goto out;
+	text = calloc(1, TESTDATA_MAX_BYTES + 1);
+	if (!text)
+		goto out;
+	len = fread(text, 1, TESTDATA_MAX_BYTES, f);
+	while (len && text[len - 1] == '\n')
+		text[--len] = '\0';
+out:
+	if (f)
+		fclose(f);
+	free(path);
+	return text;
+}
+
+static const char *outcome_of_testdata(const char *name, bool *found)
+{
+	char *xml = read_testdata(name);
+
+	free(last_outcome);
+	last_outcome = NULL;
+	*found = xml != NULL;
+	if (xml)
+		last_outcome = generic_outcome_of_xml(xml);
+	free(xml);
+	return last_outcome;
+}
+
+#define CHECK_TESTDATA_VALID(name)                                        \
+	do {                                                              \
+		bool found_;                                              \
+		const char *msg_ = outcome_of_testdata(name, &found_);    \
+		if (!found_)                                              \
+			SKIP("libvirt test data %s/%s not found",         \
+			     testdata_dir(), name);                       \
+		CHECK_STR(msg_, "");                                      \
+	} while (0)
+
+/* ---- the passt backend and its elements ---- */
+
+TEST(passt_backend_refused_on_bridge)
+{
+	CHECK_STR(outcome("    <interface type='bridge'>\n"
+			  "      <source bridge='br0'/>\n"
+			  "      <backend type='passt'/>\n"
+			  "    </interface>\n"),
+		  "internal error: The 'passt' backend can only be used with interface type='user' or type='vhostuser'");
+}
+
+TEST(passt_backend_refused_on_ethernet)
+{
+	CHECK_STR(outcome("    <interface type='ethernet'>\n"
+			  "      <backend type='passt'/>\n"
+			  "    </interface>\n"),
+		  "internal error: The 'passt' backend can only be used with interface type='user' or type='vhostuser'");
+}
+
+TEST(port_forward_refused_with_slirp_as_libvirt_err_file_says)
+{
+	char *expected = read_testdata("net-user-slirp-portforward.x86_64-latest.err");
+	const char *msg;
+
+	msg = outcome("    <interface type='user'>\n"
+		      "      <portForward proto='tcp'>\n"
+		      "        <range start='2222' to='22'/>\n"
+		      "      </portForward>\n"
+		      "      <model type='virtio'/>\n"
+		      "    </interface>\n");
+	if (!expected)
+		SKIP("libvirt test data not found in %s", testdata_dir());
+	CHECK_STR(msg, expected);
+	free(expected);
+}
+
+TEST(port_forward_refused_on_vhostuser_without_passt)
+{
+	CHECK_STR(outcome("    <interface type='vhostuser'>\n"
+			  "      <source type='unix' path='/tmp/vhost0.sock' mode='client'/>\n"
+			  "      <portForward proto='tcp'>\n"
+			  "        <range start='2222' to='22'/>\n"
+			  "      </portForward>\n"
+			  "      <model type='virtio'/>\n"
+			  "    </interface>\n"),
+		  "unsupported configuration: The <portForward> element can only be used with the 'passt' backend of interface type='user' or type='vhostuser'");
+}
+
+TEST(port_forward_refused_on_bridge)
+{
+	CHECK_STR(outcome("    <interface type='bridge'>\n"
+			  "      <source bridge='br0'/>\n"
+			  "      <portForward proto='udp'>\n"
+			  "        <range start='53'/>\n"
+			  "      </portForward>\n"
+			  "    </interface>\n"),
+		  "unsupported configuration: The <portForward> element can only be used with the 'passt' backend of interface type='user' or type='vhostuser'");
+}
+
+static const char *passt_range(const char *range_xml)
+{
+	char *iface = NULL;
+	const char *msg;
+
+	if (asprintf(&iface,
+		     "    <interface type='user'>\n"
+		     "      <backend type='passt'/>\n"
+		     "      <portForward proto='tcp'>\n"
+		     "        %s\n"
+		     "      </portForward>\n"
+		     "    </interface>\n", range_xml) < 0)
+		return NULL;
+	msg = outcome(iface);
+	free(iface);
+	return msg;
+}
+
+#define RANGE_NEEDS_START \
+	"unsupported configuration: The 'range' of a 'portForward' requires 'start' attribute if 'end', 'to', or 'exclude' is specified"
+
+TEST(range_with_end_needs_start)
+{
+	CHECK_STR(passt_range("<range end='100'/>"), RANGE_NEEDS_START);
+}
+
+TEST(range_with_to_needs_start)
+{
+	CHECK_STR(passt_range("<range to='22'/>"), RANGE_NEEDS_START);
+}
+
+TEST(range_with_exclude_needs_start)
+{
+	CHECK_STR(passt_range("<range exclude='yes'/>"), RANGE_NEEDS_START);
+}
+
+TEST(range_with_only_start_is_valid)
+{
+	CHECK_STR(passt_range("<range start='80'/>"), "");
+}
+
+TEST(port_forward_address_must_be_numeric)
+{
+	CHECK_STR(outcome("    <interface type='user'>\n"
+			  "      <backend type='passt'/>\n"
+			  "      <portForward proto='tcp' address='host.example'>\n"
+			  "        <range start='80'/>\n"
+			  "      </portForward>\n"
+			  "    </interface>\n"),
+		  "Cannot parse socket address 'host.example': Name or service not known");
+}
+
+TEST(source_dev_needs_passt)
+{
+	CHECK_STR(outcome("    <interface type='user'>\n"
+			  "      <source dev='eth0'/>\n"
+			  "    </interface>\n"),
+		  "unsupported configuration: The 'dev' attribute of the <source> element can only be used with <interface type='user'> or type='vhostuser' if the <backend> type='passt'");
+}
+
+TEST(hostname_needs_passt)
+{
+	CHECK_STR(outcome("    <interface type='user'>\n"
+			  "      <backend hostname='guest1'/>\n"
+			  "    </interface>\n"),
+		  "unsupported configuration: The 'hostname' and 'fqdn' attributes of the <backend> element can only be used with the 'passt' backend");
+}
+
+TEST(fqdn_needs_passt)
+{
+	CHECK_STR(outcome("    <interface type='user'>\n"
+			  "      <backend fqdn='guest1.test.local'/>\n"
+			  "    </interface>\n"),
+		  "unsupported configuration: The 'hostname' and 'fqdn' attributes of the <backend> element can only be used with the 'passt' backend");
+}
+
+/* ---- vhost-user ---- */
+
+TEST(vhostuser_source_type_must_be_unix)
+{
+	CHECK_STR(outcome("    <interface type='vhostuser'>\n"
+			  "      <source type='tcp' path='/tmp/vhost0.sock' mode='client'/>\n"
+			  "      <model type='virtio'/>\n"
+			  "    </interface>\n"),
+		  "unsupported configuration: Type='tcp' unsupported for <interface type='vhostuser'>");
+}
+
+TEST(vhostuser_needs_source_path_without_passt)
+{
+	CHECK_STR(outcome("    <interface type='vhostuser'>\n"
+			  "      <source type='unix' mode='client'/>\n"
+			  "      <model type='virtio'/>\n"
+			  "    </interface>\n"),
+		  "XML error: Missing required attribute 'path' in element 'source'");
+}
+
+TEST(vhostuser_with_passt_needs_no_source)
+{
+	CHECK_STR(outcome("    <interface type='vhostuser'>\n"
+			  "      <backend type='passt'/>\n"
+			  "    </interface>\n"),
+		  "");
+}
+
+TEST(vhostuser_model_must_be_virtio)
+{
+	CHECK_STR(outcome("    <interface type='vhostuser'>\n"
+			  "      <source type='unix' path='/tmp/vhost0.sock' mode='client'/>\n"
+			  "      <model type='rtl8139'/>\n"
+			  "    </interface>\n"),
+		  "internal error: Wrong or no <model> 'type' attribute specified with <interface type='vhostuser'/>. vhostuser requires the virtio-net* frontend");
+}
+
+TEST(vhostuser_server_mode_cannot_reconnect)
+{
+	CHECK_STR(outcome("    <interface type='vhostuser'>\n"
+			  "      <source type='unix' path='/tmp/vhost0.sock' mode='server'>\n"
+			  "        <reconnect enabled='yes' timeout='10'/>\n"
+			  "      </source>\n"
+			  "      <model type='virtio'/>\n"
+			  "    </interface>\n"),
+		  "unsupported configuration: 'reconnect' attribute unsupported 'server' mode for <interface type='vhostuser'>");
+}
+
+TEST(vhostuser_client_mode_may_reconnect)
+{
+	CHECK_STR(outcome("    <interface type='vhostuser'>\n"
+			  "      <source type='unix' path='/tmp/vhost0.sock' mode='client'>\n"
+			  "        <reconnect enabled='yes' timeout='10'/>\n"
+			  "      </source>\n"
+			  "      <model type='virtio'/>\n"
+			  "    </interface>\n"),
+		  "");
+}
+
+/* ---- libvirt's valid inputs pass the generic rules ---- */
+
+TEST(testdata_net_user_addr_is_valid)
+{
+	CHECK_TESTDATA_VALID("net-user-addr.xml");
+}
+
+TEST(testdata_net_user_passt_is_valid)
+{
+	CHECK_TESTDATA_VALID("net-user-passt.xml");
+}
+
+TEST(testdata_net_vhostuser_passt_is_valid)
+{
+	CHECK_TESTDATA_VALID("net-vhostuser-passt.xml");
+}
+
+/* Refused by the QEMU rules (shared memory), not by the generic ones. */
+TEST(testdata_net_vhostuser_passt_no_shmem_passes_generic_rules)
+{
+	CHECK_TESTDATA_VALID("net-vhostuser-passt-no-shmem.xml");
+}
+
+TEST(testdata_net_vhostuser_is_valid)
+{
+	CHECK_TESTDATA_VALID("net-vhostuser.xml");
+}
+
+TEST(testdata_net_vhostuser_multiq_is_valid)
+{
+	CHECK_TESTDATA_VALID("net-vhostuser-multiq.xml");
+}
+
+TEST(testdata_net_vdpa_is_valid)
+{
+	CHECK_TESTDATA_VALID("net-vdpa.xml");
+}
+
+TEST(testdata_net_vdpa_multiqueue_is_valid)
+{
+	CHECK_TESTDATA_VALID("net-vdpa-multiqueue.xml");
+}
+
+/* Refused when QEMU starts (filterref), not by the generic rules. */
+TEST(testdata_net_vhostuser_fail_passes_generic_rules)
+{
+	CHECK_TESTDATA_VALID("net-vhostuser-fail.xml");
+}
+
+TEST(testdata_net_user_output_is_valid)
+{
+	CHECK_TESTDATA_VALID("net-user.x86_64-latest.xml");
+}
+
+TEST(testdata_net_user_passt_output_is_valid)
+{
+	CHECK_TESTDATA_VALID("net-user-passt.x86_64-latest.xml");
+}
+
+TEST(testdata_net_user_passt_7_2_output_is_valid)
+{
+	CHECK_TESTDATA_VALID("net-user-passt.x86_64-7.2.0.xml");
+}
+
+TEST(testdata_net_vhostuser_passt_output_is_valid)
+{
+	CHECK_TESTDATA_VALID("net-vhostuser-passt.x86_64-latest.xml");
+}
+
+TEST(testdata_net_vhostuser_output_is_valid)
+{
+	CHECK_TESTDATA_VALID("net-vhostuser.x86_64-latest.xml");
+}
+
+TEST(testdata_net_vhostuser_multiq_output_is_valid)
+{
+	CHECK_TESTDATA_VALID("net-vhostuser-multiq.x86_64-latest.xml");
+}
+
+int main(int argc, char **argv)
+{
+	return test_main(argc, argv);
+}

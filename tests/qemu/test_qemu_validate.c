@@ -1,0 +1,589 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * QEMU-specific validation (qemu_validate_domain): one case per rule with
+ * libvirt's exact message as virsh prints it (or vunet's own, for the
+ * interface types it refuses), and every valid definition of libvirt's
+ * test data accepted with QEMU 10.0.0 ("latest") and 7.2.0.
+ *
+ * A case parses XML with vn_domain_parse_string, runs the generic rules
+ * (vn_domain_validate) and then the QEMU ones, as the launcher does, and
+ * asserts the first message the user would see ("" when accepted).
+ * libvirt's test data is read from LIBVIRT_TESTDATA (set by meson), or
+ * $VUNET_LIBVIRT_TESTDATA; without it those cases SKIP.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/harness.h"
+#include "conf/domain_conf.h"
+#include "qemu/qemu_validate.h"
+#include "util/error.h"
+
+#define TESTDATA_MAX_BYTES (1 << 20)
+#define QEMU_LATEST QEMU_VERSION(10, 0, 0)
+#define QEMU_DEBIAN12 QEMU_VERSION(7, 2, 0)
+
+#define SHARED_MEMORY \
+	"  <memoryBacking>\n" \
+	"    <access mode='shared'/>\n" \
+	"  </memoryBacking>\n"
+
+/* First %s: memory backing / NUMA; second: the interfaces. */
+static const char domain_template[] =
+	"<domain type='qemu'>\n"
+	"  <name>QEMUGuest1</name>\n"
+	"  <uuid>c7a5fdbd-edaf-9455-926a-d65c16db1809</uuid>\n"
+	"  <memory unit='KiB'>219136</memory>\n"
+	"  <currentMemory unit='KiB'>219136</currentMemory>\n"
+	"%s"
+	"  <vcpu placement='static'>1</vcpu>\n"
+	"  <os>\n"
+	"    <type arch='x86_64' machine='pc'>hvm</type>\n"
+	"    <boot dev='hd'/>\n"
+	"  </os>\n"
+	"  <clock offset='utc'/>\n"
+	"  <on_poweroff>destroy</on_poweroff>\n"
+	"  <on_reboot>restart</on_reboot>\n"
+	"  <on_crash>destroy</on_crash>\n"
+	"  <devices>\n"
+	"    <emulator>/usr/bin/qemu-system-x86_64</emulator>\n"
+	"    <controller type='pci' index='0' model='pci-root'/>\n"
+	"%s"
+	"    <memballoon model='none'/>\n"
+	"  </devices>\n"
+	"</domain>\n";
+
+static char *outcome_of_xml(const char *xml, unsigned long long version)
+{
+	struct vn_domain *dom;
+	char *msg;
+
+	vn_error_reset();
+	dom = vn_domain_parse_string(xml);
+	if (dom && vn_domain_validate(dom) == 0)
+		qemu_validate_domain(dom, version);
+	msg = strdup(vn_error_message());
+	vn_domain_free(dom);
+	return msg;
+}
+
+/* Kept here so a CHECK that returns early leaks nothing. */
+static char *last_outcome;
+
+static const char *outcome_with(const char *memory_xml, const char *iface_xml,
+				unsigned long long version)
+{
+	char *xml = NULL;
+
+	free(last_outcome);
+	last_outcome = NULL;
+	if (asprintf(&xml, domain_template, memory_xml, iface_xml) < 0)
+		return NULL;
+	last_outcome = outcome_of_xml(xml, version);
+	free(xml);
+	return last_outcome;
+}
+
+/* The common case: shared memory, the newest QEMU. */
+static const char *outcome(const char *iface_xml)
+{
+	return outcome_with(SHARED_MEMORY, iface_xml, QEMU_LATEST);
+}
+
+static const char *testdata_dir(void)
+{
+	const char *dir = getenv("VUNET_LIBVIRT_TESTDATA");
+
+	return dir ? dir : LIBVIRT_TESTDATA;
+}
+
+/* Reads NAME from libvirt's test data, without trailing newlines; NULL
+ * if it is not there. */
+static char *read_testdata(const char *name)
+{
+	char *path = NULL, *text = NULL;
+	FILE *f = NULL;
+	size_t len;
+
+	if (asprintf(&path, "%s/%s", testdata_dir(), name) < 0)
+		return NULL;
+	f = fopen(path, "r");
+	if (!f)
+		goto out;
+	text = calloc(1, TESTDATA_MAX_BYTES + 1);
+	if (!text)
+		goto out;
+	len = fread(text, 1, TESTDATA_MAX_BYTES, f);
+	while (len && text[len - 1] == '\n')
+		text[--len] = '\0';
+out:
+	if (f)
+		fclose(f);
+	free(path);
+	return text;
+}
+
+static const char *outcome_of_testdata(const char *name,
+				       unsigned long long version, bool *found)
+{
+	char *xml = read_testdata(name);
+
+	free(last_outcome);
+	last_outcome = NULL;
+	*found = xml != NULL;
+	if (xml)
+		last_outcome = outcome_of_xml(xml, version);
+	free(xml);
+	return last_outcome;
+}
+
+#define CHECK_TESTDATA_OUTCOME(name, version, expected)                   \
+	do {                                                              \
+		bool found_;                                              \
+		const char *msg_ = outcome_of_testdata(name, version,     \
+						       &found_);          \
+		if (!found_)                                              \
+			SKIP("libvirt test data %s/%s not found",         \
+			     testdata_dir(), name);                       \
+		CHECK_STR(msg_, expected);                                \
+	} while (0)
+
+#define CHECK_TESTDATA_VALID(name)                                        \
+	do {                                                              \
+		CHECK_TESTDATA_OUTCOME(name, QEMU_LATEST, "");            \
+		CHECK_TESTDATA_OUTCOME(name, QEMU_DEBIAN12, "");          \
+	} while (0)
+
+/* ---- guest-side addresses ---- */
+
+TEST(guest_ip_cannot_have_peer)
+{
+	CHECK_STR(outcome("    <interface type='user'>\n"
+			  "      <ip address='10.0.2.15' prefix='24' peer='10.0.2.2'/>\n"
+			  "    </interface>\n"),
+		  "unsupported configuration: Invalid attempt to set peer IP for guest");
+}
+
+TEST(only_one_ipv4_address)
+{
+	CHECK_STR(outcome("    <interface type='user'>\n"
+			  "      <backend type='passt'/>\n"
+			  "      <ip address='10.0.2.15' family='ipv4' prefix='24'/>\n"
+			  "      <ip address='10.0.3.15' family='ipv4' prefix='24'/>\n"
+			  "    </interface>\n"),
+		  "unsupported configuration: Only one IPv4 address per interface is allowed");
+}
+
+TEST(only_one_ipv6_address)
+{
+	CHECK_STR(outcome("    <interface type='user'>\n"
+			  "      <ip address='2001:db8::1' family='ipv6'/>\n"
+			  "      <ip address='2001:db8::2' family='ipv6'/>\n"
+			  "    </interface>\n"),
+		  "unsupported configuration: Only one IPv6 address per interface is allowed");
+}
+
+TEST(slirp_ipv4_prefix_above_27_refused)
+{
+	CHECK_STR(outcome("    <interface type='user'>\n"
+			  "      <ip address='10.0.2.0' family='ipv4' prefix='28'/>\n"
+			  "    </interface>\n"),
+		  "XML error: invalid prefix, must be in range of 4-27");
+}
+
+TEST(slirp_ipv4_prefix_below_4_refused)
+{
+	CHECK_STR(outcome("    <interface type='user'>\n"
+			  "      <ip address='10.0.0.0' family='ipv4' prefix='3'/>\n"
+			  "    </interface>\n"),
+		  "XML error: invalid prefix, must be in range of 4-27");
+}
+
+TEST(passt_accepts_ipv4_prefix_30)
+{
+	CHECK_STR(outcome("    <interface type='user'>\n"
+			  "      <backend type='passt'/>\n"
+			  "      <ip address='10.0.2.13' family='ipv4' prefix='30'/>\n"
+			  "    </interface>\n"),
+		  "");
+}
+
+TEST(ipv6_prefix_must_be_64)
+{
+	CHECK_STR(outcome("    <interface type='user'>\n"
+			  "      <backend type='passt'/>\n"
+			  "      <ip address='2001:db8::1' family='ipv6' prefix='48'/>\n"
+			  "    </interface>\n"),
+		  "unsupported configuration: unsupported IPv6 address prefix='48' - must be 64");
+}
+
+TEST(guest_ip_refused_on_vhostuser_without_passt)
+{
+	CHECK_STR(outcome("    <interface type='vhostuser'>\n"
+			  "      <source type='unix' path='/tmp/vhost0.sock' mode='client'/>\n"
+			  "      <ip address='10.0.2.15' prefix='24'/>\n"
+			  "      <model type='virtio'/>\n"
+			  "    </interface>\n"),
+		  "unsupported configuration: Invalid attempt to set network interface guest-side IP route and/or address info, not supported by QEMU");
+}
+
+TEST(guest_ip_refused_on_socket_interface)
+{
+	CHECK_STR(outcome("    <interface type='server'>\n"
+			  "      <source address='127.0.0.1' port='2015'/>\n"
+			  "      <ip address='10.0.2.15' prefix='24'/>\n"
+			  "    </interface>\n"),
+		  "unsupported configuration: Invalid attempt to set network interface guest-side IP route and/or address info, not supported by QEMU");
+}
+
+/* ---- guest-side routes ---- */
+
+TEST(route_refused_with_slirp)
+{
+	CHECK_STR(outcome("    <interface type='user'>\n"
+			  "      <route gateway='10.0.2.2'/>\n"
+			  "    </interface>\n"),
+		  "unsupported configuration: Invalid attempt to set network interface guest-side IP route, not supported by QEMU");
+}
+
+TEST(route_refused_on_vhostuser_without_passt)
+{
+	CHECK_STR(outcome("    <interface type='vhostuser'>\n"
+			  "      <source type='unix' path='/tmp/vhost0.sock' mode='client'/>\n"
+			  "      <route gateway='10.0.2.2'/>\n"
+			  "      <model type='virtio'/>\n"
+			  "    </interface>\n"),
+		  "unsupported configuration: Invalid attempt to set network interface guest-side IP route and/or address info, not supported by QEMU");
+}
+
+TEST(only_one_ipv4_default_route)
+{
+	CHECK_STR(outcome("    <interface type='user'>\n"
+			  "      <backend type='passt'/>\n"
+			  "      <route gateway='10.0.2.2'/>\n"
+			  "      <route family='ipv4' gateway='10.0.2.3'/>\n"
+			  "    </interface>\n"),
+		  "unsupported configuration: Only one IPv4 default route per interface is allowed");
+}
+
+TEST(only_one_ipv6_default_route)
+{
+	CHECK_STR(outcome("    <interface type='vhostuser'>\n"
+			  "      <backend type='passt'/>\n"
+			  "      <route family='ipv6' gateway='2001:db8::1'/>\n"
+			  "      <route family='ipv6' gateway='2001:db8::2'/>\n"
+			  "    </interface>\n"),
+		  "unsupported configuration: Only one IPv6 default route per interface is allowed");
+}
+
+TEST(one_default_route_per_family_is_valid)
+{
+	CHECK_STR(outcome("    <interface type='vhostuser'>\n"
+			  "      <backend type='passt'/>\n"
+			  "      <route gateway='10.0.2.2'/>\n"
+			  "      <route family='ipv6' gateway='2001:db8::1'/>\n"
+			  "    </interface>\n"),
+		  "");
+}
+
+TEST(passt_route_must_be_a_default_route)
+{
+	CHECK_STR(outcome("    <interface type='user'>\n"
+			  "      <backend type='passt'/>\n"
+			  "      <route family='ipv4' address='192.168.5.0' prefix='24' gateway='10.0.2.2'/>\n"
+			  "    </interface>\n"),
+		  "unsupported configuration: The 'passt' backend only supports a default route (a <route> with only a 'gateway' attribute)");
+}
+
+/* ---- MTU ---- */
+
+TEST(mtu_refused_with_slirp)
+{
+	CHECK_STR(outcome("    <interface type='user'>\n"
+			  "      <mtu size='1400'/>\n"
+			  "    </interface>\n"),
+		  "unsupported configuration: setting MTU on interface type user is not supported yet");
+}
+
+TEST(mtu_refused_on_vdpa)
+{
+	CHECK_STR(outcome("    <interface type='vdpa'>\n"
+			  "      <source dev='/dev/vhost-vdpa-0'/>\n"
+			  "      <mtu size='1400'/>\n"
+			  "    </interface>\n"),
+		  "unsupported configuration: setting MTU on interface type vdpa is not supported yet");
+}
+
+TEST(mtu_accepted_with_passt)
+{
+	CHECK_STR(outcome("    <interface type='user'>\n"
+			  "      <backend type='passt'/>\n"
+			  "      <mtu size='65520'/>\n"
+			  "    </interface>\n"),
+		  "");
+}
+
+TEST(mtu_accepted_on_vhostuser)
+{
+	CHECK_STR(outcome("    <interface type='vhostuser'>\n"
+			  "      <backend type='passt'/>\n"
+			  "      <mtu size='65520'/>\n"
+			  "    </interface>\n"),
+		  "");
+}
+
+/* ---- vhost-user needs shared memory ---- */
+
+#define PASST_VHOSTUSER \
+	"    <interface type='vhostuser'>\n" \
+	"      <backend type='passt'/>\n" \
+	"    </interface>\n"
+#define NEEDS_SHMEM "unsupported configuration: 'interface' requires shared memory"
+
+TEST(vhostuser_without_shared_memory_as_libvirt_err_file_says)
+{
+	char *expected = read_testdata("net-vhostuser-passt-no-shmem.x86_64-latest.err");
+	bool found;
+	const char *msg;
+
+	if (!expected)
+		SKIP("libvirt test data not found in %s", testdata_dir());
+	msg = outcome_of_testdata("net-vhostuser-passt-no-shmem.xml",
+				  QEMU_LATEST, &found);
+	CHECK_STR(msg, expected);
+	free(expected);
+}
+
+TEST(plain_vhostuser_also_needs_shared_memory)
+{
+	CHECK_STR(outcome_with("",
+			       "    <interface type='vhostuser'>\n"
+			       "      <source type='unix' path='/tmp/vhost0.sock' mode='client'/>\n"
+			       "      <model type='virtio'/>\n"
+			       "    </interface>\n", QEMU_LATEST),
+		  NEEDS_SHMEM);
+}
+
+TEST(private_memory_access_refused)
+{
+	CHECK_STR(outcome_with("  <memoryBacking>\n"
+			       "    <access mode='private'/>\n"
+			       "  </memoryBacking>\n",
+			       PASST_VHOSTUSER, QEMU_LATEST),
+		  NEEDS_SHMEM);
+}
+
+#define NUMA_CELL(access) \
+	"  <cpu>\n" \
+	"    <numa>\n" \
+	"      <cell id='0' cpus='0' memory='219136' unit='KiB'" access "/>\n" \
+	"    </numa>\n" \
+	"  </cpu>\n"
+
+TEST(numa_cell_without_access_needs_shared_domain_memory)
+{
+	CHECK_STR(outcome_with(NUMA_CELL(""), PASST_VHOSTUSER, QEMU_LATEST),
+		  NEEDS_SHMEM);
+}
+
+TEST(numa_cell_shared_is_enough)
+{
+	CHECK_STR(outcome_with(NUMA_CELL(" memAccess='shared'"),
+			       PASST_VHOSTUSER, QEMU_LATEST),
+		  "");
+}
+
+TEST(numa_cell_inherits_shared_domain_memory)
+{
+	CHECK_STR(outcome_with(SHARED_MEMORY NUMA_CELL(""), PASST_VHOSTUSER,
+			       QEMU_LATEST),
+		  "");
+}
+
+TEST(numa_cell_private_overrides_shared_domain_memory)
+{
+	CHECK_STR(outcome_with(SHARED_MEMORY NUMA_CELL(" memAccess='private'"),
+			       PASST_VHOSTUSER, QEMU_LATEST),
+		  NEEDS_SHMEM);
+}
+
+TEST(slirp_needs_no_shared_memory)
+{
+	CHECK_STR(outcome_with("", "    <interface type='user'/>\n",
+			       QEMU_LATEST),
+		  "");
+}
+
+/* ---- start-time rules ---- */
+
+TEST(testdata_net_vhostuser_fail_refused_for_filterref)
+{
+	CHECK_TESTDATA_OUTCOME("net-vhostuser-fail.xml", QEMU_LATEST,
+			       "unsupported configuration: interface 52:54:00:ee:96:6b - filterref is not supported for network interfaces of type vhostuser");
+}
+
+TEST(custom_tap_refused_on_vhostuser)
+{
+	CHECK_STR(outcome("    <interface type='vhostuser'>\n"
+			  "      <mac address='52:54:00:ee:96:6b'/>\n"
+			  "      <source type='unix' path='/tmp/vhost0.sock' mode='client'/>\n"
+			  "      <model type='virtio'/>\n"
+			  "      <backend tap='/dev/mytap'/>\n"
+			  "    </interface>\n"),
+		  "unsupported configuration: interface 52:54:00:ee:96:6b - custom tap device path is not supported for network interfaces of type vhostuser");
+}
+
+TEST(multiqueue_refused_on_user)
+{
+	CHECK_STR(outcome("    <interface type='user'>\n"
+			  "      <mac address='52:54:00:ee:96:6c'/>\n"
+			  "      <backend type='passt'/>\n"
+			  "      <model type='virtio'/>\n"
+			  "      <driver queues='2'/>\n"
+			  "    </interface>\n"),
+		  "unsupported configuration: interface 52:54:00:ee:96:6c - multiqueue is not supported for network interfaces of type user");
+}
+
+/* ---- vDPA and QEMU versions ---- */
+
+TEST(vdpa_model_must_be_virtio)
+{
+	CHECK_STR(outcome("    <interface type='vdpa'>\n"
+			  "      <source dev='/dev/vhost-vdpa-0'/>\n"
+			  "      <model type='rtl8139'/>\n"
+			  "    </interface>\n"),
+		  "unsupported configuration: invalid model for interface of type 'vdpa': 'rtl8139'");
+}
+
+TEST(vdpa_needs_qemu_5_1)
+{
+	CHECK_STR(outcome_with(SHARED_MEMORY,
+			       "    <interface type='vdpa'>\n"
+			       "      <source dev='/dev/vhost-vdpa-0'/>\n"
+			       "    </interface>\n", QEMU_VERSION(5, 0, 0)),
+		  "unsupported configuration: vDPA devices are not supported with this QEMU binary");
+}
+
+TEST(passt_on_user_needs_qemu_7_2)
+{
+	CHECK_STR(outcome_with(SHARED_MEMORY,
+			       "    <interface type='user'>\n"
+			       "      <backend type='passt'/>\n"
+			       "    </interface>\n", QEMU_VERSION(7, 1, 0)),
+		  "unsupported configuration: the passt network backend is not supported with this QEMU binary");
+}
+
+/* ---- interface types vunet cannot run ---- */
+
+TEST(bridge_refused_by_vunet)
+{
+	CHECK_STR(outcome("    <interface type='bridge'>\n"
+			  "      <source bridge='br0'/>\n"
+			  "    </interface>\n"),
+		  "unsupported configuration: vunet does not support <interface type='bridge'> (it needs a host device set up with privileges); use type='user' or type='vhostuser' with <backend type='passt'/>");
+}
+
+TEST(network_refused_by_vunet)
+{
+	CHECK_STR(outcome("    <interface type='network'>\n"
+			  "      <source network='default'/>\n"
+			  "    </interface>\n"),
+		  "unsupported configuration: vunet does not support <interface type='network'> (it needs libvirt's network driver); use type='user' or type='vhostuser' with <backend type='passt'/>");
+}
+
+TEST(ethernet_refused_by_vunet)
+{
+	CHECK_STR(outcome("    <interface type='ethernet'/>\n"),
+		  "unsupported configuration: vunet does not support <interface type='ethernet'> (it needs a host device set up with privileges); use type='user' or type='vhostuser' with <backend type='passt'/>");
+}
+
+TEST(passt_misuse_on_bridge_gets_libvirts_error_first)
+{
+	CHECK_STR(outcome("    <interface type='bridge'>\n"
+			  "      <source bridge='br0'/>\n"
+			  "      <backend type='passt'/>\n"
+			  "    </interface>\n"),
+		  "internal error: The 'passt' backend can only be used with interface type='user' or type='vhostuser'");
+}
+
+TEST(guest_ip_on_bridge_gets_libvirts_error_first)
+{
+	CHECK_STR(outcome("    <interface type='bridge'>\n"
+			  "      <source bridge='br0'/>\n"
+			  "      <ip address='10.0.2.15' prefix='24'/>\n"
+			  "    </interface>\n"),
+		  "unsupported configuration: Invalid attempt to set network interface guest-side IP route and/or address info, not supported by QEMU");
+}
+
+/* ---- libvirt's valid inputs, with QEMU 10.0.0 and 7.2.0 ---- */
+
+TEST(testdata_net_user_addr_is_valid)
+{
+	CHECK_TESTDATA_VALID("net-user-addr.xml");
+}
+
+TEST(testdata_net_user_passt_is_valid)
+{
+	CHECK_TESTDATA_VALID("net-user-passt.xml");
+}
+
+TEST(testdata_net_vhostuser_passt_is_valid)
+{
+	CHECK_TESTDATA_VALID("net-vhostuser-passt.xml");
+}
+
+TEST(testdata_net_vhostuser_is_valid)
+{
+	CHECK_TESTDATA_VALID("net-vhostuser.xml");
+}
+
+TEST(testdata_net_vhostuser_multiq_is_valid)
+{
+	CHECK_TESTDATA_VALID("net-vhostuser-multiq.xml");
+}
+
+TEST(testdata_net_vdpa_is_valid)
+{
+	CHECK_TESTDATA_VALID("net-vdpa.xml");
+}
+
+TEST(testdata_net_vdpa_multiqueue_is_valid)
+{
+	CHECK_TESTDATA_VALID("net-vdpa-multiqueue.xml");
+}
+
+TEST(testdata_net_user_output_is_valid)
+{
+	CHECK_TESTDATA_VALID("net-user.x86_64-latest.xml");
+}
+
+TEST(testdata_net_user_passt_output_is_valid)
+{
+	CHECK_TESTDATA_VALID("net-user-passt.x86_64-latest.xml");
+}
+
+TEST(testdata_net_user_passt_7_2_output_is_valid)
+{
+	CHECK_TESTDATA_VALID("net-user-passt.x86_64-7.2.0.xml");
+}
+
+TEST(testdata_net_vhostuser_passt_output_is_valid)
+{
+	CHECK_TESTDATA_VALID("net-vhostuser-passt.x86_64-latest.xml");
+}
+
+TEST(testdata_net_vhostuser_output_is_valid)
+{
+	CHECK_TESTDATA_VALID("net-vhostuser.x86_64-latest.xml");
+}
+
+TEST(testdata_net_vhostuser_multiq_output_is_valid)
+{
+	CHECK_TESTDATA_VALID("net-vhostuser-multiq.x86_64-latest.xml");
+}
+
+int main(int argc, char **argv)
+{
+	return test_main(argc, argv);
+}
