@@ -1,0 +1,318 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * ICMP/ICMPv6 echo relay through ping sockets.
+ *
+ * Each case runs in its own user + network namespace (created here, in
+ * the case's forked child), where it may set net.ipv4.ping_group_range
+ * and bring up lo without touching the machine: echo requests to the
+ * gateway address go to that namespace's loopback and nowhere else.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <netinet/icmp6.h>
+#include <netinet/ip_icmp.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "backend/icmp.h"
+#include "backend/ip.h"
+#include "backend/tap.h"
+#include "tests/backend/proto_harness.h"
+#include "tests/harness.h"
+
+/* Our group inside the namespace: only mapped ids can be in the range
+ * (the kernel refuses "0 2147483647" in a user namespace with one id). */
+#define PING_RANGE_ALLOWED "0 0"
+/* A new network namespace starts with the kernel's default, "1 0": no
+ * group may open ping sockets.  (It cannot be written from inside: gid 1
+ * is not mapped.)  NULL below means "leave the default". */
+#define PING_RANGE_REFUSED NULL
+
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), rc = -1;
+
+	if (fd < 0)
+		return -1;
+	if (write(fd, text, strlen(text)) == (ssize_t)strlen(text))
+		rc = 0;
+	close(fd);
+	return rc;
+}
+
+static int lo_up(void)
+{
+	struct ifreq ifr = { .ifr_name = "lo" };
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc = -1;
+
+	if (s < 0)
+		return -1;
+	if (!ioctl(s, SIOCGIFFLAGS, &ifr)) {
+		ifr.ifr_flags |= IFF_UP;
+		rc = ioctl(s, SIOCSIFFLAGS, &ifr);
+	}
+	close(s);
+	return rc;
+}
+
+/* Enters a new user + network namespace with the given ping group range
+ * (NULL: the default).  Returns NULL, or why it could not. */
+static const char *enter_netns(const char *ping_range)
+{
+	static char why[160];
+	char map[64];
+	uid_t uid = getuid();
+	gid_t gid = getgid();
+
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNET) < 0) {
+		snprintf(why, sizeof(why),
+			 "cannot create a user+network namespace: %s",
+			 strerror(errno));
+		return why;
+	}
+	snprintf(map, sizeof(map), "0 %u 1", (unsigned)uid);
+	if (write_file("/proc/self/setgroups", "deny") ||
+	    write_file("/proc/self/uid_map", map))
+		return "cannot write the namespace's uid_map";
+	snprintf(map, sizeof(map), "0 %u 1", (unsigned)gid);
+	if (write_file("/proc/self/gid_map", map))
+		return "cannot write the namespace's gid_map";
+	if (ping_range &&
+	    write_file("/proc/sys/net/ipv4/ping_group_range", ping_range))
+		return "cannot set net.ipv4.ping_group_range in the namespace";
+	if (lo_up())
+		return "cannot bring lo up in the namespace";
+	return NULL;
+}
+
+static size_t echo4(uint8_t *frame, const char *dst, uint16_t id,
+		    uint16_t seq, uint8_t type)
+{
+	uint8_t msg[8 + 10] = { type };
+
+	ip_put_be16(msg + 4, id);
+	ip_put_be16(msg + 6, seq);
+	memcpy(msg + 8, "vunet-ping", 10);
+	return pt_icmp4(frame, pt_a4("192.0.2.2"), pt_a4(dst), msg,
+			sizeof(msg));
+}
+
+static size_t echo6(uint8_t *frame, const char *dst, uint16_t id,
+		    uint16_t seq)
+{
+	uint8_t msg[8 + 10] = { ICMP6_ECHO_REQUEST };
+	struct in6_addr s = pt_a6("2001:db8::2"), d = pt_a6(dst);
+
+	ip_put_be16(msg + 4, id);
+	ip_put_be16(msg + 6, seq);
+	memcpy(msg + 8, "vunet-ping", 10);
+	return pt_icmp6(frame, &s, &d, msg, sizeof(msg));
+}
+
+/* Waits for ping socket events and lets icmp.c handle them, until a
+ * frame for the guest is out or TIMEOUT_MS pass.  Returns its length. */
+static ssize_t relay_reply(struct ctx *c, uint8_t *r, size_t size,
+			   int timeout_ms)
+{
+	struct epoll_event ev[8];
+	int i, n, rounds;
+
+	for (rounds = 0; rounds < 10; rounds++) {
+		n = epoll_wait(c->epollfd, ev, 8, timeout_ms / 10);
+		for (i = 0; i < n; i++) {
+			union epoll_ref ref = { .u64 = ev[i].data.u64 };
+
+			if (ref.type == EPOLL_TYPE_ICMP)
+				icmp_sock_handler(c, ref);
+		}
+		tap_flush(c);
+		if (n > 0)
+			return pt_from_vunetd(r, size, 500);
+	}
+	return -1;
+}
+
+static int setup_in_netns(struct ctx *c, const char *range, const char **why)
+{
+	*why = enter_netns(range);
+	if (*why)
+		return -1;
+	if (pt_setup(c))
+		return -2;
+	c->epollfd = epoll_create1(EPOLL_CLOEXEC);
+	return c->epollfd < 0 ? -2 : 0;
+}
+
+TEST(icmp_echo_to_gateway_reaches_host_loopback)
+{
+	uint8_t f[128], r[2048];
+	struct in_addr gw = pt_a4("192.0.2.1"), guest = pt_a4("192.0.2.2");
+	const char *why;
+	struct ctx c;
+	ssize_t n;
+	int rc = setup_in_netns(&c, PING_RANGE_ALLOWED, &why);
+
+	if (rc == -1)
+		SKIP("%s", why);
+	CHECK_INT(rc, 0);
+	pt_to_vunetd(&c, f, echo4(f, "192.0.2.1", 0x1234, 1, ICMP_ECHO));
+	CHECK_INT(pt_drops(&c), 0);
+	n = relay_reply(&c, r, sizeof(r), 2000);
+	CHECK_INT(n, IP4_L4_OFF + 18);
+	CHECK(pt_ip4_checksums_ok(r, (size_t)n));
+	CHECK(!memcmp(r + ETH_HDR_LEN + 12, &gw, 4));   /* from the gateway */
+	CHECK(!memcmp(r + ETH_HDR_LEN + 16, &guest, 4));
+	CHECK_INT(r[IP4_L4_OFF], ICMP_ECHOREPLY);
+	CHECK_INT(ip_get_be16(r + IP4_L4_OFF + 4), 0x1234); /* guest's id */
+	CHECK_INT(ip_get_be16(r + IP4_L4_OFF + 6), 1);
+	CHECK(!memcmp(r + IP4_L4_OFF + 8, "vunet-ping", 10));
+	CHECK(!memcmp(r, pt_guest_mac, 6));
+}
+
+TEST(icmp6_echo_to_gateway_reaches_host_loopback)
+{
+	uint8_t f[128], r[2048];
+	struct in6_addr gw = pt_a6("fe80::1"), guest = pt_a6("2001:db8::2");
+	const char *why;
+	struct ctx c;
+	ssize_t n;
+	int rc = setup_in_netns(&c, PING_RANGE_ALLOWED, &why);
+
+	if (rc == -1)
+		SKIP("%s", why);
+	CHECK_INT(rc, 0);
+	pt_to_vunetd(&c, f, echo6(f, "fe80::1", 0x4321, 7));
+	CHECK_INT(pt_drops(&c), 0);
+	n = relay_reply(&c, r, sizeof(r), 2000);
+	CHECK_INT(n, IP6_L4_OFF + 18);
+	CHECK(pt_ip6_checksums_ok(r, (size_t)n));
+	CHECK(!memcmp(r + ETH_HDR_LEN + 8, &gw, 16));
+	CHECK(!memcmp(r + ETH_HDR_LEN + 24, &guest, 16));
+	CHECK_INT(r[IP6_L4_OFF], ICMP6_ECHO_REPLY);
+	CHECK_INT(ip_get_be16(r + IP6_L4_OFF + 4), 0x4321);
+	CHECK_INT(ip_get_be16(r + IP6_L4_OFF + 6), 7);
+	CHECK(!memcmp(r + IP6_L4_OFF + 8, "vunet-ping", 10));
+}
+
+TEST(icmp_same_id_and_destination_reuse_one_flow)
+{
+	uint8_t f[128], r[2048];
+	const char *why;
+	struct ctx c;
+	int rc = setup_in_netns(&c, PING_RANGE_ALLOWED, &why);
+
+	if (rc == -1)
+		SKIP("%s", why);
+	CHECK_INT(rc, 0);
+	pt_to_vunetd(&c, f, echo4(f, "192.0.2.1", 0x1234, 1, ICMP_ECHO));
+	CHECK(relay_reply(&c, r, sizeof(r), 2000) > 0);
+	pt_to_vunetd(&c, f, echo4(f, "192.0.2.1", 0x1234, 2, ICMP_ECHO));
+	CHECK(relay_reply(&c, r, sizeof(r), 2000) > 0);
+	CHECK_INT(ip_get_be16(r + IP4_L4_OFF + 6), 2);
+	CHECK_INT(icmp_flow_count(), 1);
+	pt_to_vunetd(&c, f, echo4(f, "192.0.2.1", 0x9999, 1, ICMP_ECHO));
+	CHECK_INT(icmp_flow_count(), 2);
+}
+
+TEST(icmp_idle_flow_expires)
+{
+	uint8_t f[128], r[2048];
+	struct timespec now;
+	const char *why;
+	struct ctx c;
+	int rc = setup_in_netns(&c, PING_RANGE_ALLOWED, &why);
+
+	if (rc == -1)
+		SKIP("%s", why);
+	CHECK_INT(rc, 0);
+	pt_to_vunetd(&c, f, echo4(f, "192.0.2.1", 0x1234, 1, ICMP_ECHO));
+	CHECK(relay_reply(&c, r, sizeof(r), 2000) > 0);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	icmp_timer(&c, &now);
+	CHECK_INT(icmp_flow_count(), 1);
+	now.tv_sec += ICMP_FLOW_TIMEOUT_S + 1;
+	icmp_timer(&c, &now);
+	CHECK_INT(icmp_flow_count(), 0);
+}
+
+TEST(icmp_full_table_drops_new_flows)
+{
+	uint8_t f[128];
+	const char *why;
+	struct ctx c;
+	int i, rc = setup_in_netns(&c, PING_RANGE_ALLOWED, &why);
+
+	if (rc == -1)
+		SKIP("%s", why);
+	CHECK_INT(rc, 0);
+	for (i = 0; i < ICMP_MAX_FLOWS; i++)
+		pt_to_vunetd(&c, f, echo4(f, "192.0.2.1", (uint16_t)i, 1,
+					  ICMP_ECHO));
+	CHECK_INT(icmp_flow_count(), ICMP_MAX_FLOWS);
+	CHECK_INT(pt_drops(&c), 0);
+	pt_to_vunetd(&c, f, echo4(f, "192.0.2.1", 60000, 1, ICMP_ECHO));
+	CHECK_INT(c.stats.drops[DROP_NO_FLOW], 1);
+}
+
+TEST(icmp_refused_ping_sockets_drop_and_log_once)
+{
+	uint8_t f[128], r[2048], log[4096];
+	FILE *tmp = tmpfile();
+	const char *why, *p;
+	struct ctx c;
+	int saved, rc, lines = 0;
+	ssize_t n;
+
+	CHECK(tmp);
+	rc = setup_in_netns(&c, PING_RANGE_REFUSED, &why);
+	if (rc == -1)
+		SKIP("%s", why);
+	CHECK_INT(rc, 0);
+	fflush(stderr);
+	saved = dup(2);
+	dup2(fileno(tmp), 2);
+	pt_to_vunetd(&c, f, echo4(f, "192.0.2.1", 1, 1, ICMP_ECHO));
+	pt_to_vunetd(&c, f, echo4(f, "192.0.2.1", 2, 1, ICMP_ECHO));
+	pt_to_vunetd(&c, f, echo6(f, "fe80::1", 3, 1));
+	dup2(saved, 2);
+	CHECK_INT(c.stats.drops[DROP_HOST_ERROR], 3);
+	CHECK_INT(icmp_flow_count(), 0);
+	CHECK_INT(pt_from_vunetd(r, sizeof(r), 100), -1);
+	n = pread(fileno(tmp), log, sizeof(log) - 1, 0);
+	CHECK(n > 0);
+	log[n] = '\0';
+	for (p = (char *)log; (p = strstr(p, "ping_group_range")); p++)
+		lines++;
+	CHECK_INT(lines, 1);
+}
+
+TEST(icmp_disabled_drops_echo_requests)
+{
+	uint8_t f[128];
+	struct ctx c;
+
+	CHECK_INT(pt_setup(&c), 0);
+	c.no_icmp = true;
+	pt_to_vunetd(&c, f, echo4(f, "192.0.2.1", 1, 1, ICMP_ECHO));
+	CHECK_INT(c.stats.drops[DROP_DISABLED], 1);
+	CHECK_INT(icmp_flow_count(), 0);
+}
+
+TEST(icmp_only_echo_requests_are_relayed)
+{
+	uint8_t f[128];
+	struct ctx c;
+
+	CHECK_INT(pt_setup(&c), 0);
+	pt_to_vunetd(&c, f, echo4(f, "192.0.2.1", 1, 1, ICMP_TIMESTAMP));
+	CHECK_INT(c.stats.drops[DROP_UNHANDLED], 1);
+	CHECK_INT(icmp_flow_count(), 0);
+}
+
+int main(int argc, char **argv) { return test_main(argc, argv); }
