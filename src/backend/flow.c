@@ -295,9 +295,12 @@ static socklen_t host_sockaddr4(const struct ctx *c,
 		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 		return sizeof(*sin);
 	}
+	/* The host's resolver may well be on loopback (127.0.0.53). */
 	if (key->rport == 53 && c->ip4.dns_match.s_addr &&
-	    dst.s_addr == c->ip4.dns_match.s_addr)
-		dst = c->ip4.dns_host;
+	    dst.s_addr == c->ip4.dns_match.s_addr) {
+		sin->sin_addr = c->ip4.dns_host;
+		return sizeof(*sin);
+	}
 	if (v4_is_unreachable(dst))
 		return 0;
 	sin->sin_addr = dst;
@@ -320,8 +323,10 @@ static socklen_t host_sockaddr6(const struct ctx *c,
 		return sizeof(*sin6);
 	}
 	if (key->rport == 53 && !IN6_IS_ADDR_UNSPECIFIED(&c->ip6.dns_match) &&
-	    IN6_ARE_ADDR_EQUAL(dst, &c->ip6.dns_match))
-		dst = &c->ip6.dns_host;
+	    IN6_ARE_ADDR_EQUAL(dst, &c->ip6.dns_match)) {
+		sin6->sin6_addr = c->ip6.dns_host;
+		return sizeof(*sin6);
+	}
 	/* Link-local destinations other than the gateway would need the
 	 * guest's link: nothing on the host side answers for them. */
 	if (IN6_IS_ADDR_UNSPECIFIED(dst) || IN6_IS_ADDR_LOOPBACK(dst) ||

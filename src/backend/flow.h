@@ -37,6 +37,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <time.h>
 
 struct ctx;
 
@@ -157,6 +158,21 @@ static inline struct in_addr flow_addr_v4(const struct in6_addr *a)
 
 	__builtin_memcpy(&v4, &a->s6_addr[12], sizeof(v4));
 	return v4;
+}
+
+static inline uint64_t flow_timespec_ms(const struct timespec *ts)
+{
+	return (uint64_t)ts->tv_sec * 1000 + (uint64_t)ts->tv_nsec / 1000000;
+}
+
+/* Monotonic time in ms for the activity stamps (a vDSO call: no
+ * syscall, cheap enough per batch). */
+static inline uint64_t flow_now_ms(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return flow_timespec_ms(&now);
 }
 
 static inline bool flow_addr_is_v4(const struct in6_addr *a)

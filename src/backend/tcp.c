@@ -1,0 +1,912 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * TCP: guest connections onto ordinary host sockets, without a TCP/IP
+ * stack of our own (passt's model).
+ *
+ * Theory of operation.  Each guest connection is a flow (flow.c) with one
+ * non-blocking host socket.  vunetd speaks TCP to the guest only as far as
+ * needed to mirror what the host kernel does with that socket:
+ *  - Opening: a SYN from the guest starts a connect() to the translated
+ *    destination (flow_host_sockaddr()).  The guest gets its SYN-ACK only
+ *    when the host connection is up; a refusal gets it a RST at once.
+ *  - Guest to host: segment payloads are handed to sendmsg() straight from
+ *    the frame's iovec (guest memory).  Only what the socket accepted is
+ *    acknowledged, so the guest itself keeps (and retransmits) whatever
+ *    did not fit: vunetd buffers nothing.  The window announced to the
+ *    guest is the free space in the socket's send buffer.  ACKs are sent
+ *    once per flow at the end of each batch of guest frames.
+ *  - Host to guest: data is read with MSG_PEEK into the frames for the
+ *    guest, so it stays in the kernel's receive queue until the guest
+ *    acknowledges it; only then is it dropped from the socket (recv with
+ *    MSG_TRUNC, no copy).  Retransmission (timeout, or three duplicate
+ *    ACKs) just peeks again from the first unacknowledged byte.  Where the
+ *    kernel keeps a peek offset for TCP (SO_PEEK_OFF, Linux 6.9+) peeks
+ *    continue from it; otherwise each peek starts at the queue head and the
+ *    bytes already sent are read into a scratch buffer and thrown away.
+ *  - Closing: a FIN from the guest becomes shutdown(SHUT_WR) once its data
+ *    is all in the socket; the host peer's FIN (EPOLLRDHUP, or a peek of
+ *    0 bytes) becomes a FIN to the guest once all data before it was sent.
+ *    The flow ends when both FINs are acknowledged; a RST either way, a
+ *    socket error, too many retransmissions or inactivity end it at once
+ *    (a RST to the guest, an abortive close towards the host).
+ *
+ * Sequence numbers: seq_to_guest is the next byte we send, and
+ * seq_acked_by_guest the first one the guest has not acknowledged: the
+ * bytes between are exactly those at the head of the socket's receive
+ * queue that were peeked (the peek offset).  seq_from_guest is the next
+ * byte the guest sends, i.e. our ACK number.
+ *
+ * Host sockets are in epoll edge-triggered: data left in the queue on
+ * purpose would otherwise wake the loop forever.  New data wakes it;
+ * window openings arrive as guest ACKs, which resume sending directly.
+ *
+ * Data path: no allocation, no logging; frames for the guest are built in
+ * static buffers (MODE_STREAM) and queued with tap_send_frame(); one
+ * tap_flush() per event.  Not done yet: the zero-copy path into vhost-user
+ * RX buffers (vu_rx_reserve()), inbound -t forwarding, guest-side TCP
+ * options beyond MSS and window scaling (no timestamps, no SACK).
+ */
+#include <errno.h>
+#include <linux/if_ether.h>
+#include <linux/sockios.h>
+#include <netinet/tcp.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "backend/checksum.h"
+#include "backend/ctx.h"
+#include "backend/flow.h"
+#include "backend/ip.h"
+#include "backend/tap.h"
+#include "backend/tcp.h"
+
+#define TCP_HDR_LEN 20       /* what we send: no options but in SYN-ACK */
+#define TCP_SYNACK_OPT_LEN 8 /* MSS (4), NOP (1), window scale (3) */
+#define TCP_FLAG_FIN 0x01
+#define TCP_FLAG_SYN 0x02
+#define TCP_FLAG_RST 0x04
+#define TCP_FLAG_PSH 0x08
+#define TCP_FLAG_ACK 0x10
+#define TCP_OPT_END 0
+#define TCP_OPT_NOP 1
+#define TCP_OPT_MSS 2
+#define TCP_OPT_WS 3
+#define TCP_WSCALE_MAX 14    /* RFC 7323 */
+#define MSS_WITHOUT_OPTION 536 /* RFC 9293: no MSS option */
+#define TCP_MTU_DEFAULT 65520
+#define TCP_DUP_ACKS_RETRANSMIT 3
+
+/* iovec entries a guest segment may span (guest TX descriptor chains). */
+#define TCP_MAX_IOV 64
+/* Frames built per peek: bounds the static buffers (1 MiB). */
+#define TCP_FRAMES_PER_PEEK 16
+/* Without a peek offset, bytes already sent are peeked again into this
+ * scratch buffer (repeated in the iovec): at most DISCARD_IOV times its
+ * size may be in flight, which caps the window we use. */
+#define DISCARD_BUF_LEN 65536
+#define DISCARD_IOV 128
+#define FALLBACK_MAX_INFLIGHT ((uint32_t)DISCARD_BUF_LEN * DISCARD_IOV)
+/* Flows whose ACK waits for the end of the batch. */
+#define ACK_BATCH_MAX 256
+
+static uint8_t data_frames[TCP_FRAMES_PER_PEEK][TAP_FRAME_MAX];
+static uint8_t ctl_frame[IP6_L4_OFF + TCP_HDR_LEN + TCP_SYNACK_OPT_LEN];
+static uint8_t discard_buf[DISCARD_BUF_LEN];
+static uint32_t ack_batch[ACK_BATCH_MAX];
+static unsigned n_ack_batch;
+
+/* -1: not probed yet, 0: fallback, 1: SO_PEEK_OFF works on TCP */
+static int peek_offset_state = -1;
+
+/* Sequence number arithmetic, modulo 2^32. */
+static bool seq_lt(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) < 0;
+}
+
+bool tcp_peek_offset_usable(void)
+{
+	return peek_offset_state == 1;
+}
+
+void tcp_set_peek_offset(bool usable)
+{
+	peek_offset_state = usable ? 1 : 0;
+}
+
+/* Probes SO_PEEK_OFF on socket S once (the answer is per kernel). */
+static void probe_peek_offset(int s)
+{
+	int zero = 0;
+
+	if (peek_offset_state < 0)
+		peek_offset_state =
+			!setsockopt(s, SOL_SOCKET, SO_PEEK_OFF, &zero,
+				    sizeof(zero));
+}
+
+/* --- Frames to the guest ------------------------------------------------ */
+
+static bool flow_is_v4(const struct flow *fl)
+{
+	return flow_addr_is_v4(&fl->key.gaddr);
+}
+
+static size_t l4_off_of(const struct flow *fl)
+{
+	return flow_is_v4(fl) ? IP4_L4_OFF : IP6_L4_OFF;
+}
+
+static void ip4_fill(uint8_t *l3, const struct flow *fl, size_t l4_len)
+{
+	uint16_t csum;
+
+	memset(l3, 0, 20);
+	l3[0] = 0x45;
+	ip_put_be16(l3 + 2, (uint16_t)(20 + l4_len));
+	ip_put_be16(l3 + 6, 0x4000); /* don't fragment */
+	l3[8] = IP_TTL_LINK;
+	l3[9] = IPPROTO_TCP;
+	memcpy(l3 + 12, &fl->key.raddr.s6_addr[12], 4);
+	memcpy(l3 + 16, &fl->key.gaddr.s6_addr[12], 4);
+	csum = csum_buf(l3, 20);
+	memcpy(l3 + 10, &csum, 2);
+}
+
+static void ip6_fill(uint8_t *l3, const struct flow *fl, size_t l4_len)
+{
+	memset(l3, 0, IP6_HDR_LEN);
+	l3[0] = 0x60;
+	ip_put_be16(l3 + 4, (uint16_t)l4_len);
+	l3[6] = IPPROTO_TCP;
+	l3[7] = IP_TTL_LINK;
+	memcpy(l3 + 8, &fl->key.raddr, 16);
+	memcpy(l3 + 24, &fl->key.gaddr, 16);
+}
+
+/* Free space in the socket's send buffer: the window for the guest. */
+static uint32_t sock_send_space(const struct flow *fl)
+{
+	int sndbuf = 0, outq = 0;
+	socklen_t sl = sizeof(sndbuf);
+
+	/* The kernel grows the buffer as the connection speeds up, so the
+	 * window follows.  Per-packet overhead makes this an estimate: what
+	 * the socket does not take is simply not acknowledged. */
+	if (getsockopt(fl->sock, SOL_SOCKET, SO_SNDBUF, &sndbuf, &sl) ||
+	    ioctl(fl->sock, SIOCOUTQ, &outq))
+		return 0;
+	return sndbuf > outq ? (uint32_t)(sndbuf - outq) : 0;
+}
+
+/* The window field for a segment to the guest (scaled, except in SYNs). */
+static uint16_t window_field(const struct flow *fl, bool syn)
+{
+	uint32_t wnd = sock_send_space(fl);
+
+	if (!syn)
+		wnd >>= fl->tcp.wscale_to_guest;
+	return wnd > 0xffff ? 0xffff : (uint16_t)wnd;
+}
+
+/* Writes Ethernet, IP and TCP headers at FRAME for a segment of FL with
+ * FLAGS at SEQ, TCP options OPTS (OPT_LEN, a multiple of 4) and PLEN
+ * payload bytes already behind the header.  Returns the frame length. */
+static size_t fill_segment(struct ctx *c, struct flow *fl, uint8_t *frame,
+			   uint8_t flags, uint32_t seq, const uint8_t *opts,
+			   size_t opt_len, size_t plen)
+{
+	size_t l4_off = l4_off_of(fl);
+	size_t l4_len = TCP_HDR_LEN + opt_len + plen;
+	uint8_t *th = frame + l4_off;
+	uint32_t sum;
+	uint16_t csum;
+
+	ip_eth_fill(frame, c->guest_mac, c->our_tap_mac,
+		    flow_is_v4(fl) ? ETH_P_IP : ETH_P_IPV6);
+	if (flow_is_v4(fl))
+		ip4_fill(frame + ETH_HDR_LEN, fl, l4_len);
+	else
+		ip6_fill(frame + ETH_HDR_LEN, fl, l4_len);
+
+	ip_put_be16(th, fl->key.rport);
+	ip_put_be16(th + 2, fl->key.gport);
+	ip_put_be32(th + 4, seq);
+	ip_put_be32(th + 8, (flags & TCP_FLAG_ACK) ? fl->tcp.seq_from_guest : 0);
+	th[12] = (uint8_t)(((TCP_HDR_LEN + opt_len) / 4) << 4);
+	th[13] = flags;
+	ip_put_be16(th + 14, window_field(fl, flags & TCP_FLAG_SYN));
+	memset(th + 16, 0, 4);
+	if (opt_len)
+		memcpy(th + TCP_HDR_LEN, opts, opt_len);
+
+	if (flow_is_v4(fl))
+		sum = csum_add_pseudo4(0, flow_addr_v4(&fl->key.raddr),
+				       flow_addr_v4(&fl->key.gaddr),
+				       IPPROTO_TCP, l4_len);
+	else
+		sum = csum_add_pseudo6(0, &fl->key.raddr, &fl->key.gaddr,
+				       IPPROTO_TCP, l4_len);
+	csum = csum_fold(csum_add_buf(sum, th, l4_len));
+	memcpy(th + 16, &csum, 2);
+
+	if (flags & TCP_FLAG_ACK)
+		fl->tcp.seq_acked_to_guest = fl->tcp.seq_from_guest;
+	return l4_off + l4_len;
+}
+
+/* Sends a segment without payload (SYN-ACK, ACK, FIN, RST) for FL. */
+static int send_ctl(struct ctx *c, struct flow *fl, uint8_t flags,
+		    uint32_t seq)
+{
+	uint8_t opts[TCP_SYNACK_OPT_LEN];
+	size_t opt_len = 0;
+	struct iovec iov = { .iov_base = ctl_frame };
+
+	if (flags & TCP_FLAG_SYN) {
+		opts[0] = TCP_OPT_MSS;
+		opts[1] = 4;
+		ip_put_be16(opts + 2, fl->tcp.mss_to_guest);
+		opts[4] = TCP_OPT_NOP;
+		opts[5] = TCP_OPT_WS;
+		opts[6] = 3;
+		opts[7] = fl->tcp.wscale_to_guest;
+		/* No scaling offered by the guest: we may not use it. */
+		opt_len = fl->tcp.wscale_to_guest ? 8 : 4;
+	}
+	iov.iov_len = fill_segment(c, fl, ctl_frame, flags, seq, opts, opt_len,
+				   0);
+	return tap_send_frame(c, &iov, 1);
+}
+
+/* Answers a segment that belongs to no connection with a RST (RFC 9293
+ * 3.10.7.1), addressed from the segment itself. */
+static void send_rst_reply(struct ctx *c, const struct tap_frame *f,
+			   uint32_t seg_seq, uint32_t seg_ack, uint8_t flags,
+			   size_t plen)
+{
+	struct flow probe = { 0 };
+	uint32_t seq = 0;
+
+	if (flags & TCP_FLAG_RST)
+		return;
+	flow_key_set(&probe.key, IPPROTO_TCP, f->family, &f->saddr, f->sport,
+		     &f->daddr, f->dport);
+	probe.sock = -1;
+	probe.tcp.seq_from_guest = seg_seq + (uint32_t)plen +
+				   !!(flags & TCP_FLAG_SYN) +
+				   !!(flags & TCP_FLAG_FIN);
+	if (flags & TCP_FLAG_ACK)
+		seq = seg_ack;
+	send_ctl(c, &probe, (flags & TCP_FLAG_ACK) ? TCP_FLAG_RST :
+			     (TCP_FLAG_RST | TCP_FLAG_ACK), seq);
+}
+
+/* --- Flow lifetime ------------------------------------------------------ */
+
+static int sock_epoll(struct ctx *c, struct flow *fl, int op, uint32_t events)
+{
+	union epoll_ref ref = { .type = EPOLL_TYPE_TCP, .idx = flow_idx(fl),
+				.fd = fl->sock };
+	struct epoll_event ev = { .events = events | EPOLLET,
+				  .data.u64 = ref.u64 };
+
+	return epoll_ctl(c->epollfd, op, fl->sock, &ev) ? -errno : 0;
+}
+
+static void flow_close(struct ctx *c, struct flow *fl, bool abortive)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+	if (fl->sock >= 0) {
+		epoll_ctl(c->epollfd, EPOLL_CTL_DEL, fl->sock, NULL);
+		/* Linger 0: the host peer gets a RST, as the guest did. */
+		if (abortive)
+			setsockopt(fl->sock, SOL_SOCKET, SO_LINGER, &lg,
+				   sizeof(lg));
+		close(fl->sock);
+	}
+	flow_free(fl);
+}
+
+/* Resets the connection both ways and forgets it. */
+static void flow_reset(struct ctx *c, struct flow *fl)
+{
+	send_ctl(c, fl, TCP_FLAG_RST | TCP_FLAG_ACK, fl->tcp.seq_to_guest);
+	flow_close(c, fl, true);
+}
+
+static bool flow_done(const struct flow *fl)
+{
+	uint32_t all = TCP_EV_GUEST_FIN_RCVD | TCP_EV_GUEST_FIN_ACKED;
+
+	return (fl->tcp.events & all) == all;
+}
+
+static void queue_ack(struct ctx *c, struct flow *fl)
+{
+	if (fl->tcp.events & TCP_EV_ACK_PENDING)
+		return;
+	if (n_ack_batch == ACK_BATCH_MAX) {
+		send_ctl(c, fl, TCP_FLAG_ACK, fl->tcp.seq_to_guest);
+		return;
+	}
+	fl->tcp.events |= TCP_EV_ACK_PENDING;
+	ack_batch[n_ack_batch++] = flow_idx(fl);
+}
+
+/* --- Host to guest ------------------------------------------------------ */
+
+/* Bytes the guest's window still lets us send. */
+static uint32_t window_left(const struct flow *fl)
+{
+	uint32_t inflight = fl->tcp.seq_to_guest - fl->tcp.seq_acked_by_guest;
+	uint32_t wnd = fl->tcp.wnd_from_guest;
+
+	if (!tcp_peek_offset_usable() && wnd > FALLBACK_MAX_INFLIGHT)
+		wnd = FALLBACK_MAX_INFLIGHT;
+	return wnd > inflight ? wnd - inflight : 0;
+}
+
+/* Peeks up to LEN new bytes into the frames' payload areas.  Returns the
+ * new bytes read, 0 at end of data, or a negative errno (-EAGAIN: none). */
+static ssize_t peek_new_data(struct flow *fl, size_t len, size_t l4_off)
+{
+	struct iovec iov[DISCARD_IOV + TCP_FRAMES_PER_PEEK];
+	uint32_t already = fl->tcp.seq_to_guest - fl->tcp.seq_acked_by_guest;
+	size_t n_iov = 0, mss = fl->tcp.mss_to_guest, i;
+	int off = (int)already;
+	ssize_t n;
+
+	if (tcp_peek_offset_usable()) {
+		/* Set every time: a frame the guest could not take leaves
+		 * the kernel's offset ahead of seq_to_guest. */
+		if (setsockopt(fl->sock, SOL_SOCKET, SO_PEEK_OFF, &off,
+			       sizeof(off)))
+			return -errno;
+		already = 0;
+	}
+	if (already > FALLBACK_MAX_INFLIGHT)
+		return -EAGAIN; /* cannot happen: window_left() caps it */
+	for (i = 0; i < already; i += DISCARD_BUF_LEN) {
+		iov[n_iov].iov_base = discard_buf;
+		iov[n_iov++].iov_len = already - i < DISCARD_BUF_LEN ?
+				       already - i : DISCARD_BUF_LEN;
+	}
+	for (i = 0; len; i++) {
+		size_t plen = len < mss ? len : mss;
+
+		iov[n_iov].iov_base = data_frames[i] + l4_off + TCP_HDR_LEN;
+		iov[n_iov++].iov_len = plen;
+		len -= plen;
+	}
+	n = recvmsg(fl->sock, &(struct msghdr){ .msg_iov = iov,
+						 .msg_iovlen = n_iov },
+		    MSG_PEEK | MSG_DONTWAIT);
+	if (n < 0)
+		return -errno;
+	return (size_t)n > already ? n - (ssize_t)already : 0;
+}
+
+static void send_fin_if_due(struct ctx *c, struct flow *fl)
+{
+	uint32_t ev = fl->tcp.events;
+
+	if (!(ev & TCP_EV_SOCK_FIN_RCVD) || (ev & TCP_EV_GUEST_FIN_SENT))
+		return;
+	if (send_ctl(c, fl, TCP_FLAG_FIN | TCP_FLAG_ACK, fl->tcp.seq_to_guest))
+		return;
+	fl->tcp.events |= TCP_EV_GUEST_FIN_SENT;
+	fl->tcp.seq_to_guest++;
+	fl->tcp.data_sent_ms = flow_now_ms();
+}
+
+/* Sends what the socket holds and the guest's window allows.  Returns
+ * false if the flow was closed. */
+static bool data_to_guest(struct ctx *c, struct flow *fl)
+{
+	size_t l4_off = l4_off_of(fl), mss = fl->tcp.mss_to_guest;
+	uint32_t want = window_left(fl);
+	ssize_t n;
+	size_t i;
+
+	if (!(fl->tcp.events & TCP_EV_GUEST_SYN_ACKED) ||
+	    (fl->tcp.events & TCP_EV_GUEST_FIN_SENT))
+		return true;
+	if (want > mss * TCP_FRAMES_PER_PEEK)
+		want = (uint32_t)(mss * TCP_FRAMES_PER_PEEK);
+	if (!want)
+		return true;
+
+	n = peek_new_data(fl, want, l4_off);
+	if (n == -EAGAIN || n == -EWOULDBLOCK)
+		return true;
+	if (n < 0) {
+		flow_reset(c, fl);
+		return false;
+	}
+	for (i = 0; (size_t)n > i * mss; i++) {
+		size_t plen = (size_t)n - i * mss < mss ? (size_t)n - i * mss :
+							  mss;
+		struct iovec iov = { .iov_base = data_frames[i] };
+		uint8_t flags = TCP_FLAG_ACK;
+
+		if ((i + 1) * mss >= (size_t)n)
+			flags |= TCP_FLAG_PSH;
+		iov.iov_len = fill_segment(c, fl, data_frames[i], flags,
+					   fl->tcp.seq_to_guest, NULL, 0,
+					   plen);
+		if (tap_send_frame(c, &iov, 1))
+			break; /* no guest buffers: the timer retries */
+		fl->tcp.seq_to_guest += (uint32_t)plen;
+		fl->tcp.data_sent_ms = fl->tcp.active_ms = flow_now_ms();
+	}
+	if ((size_t)n < want)
+		send_fin_if_due(c, fl); /* everything before the FIN is out */
+	return true;
+}
+
+/* Drops from the socket the data the guest acknowledged up to ACK. */
+static int discard_acked(struct flow *fl, uint32_t ack)
+{
+	uint32_t data_end = fl->tcp.seq_to_guest;
+	uint32_t len;
+	int i;
+
+	if (fl->tcp.events & TCP_EV_GUEST_FIN_SENT)
+		data_end--; /* the FIN takes a sequence number, not a byte */
+	if (seq_lt(data_end, ack))
+		ack = data_end;
+	len = ack - fl->tcp.seq_acked_by_guest;
+	for (i = 0; len && i < 8; i++) {
+		ssize_t n = recv(fl->sock, NULL, len, MSG_TRUNC | MSG_DONTWAIT);
+
+		if (n <= 0)
+			return n ? -errno : -EIO;
+		len -= (uint32_t)n;
+	}
+	return len ? -EIO : 0;
+}
+
+/* Rewinds to the first unacknowledged byte: it is sent again next. */
+static void rewind_to_acked(struct flow *fl)
+{
+	if ((fl->tcp.events & TCP_EV_GUEST_FIN_SENT) &&
+	    !(fl->tcp.events & TCP_EV_GUEST_FIN_ACKED))
+		fl->tcp.events &= ~(uint32_t)TCP_EV_GUEST_FIN_SENT;
+	fl->tcp.seq_to_guest = fl->tcp.seq_acked_by_guest;
+	fl->tcp.dup_acks = 0;
+}
+
+/* The guest acknowledged ACK with window WND.  Returns false if the flow
+ * was closed. */
+static bool guest_acked(struct ctx *c, struct flow *fl, uint32_t ack,
+			uint32_t wnd, bool pure_ack)
+{
+	struct flow_tcp *t = &fl->tcp;
+	bool dup = pure_ack && ack == t->seq_acked_by_guest &&
+		   wnd == t->wnd_from_guest && ack != t->seq_to_guest;
+
+	if (seq_lt(t->seq_to_guest, ack))
+		return true; /* acknowledges what we never sent: ignore */
+	if (seq_lt(t->seq_acked_by_guest, ack)) {
+		if (discard_acked(fl, ack)) {
+			flow_reset(c, fl);
+			return false;
+		}
+		if ((t->events & TCP_EV_GUEST_FIN_SENT) &&
+		    ack == t->seq_to_guest)
+			t->events |= TCP_EV_GUEST_FIN_ACKED;
+		t->seq_acked_by_guest = ack;
+		t->dup_acks = 0;
+		t->retries = 0;
+	} else if (dup && ++t->dup_acks == TCP_DUP_ACKS_RETRANSMIT) {
+		rewind_to_acked(fl);
+	}
+	t->wnd_from_guest = wnd;
+	return data_to_guest(c, fl);
+}
+
+/* --- Guest to host ------------------------------------------------------ */
+
+/* Hands the guest's payload to the socket; acknowledges what it took. */
+static bool data_from_guest(struct ctx *c, struct flow *fl,
+			    const struct tap_frame *f, uint32_t seq,
+			    size_t plen)
+{
+	struct iovec iov[TCP_MAX_IOV];
+	uint32_t skip = fl->tcp.seq_from_guest - seq;
+	ssize_t n;
+	int n_iov;
+
+	queue_ack(c, fl); /* a gap or a repeat earns a duplicate ACK too */
+	if (seq_lt(fl->tcp.seq_from_guest, seq) || skip >= plen)
+		return true;
+	n_iov = tap_frame_iov_from(f, f->payload_off + skip,
+				   f->payload_off + plen, iov, TCP_MAX_IOV);
+	if (n_iov < 0) {
+		ctx_drop(c, DROP_BAD_L4);
+		return true;
+	}
+	n = sendmsg(fl->sock, &(struct msghdr){ .msg_iov = iov,
+						 .msg_iovlen = (size_t)n_iov },
+		    MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+		flow_reset(c, fl);
+		return false;
+	}
+	if (n < 0)
+		n = 0;
+	fl->tcp.seq_from_guest += (uint32_t)n;
+	if ((size_t)n < plen - skip && !(fl->tcp.events & TCP_EV_WANT_OUT)) {
+		/* Tell the guest when there is room again. */
+		fl->tcp.events |= TCP_EV_WANT_OUT;
+		sock_epoll(c, fl, EPOLL_CTL_MOD,
+			   EPOLLIN | EPOLLRDHUP | EPOLLOUT);
+	}
+	return true;
+}
+
+static void fin_from_guest(struct ctx *c, struct flow *fl, uint32_t fin_seq)
+{
+	if ((fl->tcp.events & TCP_EV_GUEST_FIN_RCVD) ||
+	    fin_seq != fl->tcp.seq_from_guest)
+		return; /* data before it is still missing */
+	shutdown(fl->sock, SHUT_WR);
+	fl->tcp.events |= TCP_EV_GUEST_FIN_RCVD;
+	fl->tcp.seq_from_guest++;
+	queue_ack(c, fl);
+}
+
+/* --- Opening ------------------------------------------------------------ */
+
+struct syn_opts {
+	uint16_t mss;
+	int wscale; /* -1: no window scale option */
+};
+
+/* Reads MSS and window scale from the options of the SYN in F. */
+static void parse_syn_opts(const struct tap_frame *f, struct syn_opts *o)
+{
+	const uint8_t *p = f->hdr + f->l4_off + TCP_HDR_LEN;
+	const uint8_t *end = f->hdr + f->payload_off;
+
+	o->mss = MSS_WITHOUT_OPTION;
+	o->wscale = -1;
+	while (p < end && *p != TCP_OPT_END) {
+		if (*p == TCP_OPT_NOP) {
+			p++;
+			continue;
+		}
+		if (end - p < 2 || p[1] < 2 || p[1] > end - p)
+			break;
+		if (p[0] == TCP_OPT_MSS && p[1] == 4 && ip_get_be16(p + 2))
+			o->mss = ip_get_be16(p + 2);
+		if (p[0] == TCP_OPT_WS && p[1] == 3)
+			o->wscale = p[2] > TCP_WSCALE_MAX ? TCP_WSCALE_MAX : p[2];
+		p += p[1];
+	}
+}
+
+/* The largest payload we put in one frame for the guest. */
+static uint16_t mss_for_guest(const struct ctx *c, int af, uint16_t guest_mss)
+{
+	size_t mtu = c->mtu > 0 ? (size_t)c->mtu : TCP_MTU_DEFAULT;
+	size_t l3 = af == AF_INET ? 20 : IP6_HDR_LEN;
+	size_t mss = mtu - l3 - TCP_HDR_LEN;
+
+	if (mss > TAP_FRAME_MAX - ETH_HDR_LEN - l3 - TCP_HDR_LEN)
+		mss = TAP_FRAME_MAX - ETH_HDR_LEN - l3 - TCP_HDR_LEN;
+	return (uint16_t)(guest_mss < mss ? guest_mss : mss);
+}
+
+static int open_socket(struct ctx *c, struct flow *fl,
+		       const union flow_sockaddr *dst, socklen_t dst_len)
+{
+	int one = 1, s, rc = 0;
+
+	s = socket(dst->sa.sa_family,
+		   SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+	if (s < 0)
+		return -errno;
+	fl->sock = s;
+	probe_peek_offset(s);
+	setsockopt(s, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+	rc = flow_bind_outbound(c, s, dst, 0);
+	if (!rc && connect(s, &dst->sa, dst_len) < 0 && errno != EINPROGRESS)
+		rc = -errno;
+	if (!rc)
+		rc = sock_epoll(c, fl, EPOLL_CTL_ADD, EPOLLOUT | EPOLLRDHUP);
+	if (rc) {
+		close(s);
+		fl->sock = -1;
+	}
+	return rc;
+}
+
+/* A SYN from the guest for a new connection. */
+static void conn_from_guest(struct ctx *c, const struct tap_frame *f,
+			    const struct flow_key *key, uint32_t seq,
+			    uint16_t wnd)
+{
+	union flow_sockaddr dst;
+	socklen_t dst_len = flow_host_sockaddr(c, key, &dst);
+	struct syn_opts o;
+	struct flow *fl;
+	uint32_t isn;
+
+	fl = dst_len ? flow_new(key, FLOW_TCP) : NULL;
+	if (!fl) {
+		ctx_drop(c, dst_len ? DROP_NO_FLOW : DROP_UNHANDLED);
+		send_rst_reply(c, f, seq, 0, TCP_FLAG_SYN, 0);
+		return;
+	}
+	parse_syn_opts(f, &o);
+	if (getrandom(&isn, sizeof(isn), GRND_NONBLOCK) != sizeof(isn))
+		isn = (uint32_t)flow_now_ms() * 64000U;
+	fl->af = (uint8_t)f->family;
+	fl->tcp.events = TCP_EV_GUEST_SYN;
+	fl->tcp.seq_from_guest = seq + 1;
+	fl->tcp.seq_to_guest = fl->tcp.seq_acked_by_guest = isn;
+	fl->tcp.wnd_from_guest = wnd; /* never scaled in a SYN */
+	fl->tcp.mss_to_guest = mss_for_guest(c, f->family, o.mss);
+	fl->tcp.wscale_from_guest = o.wscale < 0 ? 0 : (uint8_t)o.wscale;
+	fl->tcp.wscale_to_guest = o.wscale < 0 ? 0 : TCP_WSCALE_TO_GUEST;
+	fl->tcp.active_ms = flow_now_ms();
+	if (open_socket(c, fl, &dst, dst_len)) {
+		ctx_drop(c, DROP_HOST_ERROR);
+		flow_reset(c, fl);
+	}
+}
+
+/* The host socket of FL finished connecting (or failed to). */
+static void sock_connected(struct ctx *c, struct flow *fl)
+{
+	int err = 0;
+	socklen_t sl = sizeof(err);
+
+	if (getsockopt(fl->sock, SOL_SOCKET, SO_ERROR, &err, &sl) || err ||
+	    sock_epoll(c, fl, EPOLL_CTL_MOD, EPOLLIN | EPOLLRDHUP)) {
+		/* refused or unreachable: tell the guest now */
+		flow_reset(c, fl);
+		return;
+	}
+	fl->tcp.events |= TCP_EV_ESTABLISHED;
+	send_ctl(c, fl, TCP_FLAG_SYN | TCP_FLAG_ACK, fl->tcp.seq_to_guest);
+	fl->tcp.seq_to_guest++;
+	fl->tcp.seq_acked_by_guest = fl->tcp.seq_to_guest;
+	fl->tcp.data_sent_ms = fl->tcp.active_ms = flow_now_ms();
+}
+
+/* --- Guest segments ----------------------------------------------------- */
+
+static bool tcp_checksum_ok(const struct tap_frame *f)
+{
+	struct iovec iov[TCP_MAX_IOV];
+	uint32_t sum;
+	int n = tap_frame_iov_from(f, f->l4_off, f->l4_off + f->l4_len, iov,
+				   TCP_MAX_IOV);
+
+	if (n < 0)
+		return false;
+	if (f->family == AF_INET)
+		sum = csum_add_pseudo4(0, f->saddr.a4, f->daddr.a4,
+				       IPPROTO_TCP, f->l4_len);
+	else
+		sum = csum_add_pseudo6(0, &f->saddr.a6, &f->daddr.a6,
+				       IPPROTO_TCP, f->l4_len);
+	return csum_fold(csum_add_iov(sum, iov, (size_t)n, f->l4_len)) == 0;
+}
+
+/* A segment for an existing connection. */
+static void segment_for_flow(struct ctx *c, struct flow *fl,
+			     const struct tap_frame *f, uint8_t flags,
+			     uint32_t seq, uint32_t ack, uint16_t wnd_raw,
+			     size_t plen)
+{
+	uint32_t wnd = (uint32_t)wnd_raw << fl->tcp.wscale_from_guest;
+
+	fl->tcp.active_ms = flow_now_ms();
+	if (flags & TCP_FLAG_RST) {
+		flow_close(c, fl, true);
+		return;
+	}
+	if (flags & TCP_FLAG_SYN) {
+		/* A repeated SYN: our SYN-ACK was lost. */
+		if ((fl->tcp.events & TCP_EV_ESTABLISHED) &&
+		    !(fl->tcp.events & TCP_EV_GUEST_SYN_ACKED))
+			send_ctl(c, fl, TCP_FLAG_SYN | TCP_FLAG_ACK,
+				 fl->tcp.seq_to_guest - 1);
+		return;
+	}
+	if (!(fl->tcp.events & TCP_EV_ESTABLISHED) || !(flags & TCP_FLAG_ACK))
+		return;
+	if (!(fl->tcp.events & TCP_EV_GUEST_SYN_ACKED)) {
+		if (ack != fl->tcp.seq_to_guest)
+			return;
+		fl->tcp.events |= TCP_EV_GUEST_SYN_ACKED;
+	}
+	if (plen && !data_from_guest(c, fl, f, seq, plen))
+		return;
+	if (flags & TCP_FLAG_FIN)
+		fin_from_guest(c, fl, seq + (uint32_t)plen);
+	if (!guest_acked(c, fl, ack, wnd, !plen && !(flags & TCP_FLAG_FIN)))
+		return;
+	if (flow_done(fl)) {
+		/* flush the final ACK before the flow goes */
+		if (fl->tcp.events & TCP_EV_ACK_PENDING)
+			send_ctl(c, fl, TCP_FLAG_ACK, fl->tcp.seq_to_guest);
+		fl->tcp.events &= ~(uint32_t)TCP_EV_ACK_PENDING;
+		flow_close(c, fl, false);
+	}
+}
+
+int tcp_tap_handler(struct ctx *c, const struct tap_frame *f)
+{
+	const uint8_t *th = f->hdr + f->l4_off;
+	struct flow_key key;
+	struct flow *fl;
+	uint32_t seq, ack;
+	uint8_t flags;
+	size_t plen;
+
+	if (f->payload_off > f->hdr_len || f->payload_off < f->l4_off +
+	    TCP_HDR_LEN || f->payload_off > f->l4_off + f->l4_len) {
+		ctx_drop(c, DROP_BAD_L4);
+		return -1;
+	}
+	if (!tcp_checksum_ok(f)) {
+		ctx_drop(c, DROP_BAD_CSUM);
+		return -1;
+	}
+	seq = ip_get_be32(th + 4);
+	ack = ip_get_be32(th + 8);
+	flags = th[13];
+	plen = f->l4_off + f->l4_len - f->payload_off;
+
+	flow_key_set(&key, IPPROTO_TCP, f->family, &f->saddr, f->sport,
+		     &f->daddr, f->dport);
+	fl = flow_lookup(&key);
+	if (fl)
+		segment_for_flow(c, fl, f, flags, seq, ack,
+				 ip_get_be16(th + 14), plen);
+	else if ((flags & (TCP_FLAG_SYN | TCP_FLAG_ACK | TCP_FLAG_RST)) ==
+		 TCP_FLAG_SYN)
+		conn_from_guest(c, f, &key, seq, ip_get_be16(th + 14));
+	else
+		send_rst_reply(c, f, seq, ack, flags, plen);
+	tap_flush(c);
+	return 0;
+}
+
+void tcp_batch_done(struct ctx *c)
+{
+	unsigned i;
+
+	for (i = 0; i < n_ack_batch; i++) {
+		struct flow *fl = flow_at(ack_batch[i]);
+
+		if (!fl || fl->type != FLOW_TCP ||
+		    !(fl->tcp.events & TCP_EV_ACK_PENDING))
+			continue;
+		fl->tcp.events &= ~(uint32_t)TCP_EV_ACK_PENDING;
+		send_ctl(c, fl, TCP_FLAG_ACK, fl->tcp.seq_to_guest);
+	}
+	n_ack_batch = 0;
+	tap_flush(c);
+}
+
+/* --- Host socket events and timers -------------------------------------- */
+
+void tcp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
+{
+	struct flow *fl = flow_at(ref.idx);
+
+	if (!fl || fl->type != FLOW_TCP || fl->sock != ref.fd)
+		return;
+	if (!(fl->tcp.events & TCP_EV_ESTABLISHED)) {
+		sock_connected(c, fl);
+		goto out;
+	}
+	if (events & EPOLLERR) {
+		flow_reset(c, fl);
+		goto out;
+	}
+	fl->tcp.active_ms = flow_now_ms();
+	if (events & (EPOLLRDHUP | EPOLLHUP))
+		fl->tcp.events |= TCP_EV_SOCK_FIN_RCVD;
+	if ((events & EPOLLOUT) && (fl->tcp.events & TCP_EV_WANT_OUT)) {
+		fl->tcp.events &= ~(uint32_t)TCP_EV_WANT_OUT;
+		if (sock_epoll(c, fl, EPOLL_CTL_MOD, EPOLLIN | EPOLLRDHUP)) {
+			flow_reset(c, fl);
+			goto out;
+		}
+		send_ctl(c, fl, TCP_FLAG_ACK, fl->tcp.seq_to_guest);
+	}
+	data_to_guest(c, fl);
+out:
+	tap_flush(c);
+}
+
+/* Timeouts of one flow at NOW_MS. */
+static void flow_timer(struct ctx *c, struct flow *fl, uint64_t now_ms)
+{
+	struct flow_tcp *t = &fl->tcp;
+	bool unacked = t->seq_to_guest != t->seq_acked_by_guest;
+
+	if (!(t->events & TCP_EV_ESTABLISHED)) {
+		if (now_ms - t->active_ms >= TCP_CONNECT_TIMEOUT_MS)
+			flow_reset(c, fl);
+		return;
+	}
+	if (now_ms - t->active_ms >= TCP_IDLE_TIMEOUT_MS) {
+		flow_reset(c, fl);
+		return;
+	}
+	if (!(t->events & TCP_EV_GUEST_SYN_ACKED)) {
+		if (now_ms - t->data_sent_ms < TCP_RTO_MS)
+			return;
+		if (++t->retries > TCP_MAX_RETRIES) {
+			flow_reset(c, fl);
+			return;
+		}
+		send_ctl(c, fl, TCP_FLAG_SYN | TCP_FLAG_ACK,
+			 t->seq_to_guest - 1);
+		t->data_sent_ms = now_ms;
+		return;
+	}
+	if (unacked && now_ms - t->data_sent_ms >= TCP_RTO_MS) {
+		if (++t->retries > TCP_MAX_RETRIES) {
+			flow_reset(c, fl);
+			return;
+		}
+		rewind_to_acked(fl);
+		t->data_sent_ms = now_ms;
+		data_to_guest(c, fl);
+	}
+}
+
+void tcp_timer(struct ctx *c, const struct timespec *now)
+{
+	uint64_t now_ms = flow_timespec_ms(now);
+	unsigned i;
+
+	for (i = 0; i < flow_end(); i++) {
+		struct flow *fl = flow_at(i);
+
+		if (fl && fl->type == FLOW_TCP)
+			flow_timer(c, fl, now_ms);
+	}
+	tap_flush(c);
+}
+
+void tcp_guest_rx_ready(struct ctx *c)
+{
+	unsigned i;
+
+	for (i = 0; i < flow_end(); i++) {
+		struct flow *fl = flow_at(i);
+
+		if (fl && fl->type == FLOW_TCP)
+			data_to_guest(c, fl);
+	}
+	tap_flush(c);
+}
+
+void tcp_close_all(struct ctx *c)
+{
+	unsigned i;
+
+	for (i = 0; i < flow_end(); i++) {
+		struct flow *fl = flow_at(i);
+
+		if (fl && fl->type == FLOW_TCP)
+			flow_reset(c, fl);
+	}
+	n_ack_batch = 0;
+	tap_flush(c);
+}

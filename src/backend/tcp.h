@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * TCP translation between the guest and host sockets (see tcp.c).
+ */
+#ifndef VUNET_BACKEND_TCP_H
+#define VUNET_BACKEND_TCP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "backend/epoll_ref.h"
+
+struct ctx;
+struct tap_frame;
+
+/* Retransmission timeout for data, SYN-ACK and FIN sent to the guest.
+ * A virtio link loses nothing by itself: a timeout means the guest had no
+ * buffers or dropped the segment, and one second is plenty for both. */
+#define TCP_RTO_MS 1000
+/* Retransmissions before the connection is given up (RST both ways). */
+#define TCP_MAX_RETRIES 5
+/* A host connect() that has not completed in this time is refused. */
+#define TCP_CONNECT_TIMEOUT_MS 10000
+/* Established connections with no traffic at all for this long are reset
+ * (passt's inactivity timeout; keepalive covers dead peers earlier). */
+#define TCP_IDLE_TIMEOUT_MS (2 * 3600 * 1000ULL)
+/* Window scale we announce when the guest offers scaling. */
+#define TCP_WSCALE_TO_GUEST 8
+
+/* Events a TCP flow has seen (struct flow_tcp.events). */
+enum tcp_event {
+	TCP_EV_GUEST_SYN = 1 << 0,       /* SYN from the guest: connecting */
+	TCP_EV_ESTABLISHED = 1 << 1,     /* socket connected, SYN-ACK sent */
+	TCP_EV_GUEST_SYN_ACKED = 1 << 2, /* guest acknowledged our SYN-ACK */
+	TCP_EV_SOCK_FIN_RCVD = 1 << 3,   /* host peer closed its side */
+	TCP_EV_GUEST_FIN_SENT = 1 << 4,  /* FIN sent to the guest */
+	TCP_EV_GUEST_FIN_ACKED = 1 << 5, /* ... and acknowledged */
+	TCP_EV_GUEST_FIN_RCVD = 1 << 6,  /* guest closed: socket shut down */
+	TCP_EV_ACK_PENDING = 1 << 7,     /* ACK queued for the batch end */
+	TCP_EV_WANT_OUT = 1 << 8,        /* socket buffer was full */
+};
+
+/* A TCP segment from the guest (tap.h's handler signature).  Returns 0,
+ * or -1 when dropped (counted). */
+int tcp_tap_handler(struct ctx *c, const struct tap_frame *f);
+/* End of a batch of guest frames: sends the ACKs the batch earned, one
+ * per flow (tap_handlers.batch_done). */
+void tcp_batch_done(struct ctx *c);
+/* EPOLL_TYPE_TCP: a flow's host socket connected, has data, or closed. */
+void tcp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events);
+/* The guest has room for frames again (vhost-user rx_ready, or the
+ * stream socket drained): resume sending where frames were refused. */
+void tcp_guest_rx_ready(struct ctx *c);
+/* Retransmissions and timeouts; call about once a second (or more). */
+void tcp_timer(struct ctx *c, const struct timespec *now);
+/* Resets and closes every TCP flow (at exit, and between tests). */
+void tcp_close_all(struct ctx *c);
+
+/* Whether host sockets keep a peek offset (SO_PEEK_OFF on TCP, Linux
+ * 6.9+).  Probed on the first connection; tests force the fallback
+ * (peek from the start of the queue, discarding what was sent) with
+ * tcp_set_peek_offset(false). */
+bool tcp_peek_offset_usable(void);
+void tcp_set_peek_offset(bool usable);
+
+#endif /* VUNET_BACKEND_TCP_H */

@@ -1,0 +1,369 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * UDP: guest datagrams onto ordinary host sockets, and replies back.
+ *
+ * Theory of operation, after passt: vunetd has no IP stack.  The first
+ * datagram the guest sends from (its address, port) to (remote address,
+ * port) creates a flow (flow.c) with its own host socket, bound to the
+ * guest's source port where the host allows it (so port-sensitive peers
+ * see the same port) and connect()ed to the translated destination
+ * (flow_host_sockaddr(): the gateway means host loopback, the
+ * --dns-forward address the host's resolver).  Being connected, the
+ * socket only receives replies from that destination, which go back to
+ * the guest with the addresses swapped exactly as the guest addressed
+ * them, so the guest never sees the translation.
+ *
+ * An ICMP port unreachable the host kernel receives for a connected
+ * socket shows up as ECONNREFUSED on it; it is translated into an ICMP
+ * (or ICMPv6) port unreachable to the guest, quoting the datagram's
+ * headers as the guest sent them.  A full flow table gets the guest an
+ * "administratively prohibited" unreachable instead.
+ *
+ * A flow ends after UDP_FLOW_TIMEOUT_S without traffic (udp_timer()).
+ *
+ * Data path: datagrams from the guest are sent with sendmsg() straight
+ * from the frame's iovec (guest memory, no copy).  Replies are read into
+ * one static frame buffer behind room for the headers and queued with
+ * tap_send_frame(); one tap_flush() ends each socket event.  Nothing here
+ * allocates or logs per datagram: drops are counted in the context.
+ *
+ * Not done yet: -u inbound forwarding (listening sockets), and binding
+ * the guest's port to the outbound address for inbound replies from
+ * unconnected peers (passt's "spliced" and "reverse" UDP flows).
+ */
+#include <errno.h>
+#include <linux/if_ether.h>
+#include <netinet/icmp6.h>
+#include <netinet/ip_icmp.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "backend/checksum.h"
+#include "backend/ctx.h"
+#include "backend/flow.h"
+#include "backend/ip.h"
+#include "backend/tap.h"
+#include "backend/udp.h"
+
+/* iovec entries a guest datagram may span (guest TX descriptor chains). */
+#define UDP_MAX_IOV 64
+/* The headers of the guest datagram an ICMP error quotes. */
+#define QUOTE4_LEN (20 + UDP_HDR_LEN)
+#define QUOTE6_LEN (IP6_HDR_LEN + UDP_HDR_LEN)
+#define ICMP_ERR_HDR_LEN 8 /* type, code, checksum, unused */
+
+/* Largest UDP payload in an IP packet of at most 65535 bytes. */
+#define UDP4_PAYLOAD_MAX (65535 - 20 - UDP_HDR_LEN)
+#define UDP6_PAYLOAD_MAX (65535 - UDP_HDR_LEN)
+
+/* Frames to the guest are built here: replies and ICMP errors. */
+static uint8_t frame_buf[UDP6_PAYLOAD_OFF + UDP6_PAYLOAD_MAX];
+
+static bool udp_checksum_ok(const struct tap_frame *f, size_t udp_len)
+{
+	struct iovec iov[UDP_MAX_IOV];
+	uint32_t sum;
+	int n;
+
+	/* IPv4 UDP may go without a checksum; IPv6 UDP may not. */
+	if (f->family == AF_INET && !ip_get_be16(f->hdr + f->l4_off + 6))
+		return true;
+	n = tap_frame_iov_from(f, f->l4_off, f->l4_off + udp_len, iov,
+			       UDP_MAX_IOV);
+	if (n < 0)
+		return false;
+	if (f->family == AF_INET)
+		sum = csum_add_pseudo4(0, f->saddr.a4, f->daddr.a4,
+				       IPPROTO_UDP, udp_len);
+	else
+		sum = csum_add_pseudo6(0, &f->saddr.a6, &f->daddr.a6,
+				       IPPROTO_UDP, udp_len);
+	return csum_fold(csum_add_iov(sum, iov, (size_t)n, udp_len)) == 0;
+}
+
+/* The IPv4 + UDP headers of a datagram of FL, as the guest sent it. */
+static void quote4(uint8_t *q, const struct flow *fl)
+{
+	struct in_addr g = flow_addr_v4(&fl->key.gaddr);
+	struct in_addr r = flow_addr_v4(&fl->key.raddr);
+	uint16_t csum;
+
+	memset(q, 0, QUOTE4_LEN);
+	q[0] = 0x45;
+	ip_put_be16(q + 2, QUOTE4_LEN);
+	q[8] = IP_TTL_LINK;
+	q[9] = IPPROTO_UDP;
+	memcpy(q + 12, &g, 4);
+	memcpy(q + 16, &r, 4);
+	csum = csum_buf(q, 20);
+	memcpy(q + 10, &csum, 2);
+	ip_put_be16(q + 20, fl->key.gport);
+	ip_put_be16(q + 22, fl->key.rport);
+	ip_put_be16(q + 24, UDP_HDR_LEN);
+}
+
+static void quote6(uint8_t *q, const struct flow *fl)
+{
+	memset(q, 0, QUOTE6_LEN);
+	q[0] = 0x60;
+	ip_put_be16(q + 4, UDP_HDR_LEN);
+	q[6] = IPPROTO_UDP;
+	q[7] = IP_TTL_LINK;
+	memcpy(q + 8, &fl->key.gaddr, 16);
+	memcpy(q + 24, &fl->key.raddr, 16);
+	ip_put_be16(q + 40, fl->key.gport);
+	ip_put_be16(q + 42, fl->key.rport);
+	ip_put_be16(q + 44, UDP_HDR_LEN);
+}
+
+/* Tells the guest its datagram for FL could not be delivered: port
+ * unreachable, or (PROHIBITED) refused by vunetd itself. */
+static void udp_send_unreachable(struct ctx *c, const struct flow *fl,
+				 bool prohibited)
+{
+	uint8_t *l4;
+	struct iovec iov;
+
+	if (flow_addr_is_v4(&fl->key.gaddr)) {
+		l4 = frame_buf + IP4_L4_OFF;
+		memset(l4, 0, ICMP_ERR_HDR_LEN);
+		l4[0] = ICMP_DEST_UNREACH;
+		l4[1] = prohibited ? ICMP_PKT_FILTERED : ICMP_PORT_UNREACH;
+		quote4(l4 + ICMP_ERR_HDR_LEN, fl);
+		iov.iov_len = ip_icmp4_frame(frame_buf, c->guest_mac,
+					     c->our_tap_mac,
+					     flow_addr_v4(&fl->key.raddr),
+					     flow_addr_v4(&fl->key.gaddr),
+					     ICMP_ERR_HDR_LEN + QUOTE4_LEN);
+	} else {
+		l4 = frame_buf + IP6_L4_OFF;
+		memset(l4, 0, ICMP_ERR_HDR_LEN);
+		l4[0] = ICMP6_DST_UNREACH;
+		l4[1] = prohibited ? ICMP6_DST_UNREACH_ADMIN :
+				     ICMP6_DST_UNREACH_NOPORT;
+		quote6(l4 + ICMP_ERR_HDR_LEN, fl);
+		iov.iov_len = ip_icmp6_frame(frame_buf, c->guest_mac,
+					     c->our_tap_mac, &fl->key.raddr,
+					     &fl->key.gaddr,
+					     ICMP_ERR_HDR_LEN + QUOTE6_LEN);
+	}
+	iov.iov_base = frame_buf;
+	tap_send_frame(c, &iov, 1);
+}
+
+static void udp_flow_close(struct ctx *c, struct flow *fl)
+{
+	if (fl->sock >= 0) {
+		epoll_ctl(c->epollfd, EPOLL_CTL_DEL, fl->sock, NULL);
+		close(fl->sock);
+	}
+	flow_free(fl);
+}
+
+/* Opens, binds and connects the host socket of new flow FL.  Returns 0 or
+ * a negative errno. */
+static int udp_flow_open_socket(struct ctx *c, struct flow *fl,
+				const union flow_sockaddr *dst,
+				socklen_t dst_len)
+{
+	union epoll_ref ref = { .type = EPOLL_TYPE_UDP };
+	struct epoll_event ev = { .events = EPOLLIN };
+	int s, rc;
+
+	s = socket(dst->sa.sa_family,
+		   SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
+	if (s < 0)
+		return -errno;
+	rc = flow_bind_outbound(c, s, dst, fl->key.gport);
+	if (!rc && connect(s, &dst->sa, dst_len) < 0)
+		rc = -errno;
+	if (!rc) {
+		ref.idx = flow_idx(fl);
+		ref.fd = s;
+		ev.data.u64 = ref.u64;
+		if (epoll_ctl(c->epollfd, EPOLL_CTL_ADD, s, &ev) < 0)
+			rc = -errno;
+	}
+	if (rc)
+		close(s);
+	else
+		fl->sock = s;
+	return rc;
+}
+
+/* The flow for a new guest datagram with KEY, or NULL (counted). */
+static struct flow *udp_flow_from_guest(struct ctx *c,
+					const struct tap_frame *f,
+					const struct flow_key *key)
+{
+	union flow_sockaddr dst;
+	socklen_t dst_len = flow_host_sockaddr(c, key, &dst);
+	struct flow probe = { .key = *key };
+	struct flow *fl;
+
+	if (!dst_len) {
+		ctx_drop(c, DROP_UNHANDLED);
+		return NULL;
+	}
+	fl = flow_new(key, FLOW_UDP);
+	if (!fl) {
+		ctx_drop(c, DROP_NO_FLOW);
+		udp_send_unreachable(c, &probe, true);
+		tap_flush(c);
+		return NULL;
+	}
+	fl->af = (uint8_t)f->family;
+	if (udp_flow_open_socket(c, fl, &dst, dst_len) < 0) {
+		ctx_drop(c, DROP_HOST_ERROR);
+		flow_free(fl);
+		return NULL;
+	}
+	return fl;
+}
+
+int udp_tap_handler(struct ctx *c, const struct tap_frame *f)
+{
+	struct iovec iov[UDP_MAX_IOV];
+	struct flow_key key;
+	struct flow *fl;
+	size_t udp_len;
+	int n;
+
+	if (c->no_udp) {
+		ctx_drop(c, DROP_DISABLED);
+		return -1;
+	}
+	if (f->l4_len < UDP_HDR_LEN || f->l4_off + UDP_HDR_LEN > f->hdr_len)
+		goto bad;
+	/* The UDP length may be shorter than the IP payload, never longer. */
+	udp_len = ip_get_be16(f->hdr + f->l4_off + 4);
+	if (udp_len < UDP_HDR_LEN || udp_len > f->l4_len)
+		goto bad;
+	if (!udp_checksum_ok(f, udp_len)) {
+		ctx_drop(c, DROP_BAD_CSUM);
+		return -1;
+	}
+
+	flow_key_set(&key, IPPROTO_UDP, f->family, &f->saddr, f->sport,
+		     &f->daddr, f->dport);
+	fl = flow_lookup(&key);
+	if (!fl)
+		fl = udp_flow_from_guest(c, f, &key);
+	if (!fl)
+		return -1;
+
+	n = tap_frame_iov_from(f, f->l4_off + UDP_HDR_LEN, f->l4_off + udp_len,
+			       iov, UDP_MAX_IOV);
+	if (n < 0)
+		goto bad;
+	fl->udp.active_ms = flow_now_ms();
+	if (sendmsg(fl->sock, &(struct msghdr){ .msg_iov = iov,
+						 .msg_iovlen = (size_t)n },
+		    MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+		/* A refusal recorded for an earlier datagram comes back on
+		 * this send: the guest learns of it the same way. */
+		if (errno == ECONNREFUSED)
+			udp_send_unreachable(c, fl, false);
+		ctx_drop(c, DROP_HOST_ERROR);
+		return -1;
+	}
+	return 0;
+bad:
+	ctx_drop(c, DROP_BAD_L4);
+	return -1;
+}
+
+/* Queues one reply of LEN bytes (already at the payload offset) for the
+ * guest, addressed as the guest addressed the flow. */
+static void udp_reply_to_guest(struct ctx *c, const struct flow *fl,
+			       size_t len)
+{
+	struct iovec iov = { .iov_base = frame_buf };
+
+	if (flow_addr_is_v4(&fl->key.gaddr))
+		iov.iov_len = ip_udp4_frame(frame_buf, c->guest_mac,
+					    c->our_tap_mac,
+					    flow_addr_v4(&fl->key.raddr),
+					    fl->key.rport,
+					    flow_addr_v4(&fl->key.gaddr),
+					    fl->key.gport, len);
+	else
+		iov.iov_len = ip_udp6_frame(frame_buf, c->guest_mac,
+					    c->our_tap_mac, &fl->key.raddr,
+					    fl->key.rport, &fl->key.gaddr,
+					    fl->key.gport, len);
+	tap_send_frame(c, &iov, 1);
+}
+
+/* Reads up to UDP_SOCK_BATCH datagrams from FL's socket to the guest. */
+static void udp_sock_read(struct ctx *c, struct flow *fl)
+{
+	bool v4 = flow_addr_is_v4(&fl->key.gaddr);
+	size_t off = v4 ? UDP4_PAYLOAD_OFF : UDP6_PAYLOAD_OFF;
+	size_t max = v4 ? UDP4_PAYLOAD_MAX : UDP6_PAYLOAD_MAX;
+	ssize_t n;
+	int i;
+
+	for (i = 0; i < UDP_SOCK_BATCH; i++) {
+		n = recv(fl->sock, frame_buf + off, max,
+			 MSG_DONTWAIT | MSG_TRUNC);
+		if (n < 0) {
+			if (errno == ECONNREFUSED)
+				udp_send_unreachable(c, fl, false);
+			if (errno != EINTR && errno != ECONNREFUSED)
+				break;
+			continue;
+		}
+		fl->udp.active_ms = flow_now_ms();
+		if ((size_t)n > max) {
+			ctx_drop(c, DROP_HOST_ERROR); /* cannot be a frame */
+			continue;
+		}
+		udp_reply_to_guest(c, fl, (size_t)n);
+	}
+}
+
+void udp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
+{
+	struct flow *fl = flow_at(ref.idx);
+	int err = 0;
+	socklen_t sl = sizeof(err);
+
+	if (!fl || fl->type != FLOW_UDP || fl->sock != ref.fd)
+		return;
+	if (events & EPOLLIN)
+		udp_sock_read(c, fl);
+	else if ((events & EPOLLERR) &&
+		 !getsockopt(fl->sock, SOL_SOCKET, SO_ERROR, &err, &sl) &&
+		 err == ECONNREFUSED)
+		udp_send_unreachable(c, fl, false);
+	tap_flush(c);
+}
+
+void udp_timer(struct ctx *c, const struct timespec *now)
+{
+	uint64_t now_ms = flow_timespec_ms(now);
+	unsigned i;
+
+	for (i = 0; i < flow_end(); i++) {
+		struct flow *fl = flow_at(i);
+
+		if (fl && fl->type == FLOW_UDP &&
+		    now_ms - fl->udp.active_ms >= UDP_FLOW_TIMEOUT_S * 1000ULL)
+			udp_flow_close(c, fl);
+	}
+}
+
+void udp_close_all(struct ctx *c)
+{
+	unsigned i;
+
+	for (i = 0; i < flow_end(); i++) {
+		struct flow *fl = flow_at(i);
+
+		if (fl && fl->type == FLOW_UDP)
+			udp_flow_close(c, fl);
+	}
+}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * UDP translation between the guest and host sockets (see udp.c).
+ */
+#ifndef VUNET_BACKEND_UDP_H
+#define VUNET_BACKEND_UDP_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "backend/epoll_ref.h"
+
+struct ctx;
+struct tap_frame;
+
+/* A flow with no datagram either way for this long is closed (passt's
+ * value: long enough for DNS retries and most request/response
+ * protocols, short enough that a busy guest does not fill the table). */
+#define UDP_FLOW_TIMEOUT_S 180
+/* Datagrams read from one host socket per event: fairness between flows. */
+#define UDP_SOCK_BATCH 32
+
+/* A UDP datagram from the guest (tap.h's handler signature).  Returns 0,
+ * or -1 when dropped (counted). */
+int udp_tap_handler(struct ctx *c, const struct tap_frame *f);
+/* EPOLL_TYPE_UDP: datagrams or an error on a flow's host socket. */
+void udp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events);
+/* Closes flows idle for UDP_FLOW_TIMEOUT_S; call about once a second. */
+void udp_timer(struct ctx *c, const struct timespec *now);
+/* Closes every UDP flow (at exit, and between tests). */
+void udp_close_all(struct ctx *c);
+
+#endif /* VUNET_BACKEND_UDP_H */

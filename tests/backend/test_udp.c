@@ -1,0 +1,334 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* UDP translation: guest datagrams reach loopback sockets through the
+ * gateway address, replies come back as the guest addressed them. */
+#include <errno.h>
+#include <linux/if_ether.h>
+#include <netinet/icmp6.h>
+#include <netinet/ip_icmp.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "backend/flow.h"
+#include "backend/ip.h"
+#include "backend/udp.h"
+#include "tests/backend/test_flow_harness.h"
+#include "tests/harness.h"
+
+#define GUEST_PORT 40123
+
+static uint8_t frame[PT_FRAME_MAX], reply[PT_FRAME_MAX];
+
+/* Waits for a datagram on S; returns its length or -1. */
+static ssize_t host_recv(int s, void *buf, size_t size,
+			 struct sockaddr_storage *from)
+{
+	struct pollfd p = { s, POLLIN, 0 };
+	socklen_t sl = sizeof(*from);
+
+	if (poll(&p, 1, 2000) != 1)
+		return -1;
+	return recvfrom(s, buf, size, MSG_DONTWAIT, (struct sockaddr *)from,
+			&sl);
+}
+
+static uint16_t sockaddr_port(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)ss)->sin_port);
+	return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+}
+
+TEST(datagram_to_gateway_reaches_host_loopback_and_reply_returns)
+{
+	struct sockaddr_storage from;
+	struct ctx c;
+	uint16_t port;
+	char buf[64];
+	ssize_t n;
+	int s;
+
+	CHECK_INT(ft_setup(&c, 64), 0);
+	s = ft_bind_udp(AF_INET, &port);
+	CHECK(s >= 0);
+	pt_to_vunetd(&c, frame, pt_udp4(frame, pt_a4("192.0.2.2"), GUEST_PORT,
+					pt_a4("192.0.2.1"), port, "ping", 4));
+	n = host_recv(s, buf, sizeof(buf), &from);
+	CHECK_INT(n, 4);
+	CHECK(!memcmp(buf, "ping", 4));
+	CHECK(sendto(s, "pong!", 5, 0, (struct sockaddr *)&from,
+		     sizeof(struct sockaddr_in)) == 5);
+
+	n = ft_recv(&c, reply, sizeof(reply), 2000);
+	CHECK_INT(n, UDP4_PAYLOAD_OFF + 5);
+	CHECK(pt_ip4_checksums_ok(reply, (size_t)n));
+	CHECK(!memcmp(reply, pt_guest_mac, 6));
+	CHECK(!memcmp(reply + 6, pt_our_mac, 6));
+	/* source: the gateway and the port the guest sent to */
+	CHECK(!memcmp(reply + ETH_HDR_LEN + 12, "\xc0\x00\x02\x01", 4));
+	CHECK(!memcmp(reply + ETH_HDR_LEN + 16, "\xc0\x00\x02\x02", 4));
+	CHECK_INT(ip_get_be16(reply + IP4_L4_OFF), port);
+	CHECK_INT(ip_get_be16(reply + IP4_L4_OFF + 2), GUEST_PORT);
+	CHECK(!memcmp(reply + UDP4_PAYLOAD_OFF, "pong!", 5));
+	udp_close_all(&c);
+	CHECK_INT(flow_count(), 0);
+}
+
+TEST(guest_source_port_is_kept_on_the_host)
+{
+	struct sockaddr_storage from;
+	struct ctx c;
+	uint16_t port, gport;
+	char buf[8];
+	int s;
+
+	CHECK_INT(ft_setup(&c, 64), 0);
+	s = ft_bind_udp(AF_INET, &port);
+	CHECK(s >= 0);
+	gport = ft_closed_port(AF_INET, SOCK_DGRAM);
+	pt_to_vunetd(&c, frame, pt_udp4(frame, pt_a4("192.0.2.2"), gport,
+					pt_a4("192.0.2.1"), port, "x", 1));
+	CHECK_INT(host_recv(s, buf, sizeof(buf), &from), 1);
+	CHECK_INT(sockaddr_port(&from), gport);
+	udp_close_all(&c);
+}
+
+TEST(ipv6_datagram_to_gateway_reaches_host_loopback_and_reply_returns)
+{
+	struct sockaddr_storage from;
+	struct in6_addr gw = pt_a6("fe80::1"), guest = pt_a6("2001:db8::2");
+	struct ctx c;
+	uint16_t port;
+	char buf[64];
+	ssize_t n;
+	int s;
+
+	CHECK_INT(ft_setup(&c, 64), 0);
+	s = ft_bind_udp(AF_INET6, &port);
+	if (s < 0)
+		SKIP("no IPv6 loopback on this machine");
+	pt_to_vunetd(&c, frame, pt_udp6(frame, &guest, GUEST_PORT, &gw, port,
+					"ping6", 5));
+	n = host_recv(s, buf, sizeof(buf), &from);
+	CHECK_INT(n, 5);
+	CHECK(sendto(s, "pong6", 5, 0, (struct sockaddr *)&from,
+		     sizeof(struct sockaddr_in6)) == 5);
+	n = ft_recv(&c, reply, sizeof(reply), 2000);
+	CHECK_INT(n, UDP6_PAYLOAD_OFF + 5);
+	CHECK(pt_ip6_checksums_ok(reply, (size_t)n));
+	CHECK(!memcmp(reply + ETH_HDR_LEN + 8, &gw, 16));
+	CHECK(!memcmp(reply + ETH_HDR_LEN + 24, &guest, 16));
+	CHECK(!memcmp(reply + UDP6_PAYLOAD_OFF, "pong6", 5));
+	udp_close_all(&c);
+}
+
+TEST(closed_host_port_gives_guest_icmp_port_unreachable)
+{
+	struct ctx c;
+	uint16_t port = ft_closed_port(AF_INET, SOCK_DGRAM);
+	const uint8_t *icmp = reply + IP4_L4_OFF;
+	ssize_t n = -1;
+	int i;
+
+	CHECK_INT(ft_setup(&c, 64), 0);
+	pt_to_vunetd(&c, frame, pt_udp4(frame, pt_a4("192.0.2.2"), GUEST_PORT,
+					pt_a4("192.0.2.1"), port, "x", 1));
+	/* The refusal is reported on the socket; a second datagram would
+	 * also carry it back. */
+	for (i = 0; i < 3 && n < 0; i++)
+		n = ft_recv(&c, reply, sizeof(reply), 500);
+	CHECK(n > 0);
+	CHECK(pt_ip4_checksums_ok(reply, (size_t)n));
+	CHECK_INT(reply[ETH_HDR_LEN + 9], IPPROTO_ICMP);
+	CHECK_INT(icmp[0], ICMP_DEST_UNREACH);
+	CHECK_INT(icmp[1], ICMP_PORT_UNREACH);
+	/* the quoted UDP header names the guest's datagram */
+	CHECK_INT(ip_get_be16(icmp + 8 + 20), GUEST_PORT);
+	CHECK_INT(ip_get_be16(icmp + 8 + 22), port);
+	udp_close_all(&c);
+}
+
+TEST(ipv6_closed_port_gives_icmpv6_port_unreachable)
+{
+	struct in6_addr gw = pt_a6("fe80::1"), guest = pt_a6("2001:db8::2");
+	struct ctx c;
+	uint16_t port = ft_closed_port(AF_INET6, SOCK_DGRAM);
+	const uint8_t *icmp = reply + IP6_L4_OFF;
+	ssize_t n;
+
+	if (!port)
+		SKIP("no IPv6 loopback on this machine");
+	CHECK_INT(ft_setup(&c, 64), 0);
+	pt_to_vunetd(&c, frame, pt_udp6(frame, &guest, GUEST_PORT, &gw, port,
+					"x", 1));
+	n = ft_recv(&c, reply, sizeof(reply), 2000);
+	CHECK(n > 0);
+	CHECK(pt_ip6_checksums_ok(reply, (size_t)n));
+	CHECK_INT(reply[ETH_HDR_LEN + 6], IPPROTO_ICMPV6);
+	CHECK_INT(icmp[0], ICMP6_DST_UNREACH);
+	CHECK_INT(icmp[1], ICMP6_DST_UNREACH_NOPORT);
+	udp_close_all(&c);
+}
+
+TEST(idle_flow_is_closed_after_timeout)
+{
+	struct sockaddr_storage from;
+	struct timespec now;
+	struct ctx c;
+	uint16_t port;
+	char buf[8];
+	int s;
+
+	CHECK_INT(ft_setup(&c, 64), 0);
+	s = ft_bind_udp(AF_INET, &port);
+	CHECK(s >= 0);
+	pt_to_vunetd(&c, frame, pt_udp4(frame, pt_a4("192.0.2.2"), GUEST_PORT,
+					pt_a4("192.0.2.1"), port, "x", 1));
+	CHECK_INT(host_recv(s, buf, sizeof(buf), &from), 1);
+	CHECK_INT(flow_count(), 1);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	udp_timer(&c, &now);
+	CHECK_INT(flow_count(), 1);
+	now.tv_sec += UDP_FLOW_TIMEOUT_S + 1;
+	udp_timer(&c, &now);
+	CHECK_INT(flow_count(), 0);
+}
+
+TEST(second_datagram_reuses_the_flow)
+{
+	struct sockaddr_storage from;
+	struct ctx c;
+	uint16_t port, first_port;
+	char buf[8];
+	int s;
+
+	CHECK_INT(ft_setup(&c, 64), 0);
+	s = ft_bind_udp(AF_INET, &port);
+	CHECK(s >= 0);
+	pt_to_vunetd(&c, frame, pt_udp4(frame, pt_a4("192.0.2.2"), GUEST_PORT,
+					pt_a4("192.0.2.1"), port, "1", 1));
+	CHECK_INT(host_recv(s, buf, sizeof(buf), &from), 1);
+	first_port = sockaddr_port(&from);
+	pt_to_vunetd(&c, frame, pt_udp4(frame, pt_a4("192.0.2.2"), GUEST_PORT,
+					pt_a4("192.0.2.1"), port, "2", 1));
+	CHECK_INT(host_recv(s, buf, sizeof(buf), &from), 1);
+	CHECK_INT(sockaddr_port(&from), first_port);
+	CHECK_INT(flow_count(), 1);
+	udp_close_all(&c);
+}
+
+TEST(bad_checksum_is_dropped_and_counted)
+{
+	struct ctx c;
+	uint16_t port;
+	size_t len;
+	int s;
+
+	CHECK_INT(ft_setup(&c, 64), 0);
+	s = ft_bind_udp(AF_INET, &port);
+	CHECK(s >= 0);
+	len = pt_udp4(frame, pt_a4("192.0.2.2"), GUEST_PORT, pt_a4("192.0.2.1"),
+		      port, "data", 4);
+	frame[UDP4_PAYLOAD_OFF] ^= 0x40;
+	pt_to_vunetd(&c, frame, len);
+	CHECK_INT(c.stats.drops[DROP_BAD_CSUM], 1);
+	CHECK_INT(flow_count(), 0);
+}
+
+TEST(udp_length_beyond_ip_payload_is_dropped)
+{
+	struct ctx c;
+	size_t len;
+
+	CHECK_INT(ft_setup(&c, 64), 0);
+	len = pt_udp4(frame, pt_a4("192.0.2.2"), GUEST_PORT, pt_a4("192.0.2.1"),
+		      9, "data", 4);
+	ip_put_be16(frame + IP4_L4_OFF + 4, 200);
+	pt_to_vunetd(&c, frame, len);
+	CHECK_INT(flow_count(), 0);
+	CHECK(pt_drops(&c) >= 1);
+}
+
+TEST(loopback_destination_from_guest_is_refused)
+{
+	struct ctx c;
+
+	CHECK_INT(ft_setup(&c, 64), 0);
+	pt_to_vunetd(&c, frame, pt_udp4(frame, pt_a4("192.0.2.2"), GUEST_PORT,
+					pt_a4("127.0.0.1"), 9, "x", 1));
+	CHECK_INT(flow_count(), 0);
+	CHECK_INT(c.stats.drops[DROP_UNHANDLED], 1);
+}
+
+TEST(full_table_gets_guest_an_administratively_prohibited_unreachable)
+{
+	struct sockaddr_storage from;
+	struct ctx c;
+	uint16_t port;
+	char buf[8];
+	ssize_t n;
+	int s;
+
+	CHECK_INT(ft_setup(&c, 1), 0);
+	s = ft_bind_udp(AF_INET, &port);
+	CHECK(s >= 0);
+	pt_to_vunetd(&c, frame, pt_udp4(frame, pt_a4("192.0.2.2"), GUEST_PORT,
+					pt_a4("192.0.2.1"), port, "1", 1));
+	CHECK_INT(host_recv(s, buf, sizeof(buf), &from), 1);
+	pt_to_vunetd(&c, frame, pt_udp4(frame, pt_a4("192.0.2.2"),
+					GUEST_PORT + 1, pt_a4("192.0.2.1"),
+					port, "2", 1));
+	n = ft_recv(&c, reply, sizeof(reply), 1000);
+	CHECK(n > 0);
+	CHECK_INT(reply[IP4_L4_OFF], ICMP_DEST_UNREACH);
+	CHECK_INT(reply[IP4_L4_OFF + 1], ICMP_PKT_FILTERED);
+	CHECK_INT(c.stats.drops[DROP_NO_FLOW], 1);
+	/* the existing flow still works */
+	pt_to_vunetd(&c, frame, pt_udp4(frame, pt_a4("192.0.2.2"), GUEST_PORT,
+					pt_a4("192.0.2.1"), port, "3", 1));
+	CHECK_INT(host_recv(s, buf, sizeof(buf), &from), 1);
+	CHECK(buf[0] == '3');
+	udp_close_all(&c);
+}
+
+TEST(dns_forward_address_goes_to_the_host_resolver)
+{
+	struct sockaddr_storage from;
+	struct ctx c;
+	uint16_t port;
+	char buf[8];
+	int s;
+
+	CHECK_INT(ft_setup(&c, 64), 0);
+	/* --dns-forward 192.0.2.53 with the host's resolver on loopback:
+	 * only port 53 is translated, so a port-53 listener is needed. */
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	CHECK(s >= 0);
+	{
+		struct sockaddr_in sin = { .sin_family = AF_INET,
+					   .sin_port = htons(53) };
+
+		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK + 1);
+		if (bind(s, (struct sockaddr *)&sin, sizeof(sin)))
+			SKIP("cannot bind 127.0.0.2:53 here (%s)",
+			     strerror(errno));
+	}
+	port = 53;
+	c.ip4.dns_match = pt_a4("192.0.2.53");
+	c.ip4.dns_host = pt_a4("127.0.0.2");
+	pt_to_vunetd(&c, frame, pt_udp4(frame, pt_a4("192.0.2.2"), GUEST_PORT,
+					pt_a4("192.0.2.53"), port, "q", 1));
+	CHECK_INT(host_recv(s, buf, sizeof(buf), &from), 1);
+	CHECK(sendto(s, "a", 1, 0, (struct sockaddr *)&from,
+		     sizeof(struct sockaddr_in)) == 1);
+	CHECK(ft_recv(&c, reply, sizeof(reply), 2000) > 0);
+	CHECK(!memcmp(reply + ETH_HDR_LEN + 12, "\xc0\x00\x02\x35", 4));
+	CHECK_INT(ip_get_be16(reply + IP4_L4_OFF), 53);
+	udp_close_all(&c);
+}
+
+int main(int argc, char **argv)
+{
+	return test_main(argc, argv);
+}
