@@ -425,9 +425,11 @@ static int misc_device_defaults(struct vn_domain *dom)
 	return set_default(&dom->memballoon_model, "virtio");
 }
 
-static int append_chr(struct vn_domain *dom, const struct vn_chr *from,
+static int append_chr(struct vn_domain *dom, const struct vn_chr *from_ptr,
 		      enum vn_chr_kind kind, const char *target_type)
 {
+	/* FROM_PTR points into dom->chrs, which the realloc may move. */
+	const struct vn_chr copy = *from_ptr, *from = &copy;
 	struct vn_chr *grown, *chr;
 
 	grown = reallocarray(dom->chrs, dom->n_chrs + 1, sizeof(*grown));
