@@ -457,8 +457,6 @@ static int set_mem_table(struct vu_dev *dev, struct vu_msg *m)
 			vq_map(&dev->q[i].vq, &dev->mem);
 out:
 	vq_mem_unmap_all(&mem);
-	if (rc)
-		warn("vhost-user: memory table refused: %s", strerror(-rc));
 	return rc;
 }
 
@@ -844,11 +842,12 @@ static bool handle_message(struct vu_dev *dev)
 
 		keep = !send_reply(dev->conn_fd, m, &status, sizeof(status));
 	} else if (rc) {
-		warn("vhost-user: request %s (%u) failed: %s, dropping the front-end",
-		     h && h->name ? h->name : "unknown", m->hdr.request,
-		     strerror(-rc));
 		keep = false;
 	}
+	if (rc)
+		warn("vhost-user: request %s (%u) refused: %s%s",
+		     h && h->name ? h->name : "unknown", m->hdr.request,
+		     strerror(-rc), keep ? "" : ", dropping the front-end");
 out:
 	close_msg_fds(m);
 	return keep;
