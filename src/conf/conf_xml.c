@@ -299,13 +299,25 @@ static void silence_libxml(void *ctx, const char *msg, ...)
 	(void)msg;
 }
 
+/* "URL:LINE: message" from libxml2's last error, without the newline
+ * libxml2 ends its messages with: one report is one line. */
+static void report_parse_error(xmlParserCtxt *ctxt, const char *url)
+{
+	const xmlError *err = xmlCtxtGetLastError(ctxt);
+	const char *msg = err && err->message ? err->message :
+			  "failed to parse xml document";
+	int len = (int)strcspn(msg, "\n");
+
+	vn_error_report(VN_ERR_XML_DETAIL, "%s:%d: %.*s", url,
+			err ? err->line : 0, len, msg);
+}
+
 xmlDoc *vn_xml_read(const char *text, size_t len, const char *url,
 		    const char *root)
 {
 	xmlParserCtxt *ctxt = NULL;
 	xmlDoc *doc = NULL;
 	const xmlNode *top;
-	const xmlError *err;
 
 	if (len > VN_XML_MAX_BYTES) {
 		vn_error_report(VN_ERR_XML_ERROR,
@@ -324,13 +336,7 @@ xmlDoc *vn_xml_read(const char *text, size_t len, const char *url,
 				XML_PARSE_NONET | XML_PARSE_NOERROR |
 				XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
 	if (!doc || !ctxt->wellFormed) {
-		err = xmlCtxtGetLastError(ctxt);
-		vn_error_report(VN_ERR_XML_DETAIL, "%s:%d: %s", url,
-				err ? err->line : 0,
-				err && err->message ? err->message :
-				"failed to parse xml document");
-		/* libxml2 ends its messages with a newline; libvirt's text
-		 * carries it too, but one report line reads better. */
+		report_parse_error(ctxt, url);
 		goto fail;
 	}
 	if (doc->intSubset || doc->extSubset) {
