@@ -11,7 +11,8 @@
  * Options offered: message type 53 (always first: some small clients
  * expect it there), then those the client listed in its parameter request
  * list 55 in that order, then the rest: subnet mask 1, router 3, DNS 6
- * (the --dns-forward address if one is configured, else c->ip4.dns),
+ * (c->ip4.dns, or instead the --dns-forward address if one is
+ * configured; none when c->ip4.n_dns is 0, as with --no-dhcp-dns),
  * hostname 12, MTU 26 (when c->mtu is set), lease time 51 (infinite),
  * server identifier 54 (the gateway address, which is ours), search list
  * 119 (RFC 3397 wire format, split per RFC 3396 when over 255 bytes),
@@ -209,12 +210,13 @@ static uint32_t dhcp_prefix_mask(int prefix_len)
 
 static void dhcp_stage_dns(const struct ctx *c, struct dhcp_opts_out *o)
 {
-	/* a forwarded DNS address is the one the guest must use */
-	if (c->ip4.dns_match.s_addr) {
-		opt_set(o, OPT_DNS, &c->ip4.dns_match, 4);
+	/* n_dns is what the guest is told (0: --no-dhcp-dns, or none) */
+	if (c->ip4.n_dns <= 0 || c->ip4.n_dns > CTX_MAX_DNS)
 		return;
-	}
-	if (c->ip4.n_dns > 0 && c->ip4.n_dns <= CTX_MAX_DNS)
+	/* a forwarded DNS address is the one the guest must use */
+	if (c->ip4.dns_match.s_addr)
+		opt_set(o, OPT_DNS, &c->ip4.dns_match, 4);
+	else
 		opt_set(o, OPT_DNS, c->ip4.dns, 4 * (size_t)c->ip4.n_dns);
 }
 
@@ -411,9 +413,10 @@ static uint8_t dhcp_reply_type(const struct ctx *c, int type,
 static int dhcp_read_request(struct ctx *c, const struct tap_frame *f,
 			     uint8_t *msg)
 {
-	size_t len = f->l4_len - UDP_HDR_LEN;
+	/* tap.c checked the UDP length: at least 8, within the packet */
+	size_t len = ip_get_be16(f->hdr + f->l4_off + 4) - UDP_HDR_LEN;
 
-	if (f->l4_len < UDP_HDR_LEN || len < DHCP_OPTIONS_OFF) {
+	if (len < DHCP_OPTIONS_OFF) {
 		ctx_drop(c, DROP_TOO_SHORT);
 		return -1;
 	}

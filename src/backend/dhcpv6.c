@@ -17,8 +17,8 @@
  * identifier, a DUID-LL with our MAC (stable for the process: the MAC
  * is).  Address replies carry IA_NA with the client's IAID, infinite T1,
  * T2 and lifetimes; without an IA_NA in the request, status NoAddrsAvail.
- * Configuration: DNS servers 23 (the --dns-forward address if set, else
- * c->ip6.dns), domain search list 24, and client FQDN 39 (RFC 4704) with
+ * Configuration: DNS servers 23 (c->ip6.dns, or instead the
+ * --dns-forward address if set; none when c->ip6.n_dns is 0), domain search list 24, and client FQDN 39 (RFC 4704) with
  * --fqdn.  Replies go from our link-local address, port 547, to the
  * client's address and port.
  *
@@ -206,6 +206,18 @@ static void reply_ia_na(const struct ctx *c, struct reply6 *r,
 	ip_put_be32(v + 24, LIFETIME_INFINITE);
 }
 
+static void reply_dns(const struct ctx *c, struct reply6 *r)
+{
+	/* n_dns is what the guest is told (0: --no-dhcp-dns, or none) */
+	if (c->ip6.n_dns <= 0 || c->ip6.n_dns > CTX_MAX_DNS)
+		return;
+	if (!IN6_IS_ADDR_UNSPECIFIED(&c->ip6.dns_match))
+		reply_opt_copy(r, OPT_DNS_SERVERS, &c->ip6.dns_match, 16);
+	else
+		reply_opt_copy(r, OPT_DNS_SERVERS, c->ip6.dns,
+			       16 * (size_t)c->ip6.n_dns);
+}
+
 static void reply_config(const struct ctx *c, struct reply6 *r,
 			 const struct opt6_in *in)
 {
@@ -213,11 +225,7 @@ static void reply_config(const struct ctx *c, struct reply6 *r,
 	size_t used = 0;
 	int i, n;
 
-	if (!IN6_IS_ADDR_UNSPECIFIED(&c->ip6.dns_match))
-		reply_opt_copy(r, OPT_DNS_SERVERS, &c->ip6.dns_match, 16);
-	else if (c->ip6.n_dns > 0 && c->ip6.n_dns <= CTX_MAX_DNS)
-		reply_opt_copy(r, OPT_DNS_SERVERS, c->ip6.dns,
-			       16 * (size_t)c->ip6.n_dns);
+	reply_dns(c, r);
 	for (i = 0; i < c->n_search && i < CTX_MAX_SEARCH; i++) {
 		n = ip_dns_name_encode(names + used, sizeof(names) - used,
 				       c->search[i]);
@@ -329,7 +337,8 @@ int dhcpv6_handler(struct ctx *c, const struct tap_frame *f)
 	struct opt6_in in[OPT_TRACKED] = { 0 };
 	struct reply6 r = { frame + UDP6_PAYLOAD_OFF, DHCPV6_HDR_LEN,
 			    DHCPV6_REPLY_MAX };
-	size_t len = f->l4_len >= UDP_HDR_LEN ? f->l4_len - UDP_HDR_LEN : 0;
+	/* tap.c checked the UDP length against the packet */
+	size_t len = ip_get_be16(f->hdr + f->l4_off + 4) - UDP_HDR_LEN;
 	int reason = NOT_DROPPED;
 
 	if (c->no_dhcpv6 || !c->ip6.enabled) {

@@ -8,8 +8,8 @@
  * (c->ip6.our_tap_ll), with: the guest's /64 prefix (on-link and
  * autonomous, infinite lifetimes, so SLAAC gives the guest an address in
  * it), the MTU when c->mtu is set and valid for IPv6, RDNSS (RFC 8106:
- * the --dns-forward address, else c->ip6.dns), DNSSL with the search
- * domains, and our MAC as source link-layer address.  Router lifetime is
+ * c->ip6.dns, or instead the --dns-forward address; none if n_dns is 0),
+ * DNSSL with the search domains, and our MAC as source link-layer address.  Router lifetime is
  * the largest (RFC 8319), M and O are set while the DHCPv6 server is on.
  *
  * Neighbour solicitation for any target but the guest's own addresses ->
@@ -124,12 +124,12 @@ static size_t ndp_opt_rdnss(const struct ctx *c, uint8_t *o)
 	const struct in6_addr *dns = c->ip6.dns;
 	int n = c->ip6.n_dns;
 
+	if (n <= 0 || n > CTX_MAX_DNS)
+		return 0; /* none, or --no-dhcp-dns */
 	if (!IN6_IS_ADDR_UNSPECIFIED(&c->ip6.dns_match)) {
 		dns = &c->ip6.dns_match; /* forwarded: the guest uses that */
 		n = 1;
 	}
-	if (n <= 0 || n > CTX_MAX_DNS)
-		return 0;
 	memset(o, 0, 8);
 	o[0] = NDP_OPT_RDNSS;
 	o[1] = (uint8_t)(1 + 2 * n);

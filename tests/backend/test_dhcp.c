@@ -189,6 +189,23 @@ TEST(dhcp_offer_gives_dns_forward_address)
 	CHECK(v && l == 4 && !memcmp(v, &fwd, 4));
 }
 
+TEST(dhcp_no_dns_option_when_guest_gets_no_dns)
+{
+	uint8_t f[2048], l;
+	struct ctx c;
+	struct req r;
+	ssize_t n;
+
+	CHECK_INT(pt_setup(&c), 0);
+	c.ip4.n_dns = 0; /* --no-dhcp-dns */
+	c.ip4.dns_match = pt_a4("192.0.2.3");
+	req_init(&r, 1);
+	req_end(&r);
+	n = exchange(&c, &r, f);
+	CHECK(n > 0);
+	CHECK(!opt(REPLY(f), (size_t)n, 6, &l));
+}
+
 TEST(dhcp_request_gets_ack)
 {
 	uint8_t f[2048], l;

@@ -85,6 +85,25 @@ TEST(ndp_ra_carries_prefix_and_rdnss)
 	CHECK(!memcmp(o + 8, &dns, 16));
 }
 
+TEST(ndp_ra_rdnss_gives_dns_forward_address_or_nothing)
+{
+	struct in6_addr fwd = pt_a6("2001:db8::3");
+	uint8_t r[2048];
+	const uint8_t *o;
+	struct ctx c;
+	ssize_t n;
+
+	CHECK_INT(pt_setup(&c), 0);
+	c.ip6.dns_match = fwd;
+	n = solicit_router(&c, GUEST_LL, r);
+	o = ndp_opt(RA(r), (size_t)n - IP6_L4_OFF, 16, 25);
+	CHECK(o && o[1] == 3 && !memcmp(o + 8, &fwd, 16));
+	c.ip6.n_dns = 0; /* --no-dhcp-dns */
+	n = solicit_router(&c, GUEST_LL, r);
+	CHECK(n > 0);
+	CHECK(!ndp_opt(RA(r), (size_t)n - IP6_L4_OFF, 16, 25));
+}
+
 TEST(ndp_ra_goes_from_our_link_local_with_hop_limit_255)
 {
 	struct in6_addr ll = pt_a6("fe80::1"), guest = pt_a6(GUEST_LL);
