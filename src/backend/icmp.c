@@ -13,10 +13,14 @@
  * identifier back, and the guest's original addresses (swapped) in the
  * IP header we build.  Sequence numbers and payload are untouched.
  *
- * Address mapping: a request to the gateway address
- * (c->ip4.map_host_loopback / c->ip6.map_host_loopback, unless
- * --no-map-gw) goes to the host's loopback (127.0.0.1 / ::1); the reply
- * still appears to come from the gateway address.
+ * Address mapping, shared with TCP and UDP (flow_host_sockaddr): a
+ * request to the gateway address (c->ip4.map_host_loopback /
+ * c->ip6.map_host_loopback, unless --no-map-gw) goes to the host's
+ * loopback (127.0.0.1 / ::1), and the reply still appears to come from
+ * the gateway address; destinations the host cannot reach for the guest
+ * (multicast, broadcast, other link-local ones) are dropped.  The socket
+ * is bound to the outbound address/interface (-o, --outbound-if) when
+ * configured (flow_bind_outbound).
  *
  * Lifetime: a flow is closed after ICMP_FLOW_TIMEOUT_S without use
  * (icmp_timer).  When the table is full, requests that need a new flow
@@ -44,6 +48,7 @@
 #include <unistd.h>
 
 #include "backend/ctx.h"
+#include "backend/flow.h"
 #include "backend/ip.h"
 #include "backend/tap.h"
 #include "util/log.h"
@@ -68,6 +73,8 @@ struct icmp_flow {
 	uint16_t guest_id;            /* echo identifier the guest chose */
 	union icmp_addr guest_addr;   /* the guest's source address */
 	union icmp_addr dst_addr;     /* what the guest pinged */
+	union flow_sockaddr host_dst; /* where the ping socket sends */
+	socklen_t host_dst_len;
 	time_t last_used_s;           /* CLOCK_MONOTONIC */
 };
 
@@ -139,6 +146,10 @@ static int icmp_flow_open_sock(struct ctx *c, struct icmp_flow *fl)
 		}
 		return DROP_HOST_ERROR;
 	}
+	if (flow_bind_outbound(c, fl->sock, &fl->host_dst, 0) < 0) {
+		close(fl->sock);
+		return DROP_HOST_ERROR;
+	}
 	ref.idx = (uint32_t)(fl - icmp_flows);
 	ref.fd = fl->sock;
 	ev.data.u64 = ref.u64;
@@ -156,6 +167,7 @@ static int icmp_flow_get(struct ctx *c, const struct tap_frame *f,
 			 uint16_t id, struct icmp_flow **out)
 {
 	union icmp_addr dst = { 0 };
+	struct flow_key key;
 	struct icmp_flow *fl;
 	unsigned i;
 	int reason;
@@ -169,6 +181,14 @@ static int icmp_flow_get(struct ctx *c, const struct tap_frame *f,
 	if (i == ICMP_MAX_FLOWS)
 		return DROP_NO_FLOW;
 	fl = &icmp_flows[i];
+	/* the same mapping as TCP and UDP flows: gateway -> loopback, and
+	 * nothing for destinations the host cannot reach for the guest */
+	flow_key_set(&key, f->l4_proto, f->family, &f->saddr, id, &f->daddr, 0);
+	fl->host_dst_len = flow_host_sockaddr(c, &key, &fl->host_dst);
+	if (!fl->host_dst_len) {
+		memset(fl, 0, sizeof(*fl));
+		return DROP_UNHANDLED;
+	}
 	fl->family = f->family;
 	fl->guest_id = id;
 	fl->dst_addr = dst;
@@ -183,44 +203,13 @@ static int icmp_flow_get(struct ctx *c, const struct tap_frame *f,
 	return NOT_DROPPED;
 }
 
-/* Where the host socket sends: the gateway address means our loopback. */
-static socklen_t icmp_host_dst(const struct ctx *c,
-			       const struct icmp_flow *fl,
-			       struct sockaddr_storage *ss)
-{
-	if (fl->family == AF_INET) {
-		struct sockaddr_in *sa = (struct sockaddr_in *)ss;
-
-		memset(sa, 0, sizeof(*sa));
-		sa->sin_family = AF_INET;
-		sa->sin_addr = fl->dst_addr.a4;
-		if (!c->no_map_gw && c->ip4.map_host_loopback.s_addr &&
-		    fl->dst_addr.a4.s_addr == c->ip4.map_host_loopback.s_addr)
-			sa->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		return sizeof(*sa);
-	} else {
-		struct sockaddr_in6 *sa = (struct sockaddr_in6 *)ss;
-
-		memset(sa, 0, sizeof(*sa));
-		sa->sin6_family = AF_INET6;
-		sa->sin6_addr = fl->dst_addr.a6;
-		if (!c->no_map_gw &&
-		    !IN6_IS_ADDR_UNSPECIFIED(&c->ip6.map_host_loopback) &&
-		    IN6_ARE_ADDR_EQUAL(&fl->dst_addr.a6,
-				       &c->ip6.map_host_loopback))
-			sa->sin6_addr = in6addr_loopback;
-		return sizeof(*sa);
-	}
-}
-
 /* Sends the request in F (echo header HDR) on FL's socket.  Returns
  * NOT_DROPPED, or the drop reason. */
 static int icmp_send_request(struct ctx *c, const struct tap_frame *f,
 			     struct icmp_flow *fl, const uint8_t *hdr)
 {
 	struct iovec iov[1 + ICMP_IOV_MAX];
-	struct sockaddr_storage ss;
-	struct msghdr mh = { .msg_name = &ss, .msg_iov = iov };
+	struct msghdr mh = { .msg_name = &fl->host_dst, .msg_iov = iov };
 	size_t end = f->l4_off + f->l4_len;
 	int n;
 
@@ -231,7 +220,7 @@ static int icmp_send_request(struct ctx *c, const struct tap_frame *f,
 	if (n < 0)
 		return DROP_TOO_SHORT;
 	mh.msg_iovlen = 1 + (size_t)n;
-	mh.msg_namelen = icmp_host_dst(c, fl, &ss);
+	mh.msg_namelen = fl->host_dst_len;
 	if (sendmsg(fl->sock, &mh, MSG_NOSIGNAL) < 0)
 		return DROP_HOST_ERROR;
 	fl->last_used_s = icmp_now_s();

@@ -292,6 +292,22 @@ TEST(icmp_refused_ping_sockets_drop_and_log_once)
 	CHECK_INT(lines, 1);
 }
 
+TEST(icmp_echo_to_unreachable_destination_dropped)
+{
+	uint8_t f[128];
+	const char *why;
+	struct ctx c;
+	int rc = setup_in_netns(&c, PING_RANGE_ALLOWED, &why);
+
+	if (rc == -1)
+		SKIP("%s", why);
+	CHECK_INT(rc, 0);
+	pt_to_vunetd(&c, f, echo4(f, "224.0.0.1", 1, 1, ICMP_ECHO));
+	pt_to_vunetd(&c, f, echo6(f, "fe80::99", 1, 1));
+	CHECK_INT(c.stats.drops[DROP_UNHANDLED], 2);
+	CHECK_INT(icmp_flow_count(), 0);
+}
+
 TEST(icmp_disabled_drops_echo_requests)
 {
 	uint8_t f[128];
