@@ -7,7 +7,8 @@
  *   </portForward>
  *
  * Parsing checks syntax only: proto is one of the two names, address is a
- * literal IPv4/IPv6 address, ports are integers no larger than 65535.
+ * numeric IPv4/IPv6 address, ports are integers no larger than 65535, and
+ * a missing port is 0 (absent).
  * Whether a port forward may be used at all (only with the passt backend)
  * and whether ranges make sense together is the validator's business
  * (domain_validate.c), so that its messages match libvirt's.
@@ -18,7 +19,7 @@
  */
 #include "conf/conf_internal.h"
 
-#include <arpa/inet.h>
+#include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,7 +59,9 @@ static int parse_range(const xmlNode *node, struct vn_port_forward_range *r)
 	enum vn_tristate exclude = VN_TRISTATE_ABSENT;
 
 	memset(r, 0, sizeof(*r));
-	if (parse_port(node, "start", true, &r->start) < 0 ||
+	/* start is optional here: the validator says, in libvirt's words,
+	 * that end/to/exclude need it. */
+	if (parse_port(node, "start", false, &r->start) < 0 ||
 	    parse_port(node, "end", false, &r->end) < 0 ||
 	    parse_port(node, "to", false, &r->to) < 0 ||
 	    vn_xml_prop_yesno(node, "exclude", &exclude) < 0)
@@ -68,12 +71,22 @@ static int parse_range(const xmlNode *node, struct vn_port_forward_range *r)
 	return 0;
 }
 
-static bool is_ip_literal(const char *s)
+/* A numeric host address, checked as libvirt's virSocketAddrParse does
+ * (getaddrinfo without name resolution) and reported with its text. */
+static int check_numeric_address(const char *s)
 {
-	unsigned char addr[sizeof(struct in6_addr)];
+	struct addrinfo hints = { .ai_flags = AI_NUMERICHOST };
+	struct addrinfo *res = NULL;
+	int rc = getaddrinfo(s, NULL, &hints, &res);
 
-	return inet_pton(AF_INET, s, addr) == 1 ||
-	       inet_pton(AF_INET6, s, addr) == 1;
+	if (rc) {
+		vn_error_report(VN_ERR_SYSTEM_ERROR,
+				"Cannot parse socket address '%s': %s", s,
+				gai_strerror(rc));
+		return -1;
+	}
+	freeaddrinfo(res);
+	return 0;
 }
 
 static int parse_ranges(const xmlNode *node, struct vn_port_forward *pf)
@@ -114,10 +127,8 @@ int vn_port_forward_parse_node(const xmlNode *node,
 	pf->proto = (enum vn_port_forward_proto)proto;
 	pf->address = vn_xml_prop(node, "address");
 	pf->dev = vn_xml_prop(node, "dev");
-	if (pf->address && !is_ip_literal(pf->address)) {
-		vn_xml_report_invalid(node, "address", pf->address);
+	if (pf->address && check_numeric_address(pf->address) < 0)
 		return -1;
-	}
 	return parse_ranges(node, pf);
 }
 

@@ -489,8 +489,20 @@ TEST(bad_port_forward_is_refused)
 		  "XML error: Invalid value for attribute 'proto' in element 'portForward': 'sctp'.");
 	CHECK_STR(error_with(HEAD, "<interface type='user'><portForward proto='tcp'><range start='70000'/></portForward></interface>"),
 		  "XML error: Invalid value for attribute 'start' in element 'range': '70000'.");
-	CHECK_STR(error_with(HEAD, "<interface type='user'><portForward proto='tcp'><range end='7'/></portForward></interface>"),
-		  "XML error: Missing required attribute 'start' in element 'range'");
+	CHECK_STR(error_with(HEAD, "<interface type='user'><portForward proto='tcp' address='host.example'/></interface>"),
+		  "Cannot parse socket address 'host.example': Name or service not known");
+}
+
+TEST(range_without_start_is_left_to_validation)
+{
+	struct vn_domain *dom = parse_with(HEAD,
+		"<interface type='user'><portForward proto='tcp'>"
+		"<range end='7'/></portForward></interface>");
+
+	CHECK_MSG(dom, "%s", vn_error_message());
+	CHECK_INT(dom->nets[0]->port_forwards[0].ranges[0].start, 0);
+	CHECK_INT(dom->nets[0]->port_forwards[0].ranges[0].end, 7);
+	vn_domain_free(dom);
 }
 
 TEST(bad_lifecycle_action_is_refused)
