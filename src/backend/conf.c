@@ -739,67 +739,75 @@ static void map_loopback_dns(struct ctx *c)
 	c->ip6.n_dns = n;
 }
 
-/* IPv4 defaults from the template interface.  Disables IPv4 when there is
- * neither a default route nor an address on the command line. */
+static bool same_subnet4(struct in_addr a, struct in_addr b, int prefix_len)
+{
+	uint32_t mask = prefix_len ? ~0U << (32 - prefix_len) : 0;
+
+	return !((ntohl(a.s_addr) ^ ntohl(b.s_addr)) & mask);
+}
+
+/* IPv4 defaults from the template interface (-i, or the default route's).
+ * Without -i, -a or a default route, IPv4 is disabled, as in passt. */
 static void ip4_defaults(struct ctx *c, const struct given *g)
 {
-	unsigned ifi = c->ifname[0] ? if_nametoindex(c->ifname) : 0;
+	unsigned ifi = g->ifname ? if_nametoindex(c->ifname) : 0;
 	struct in_addr gw = { 0 }, addr;
 	int prefix;
 	bool route = !nl_default_route(AF_INET, &ifi, &gw);
+	bool have_addr;
 
-	c->ip4.enabled = !g->v6_only && (route || g->addr4);
-	if (!c->ip4.enabled)
+	c->ip4.enabled = false;
+	if (g->v6_only || (!route && !g->ifname && !g->addr4))
 		return;
-	c->ifi4 = ifi;
 	if (route && !c->ifname[0])
 		if_indextoname(ifi, c->ifname);
+	have_addr = ifi && !nl_first_addr(AF_INET, ifi, false, &addr, &prefix);
+	if (!have_addr && !g->addr4)
+		return;
+	c->ip4.enabled = true;
+	c->ifi4 = ifi;
 	if (!g->gw4)
 		c->ip4.gw = gw;
-	if (ifi && !nl_first_addr(AF_INET, ifi, false, &addr, &prefix)) {
-		if (!g->addr4)
-			c->ip4.addr = addr;
-		if (!g->prefix4 && (!g->addr4 || addr.s_addr == c->ip4.addr.s_addr))
-			c->ip4.prefix_len = prefix;
-	} else if (!g->addr4) {
-		c->ip4.enabled = false;
-		return;
-	}
+	if (have_addr && !g->addr4)
+		c->ip4.addr = addr;
+	/* the host's prefix fits a guest address within the host's subnet */
+	if (have_addr && !g->prefix4 &&
+	    same_subnet4(addr, c->ip4.addr, prefix))
+		c->ip4.prefix_len = prefix;
 	if (!g->prefix4 && !c->ip4.prefix_len)
 		c->ip4.prefix_len = 24;
 	if (!g->map4 && !c->no_map_gw)
 		c->ip4.map_host_loopback = c->ip4.gw;
 }
 
-/* IPv6 defaults: as for IPv4; the guest's prefix is always /64. */
+/* IPv6 defaults: as for IPv4; the guest's prefix is always /64, and our
+ * link-local address is the template interface's (fe80::1 if none). */
 static void ip6_defaults(struct ctx *c, const struct given *g)
 {
-	unsigned ifi = c->ifname[0] ? if_nametoindex(c->ifname) : 0;
+	unsigned ifi = g->ifname ? if_nametoindex(c->ifname) : 0;
 	struct in6_addr gw = IN6ADDR_ANY_INIT, addr;
 	int prefix;
 	bool route = !nl_default_route(AF_INET6, &ifi, &gw);
+	bool have_addr;
 
-	c->ip6.enabled = !g->v4_only && (route || g->addr6);
-	if (!c->ip6.enabled)
+	c->ip6.enabled = false;
+	if (g->v4_only || (!route && !g->ifname && !g->addr6))
 		return;
-	c->ifi6 = ifi;
 	if (route && !c->ifname[0])
 		if_indextoname(ifi, c->ifname);
+	have_addr = ifi && !nl_first_addr(AF_INET6, ifi, false, &addr, &prefix);
+	if (!have_addr && !g->addr6)
+		return;
+	c->ip6.enabled = true;
+	c->ifi6 = ifi;
 	if (!g->gw6)
 		c->ip6.gw = gw;
-	if (!g->addr6) {
-		if (!ifi || nl_first_addr(AF_INET6, ifi, false, &addr, &prefix)) {
-			c->ip6.enabled = false;
-			return;
-		}
+	if (have_addr && !g->addr6)
 		c->ip6.addr = addr;
-	}
 	c->ip6.prefix_len = 64;
 	if (!ifi || nl_first_addr(AF_INET6, ifi, true, &c->ip6.our_tap_ll,
-				  &prefix)) {
-		/* fe80::1: a link-local address of our own for RAs */
+				  &prefix))
 		inet_pton(AF_INET6, "fe80::1", &c->ip6.our_tap_ll);
-	}
 	if (IN6_IS_ADDR_UNSPECIFIED(&c->ip6.gw))
 		c->ip6.gw = c->ip6.our_tap_ll;
 	if (!g->map6 && !c->no_map_gw)
