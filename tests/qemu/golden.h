@@ -12,8 +12,10 @@
 #ifndef VUNET_TESTS_QEMU_GOLDEN_H
 #define VUNET_TESTS_QEMU_GOLDEN_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 /* Writes the path of NAME inside the test data into BUF. */

@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * End-to-end checks of the vunet command line (tools/vunet.c), run as a
+ * user would run it: the built binary (VUNET_BIN, from meson) with real
+ * files from libvirt's test data.  What is checked is what a user sees:
+ * the exit status, stdout, and the exact error text on stderr, including
+ * libvirt's own message for net-vhostuser-passt-no-shmem (its .err file).
+ * Also: the man page (docs/vunet.1) documents every command and option
+ * that --help prints.
+ */
+#include "tests/harness.h"
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tests/qemu/golden.h"
+
+#define MAX_ARGS 16
+
+struct run {
+	int status; /* exit status, or -1 if it did not exit normally */
+	char *out, *err;
+};
+
+static void run_clear(struct run *r)
+{
+	free(r->out);
+	free(r->err);
+}
+
+/* Runs vunet with ARGS (NULL-terminated), capturing both streams. */
+static int run_vunet(struct run *r, const char *const *args)
+{
+	char out_path[] = "/tmp/vunet-cli-out-XXXXXX";
+	char err_path[] = "/tmp/vunet-cli-err-XXXXXX";
+	const char *argv[MAX_ARGS + 2] = { VUNET_BIN };
+	int out_fd = mkstemp(out_path), err_fd = mkstemp(err_path);
+	int wstatus = 0;
+	size_t i;
+	pid_t pid;
+
+	memset(r, 0, sizeof(*r));
+	for (i = 0; args[i] && i < MAX_ARGS; i++)
+		argv[i + 1] = args[i];
+	if (out_fd < 0 || err_fd < 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		dup2(out_fd, STDOUT_FILENO);
+		dup2(err_fd, STDERR_FILENO);
+		execv(VUNET_BIN, (char *const *)argv);
+		_exit(127);
+	}
+	close(out_fd);
+	close(err_fd);
+	if (pid > 0)
+		waitpid(pid, &wstatus, 0);
+	r->status = pid > 0 && WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1;
+	r->out = golden_read(out_path);
+	r->err = golden_read(err_path);
+	unlink(out_path);
+	unlink(err_path);
+	return r->out && r->err ? 0 : -1;
+}
+
+#define RUN(r, ...)                                                        \
+	do {                                                               \
+		const char *const args_[] = { __VA_ARGS__, NULL };         \
+		if (access(VUNET_BIN, X_OK) < 0)                           \
+			SKIP("%s is not built", VUNET_BIN);                \
+		CHECK(run_vunet(&(r), args_) == 0);                        \
+	} while (0)
+
+#define CHECK_RUN(r, expect_status, err_prefix)                            \
+	do {                                                               \
+		int ok_ = (r).status == (expect_status) &&                 \
+			  !strncmp((r).err, err_prefix, strlen(err_prefix)); \
+		if (!ok_)                                                  \
+			fprintf(stderr, "status %d, stderr:\n%s", (r).status, \
+				(r).err);                                  \
+		run_clear(&(r));                                           \
+		CHECK_MSG(ok_, "expected status %d and stderr '%s'",       \
+			  expect_status, err_prefix);                      \
+	} while (0)
+
+TEST(help_lists_the_commands_and_exits_0)
+{
+	struct run r;
+	bool ok;
+
+	RUN(r, "--help");
+	ok = r.status == 0 && strstr(r.out, "validate") &&
+	     strstr(r.out, "dumpxml") && strstr(r.out, "domxml-to-native") &&
+	     !*r.err;
+	/* The launcher commands come with a later change. */
+	ok = ok && !strstr(r.out, "start") && !strstr(r.out, "destroy");
+	run_clear(&r);
+	CHECK(ok);
+}
+
+TEST(version_prints_the_version)
+{
+	struct run r;
+	bool ok;
+
+	RUN(r, "--version");
+	ok = r.status == 0 && !strcmp(r.out, "vunet " VUNET_VERSION "\n");
+	run_clear(&r);
+	CHECK(ok);
+}
+
+TEST(no_command_is_a_usage_error)
+{
+	struct run r;
+
+	RUN(r, "-x"); /* an unknown command */
+	CHECK_RUN(r, 1, "error: unknown command: '-x'\n");
+}
+
+TEST(unknown_option_is_a_usage_error)
+{
+	struct run r;
+
+	RUN(r, "validate", "--frobnicate", "x.xml");
+	CHECK_RUN(r, 1, "error: unknown option '--frobnicate'\n");
+}
+
+TEST(valid_definition_validates_silently)
+{
+	GOLDEN_PATH(xml, "net-vhostuser-passt.xml");
+	struct run r;
+	bool ok;
+
+	RUN(r, "validate", "--qemu-version", "10.0.0", xml);
+	ok = r.status == 0 && !*r.err && !*r.out;
+	run_clear(&r);
+	CHECK(ok);
+}
+
+TEST(no_shmem_error_is_libvirts)
+{
+	GOLDEN_PATH(xml, "net-vhostuser-passt-no-shmem.xml");
+	GOLDEN_PATH(err_file, "net-vhostuser-passt-no-shmem.x86_64-latest.err");
+	char *expected = golden_read(err_file);
+	char line[512];
+	struct run r;
+
+	CHECK(expected);
+	snprintf(line, sizeof(line), "error: %s", expected);
+	free(expected);
+	RUN(r, "validate", "--qemu-version", "10.0.0", xml);
+	CHECK_MSG(r.status == 1 && !strcmp(r.err, line),
+		  "status %d, stderr '%s', expected '%s'", r.status, r.err,
+		  line);
+	run_clear(&r);
+}
+
+TEST(vhostuser_fail_is_refused)
+{
+	GOLDEN_PATH(xml, "net-vhostuser-fail.xml");
+	struct run r;
+
+	RUN(r, "validate", "--qemu-version", "10.0.0", xml);
+	CHECK_RUN(r, 1, "error: unsupported configuration: ");
+}
+
+TEST(vdpa_is_refused_by_validate_and_domxml_to_native)
+{
+	GOLDEN_PATH(xml, "net-vdpa.xml");
+	struct run r;
+
+	RUN(r, "validate", "--qemu-version", "10.0.0", xml);
+	CHECK_RUN(r, 1, "error: unsupported configuration: interface type 'vdpa' is not supported by vunet");
+	RUN(r, "domxml-to-native", "--qemu-version", "10.0.0", xml);
+	CHECK_RUN(r, 1, "error: unsupported configuration: interface type 'vdpa' is not supported by vunet");
+}
+
+TEST(missing_file_names_it)
+{
+	struct run r;
+	bool ok;
+
+	RUN(r, "validate", "/nonexistent/domain.xml");
+	ok = r.status == 1 && !strncmp(r.err, "error: ", 7) &&
+	     strstr(r.err, "/nonexistent/domain.xml");
+	if (!ok)
+		fprintf(stderr, "stderr: %s", r.err);
+	run_clear(&r);
+	CHECK(ok);
+}
+
+TEST(dumpxml_of_a_file_prints_the_definition)
+{
+	GOLDEN_PATH(xml, "net-user.x86_64-latest.xml");
+	struct run r;
+	bool ok;
+
+	RUN(r, "dumpxml", xml);
+	ok = r.status == 0 && !strncmp(r.out, "<domain type='qemu'>", 20) &&
+	     strstr(r.out, "<name>QEMUGuest1</name>");
+	run_clear(&r);
+	CHECK(ok);
+}
+
+TEST(dumpxml_of_a_name_is_domain_not_found)
+{
+	struct run r;
+
+	RUN(r, "dumpxml", "QEMUGuest1");
+	CHECK_RUN(r, 1, "error: Domain not found: no domain with matching name 'QEMUGuest1'\n");
+}
+
+TEST(domxml_to_native_prints_backend_then_qemu)
+{
+	GOLDEN_PATH(xml, "net-vhostuser-passt.xml");
+	struct run r;
+	bool ok;
+
+	RUN(r, "domxml-to-native", "--qemu-version", "10.0.0", "--state-dir",
+	    "/var/run/libvirt/qemu", "--backend", "/opt/passt", xml);
+	ok = r.status == 0 && !*r.err &&
+	     !strncmp(r.out, "# backend net0\n/opt/passt \\\n--vhost-user \\\n", 42) &&
+	     strstr(r.out, "\n\n# backend net1\n") &&
+	     strstr(r.out, "\n\n# qemu\n/usr/bin/qemu-system-x86_64 \\\n") &&
+	     strstr(r.out, "\n-chardev socket,id=charnet0,path=/var/run/libvirt/qemu/passt/-1-QEMUGuest1-net0.socket,reconnect-ms=5000 \\\n");
+	if (!ok)
+		fprintf(stderr, "status %d\n%s%s", r.status, r.out, r.err);
+	run_clear(&r);
+	CHECK(ok);
+}
+
+TEST(domxml_to_native_backend_from_environment)
+{
+	GOLDEN_PATH(xml, "net-user-passt.xml");
+	struct run r;
+	bool ok;
+
+	setenv("VUNET_BACKEND", "/from/env/vunetd", 1);
+	RUN(r, "domxml-to-native", "--qemu-version=7.2.0", xml);
+	ok = r.status == 0 && !strncmp(r.out, "# backend net0\n/from/env/vunetd \\\n--one-off", 43);
+	run_clear(&r);
+	CHECK(ok);
+}
+
+TEST(domxml_to_native_refuses_a_bad_qemu_version)
+{
+	GOLDEN_PATH(xml, "net-user-passt.xml");
+	struct run r;
+
+	RUN(r, "domxml-to-native", "--qemu-version", "seven", xml);
+	CHECK_RUN(r, 1, "error: invalid argument: 'seven' is not a QEMU version");
+}
+
+TEST(domxml_to_native_refuses_a_socket_path_too_long)
+{
+	GOLDEN_PATH(xml, "net-user-passt.xml");
+	char dir[120];
+	struct run r;
+
+	memset(dir, 'd', sizeof(dir) - 1);
+	dir[0] = '/';
+	dir[sizeof(dir) - 1] = '\0';
+	RUN(r, "domxml-to-native", "--qemu-version", "10.0.0", "--state-dir",
+	    dir, xml);
+	CHECK_RUN(r, 1, "error: unsupported configuration: UNIX socket path '/ddd");
+}
+
+/* Every "--option" and command named by --help is in the man page. */
+TEST(man_page_is_in_step_with_help)
+{
+	static const char *const words[] = {
+		"validate", "dumpxml", "domxml-to-native", "--qemu-version",
+		"--state-dir", "--backend", "--help", "--version",
+		"VUNET_BACKEND", "XDG_RUNTIME_DIR", NULL,
+	};
+	char man_path[4096];
+	char *man, *p, *q;
+	struct run r;
+	size_t i;
+
+	snprintf(man_path, sizeof(man_path), "%s/docs/vunet.1",
+		 VUNET_SOURCE_ROOT);
+	man = golden_read(man_path);
+	CHECK_MSG(man, "cannot read %s", man_path);
+	/* roff writes a literal '-' as "\-". */
+	for (p = q = man; *p; p++)
+		if (!(p[0] == '\\' && p[1] == '-'))
+			*q++ = *p;
+	*q = '\0';
+	RUN(r, "--help");
+	for (i = 0; words[i]; i++) {
+		bool in_help = strstr(r.out, words[i]) != NULL;
+		bool in_man = strstr(man, words[i]) != NULL;
+
+		if (!in_help || !in_man) {
+			fprintf(stderr, "'%s': help %d, man %d\n", words[i],
+				in_help, in_man);
+			break;
+		}
+	}
+	run_clear(&r);
+	free(man);
+	CHECK(!words[i]);
+}
+
+int main(int argc, char **argv) { return test_main(argc, argv); }
