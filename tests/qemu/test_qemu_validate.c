@@ -8,8 +8,9 @@
  * A case parses XML with vn_domain_parse_string, runs the generic rules
  * (vn_domain_validate) and then the QEMU ones, as the launcher does, and
  * asserts the first message the user would see ("" when accepted).
- * libvirt's test data is read from LIBVIRT_TESTDATA (set by meson), or
- * $VUNET_LIBVIRT_TESTDATA; without it those cases SKIP.
+ * libvirt's test data is read from $VUNET_SHARED/libvirt-testdata, else
+ * ../shared next to the source tree (VUNET_SOURCE_ROOT, set by meson);
+ * without it those cases SKIP.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,11 +92,19 @@ static const char *outcome(const char *iface_xml)
 	return outcome_with(SHARED_MEMORY, iface_xml, QEMU_LATEST);
 }
 
+/* $VUNET_SHARED/libvirt-testdata (tests/run.sh exports it), else
+ * ../shared/libvirt-testdata next to the source tree. */
 static const char *testdata_dir(void)
 {
-	const char *dir = getenv("VUNET_LIBVIRT_TESTDATA");
+	static char dir[4096];
+	const char *shared = getenv("VUNET_SHARED");
 
-	return dir ? dir : LIBVIRT_TESTDATA;
+	if (shared && *shared)
+		snprintf(dir, sizeof(dir), "%s/libvirt-testdata", shared);
+	else
+		snprintf(dir, sizeof(dir), "%s/../shared/libvirt-testdata",
+			 VUNET_SOURCE_ROOT);
+	return dir;
 }
 
 /* Reads NAME from libvirt's test data, without trailing newlines; NULL
@@ -476,12 +485,15 @@ TEST(passt_on_user_needs_qemu_7_2)
 
 /* ---- interface types vunet cannot run ---- */
 
+#define VUNET_REFUSES(type) \
+	"unsupported configuration: interface type '" type "' is not supported by vunet (it needs a tap device or host privileges); use type='user' or type='vhostuser' with <backend type='passt'/>"
+
 TEST(bridge_refused_by_vunet)
 {
 	CHECK_STR(outcome("    <interface type='bridge'>\n"
 			  "      <source bridge='br0'/>\n"
 			  "    </interface>\n"),
-		  "unsupported configuration: vunet does not support <interface type='bridge'> (it needs a host device set up with privileges); use type='user' or type='vhostuser' with <backend type='passt'/>");
+		  VUNET_REFUSES("bridge"));
 }
 
 TEST(network_refused_by_vunet)
@@ -489,13 +501,21 @@ TEST(network_refused_by_vunet)
 	CHECK_STR(outcome("    <interface type='network'>\n"
 			  "      <source network='default'/>\n"
 			  "    </interface>\n"),
-		  "unsupported configuration: vunet does not support <interface type='network'> (it needs libvirt's network driver); use type='user' or type='vhostuser' with <backend type='passt'/>");
+		  VUNET_REFUSES("network"));
 }
 
 TEST(ethernet_refused_by_vunet)
 {
 	CHECK_STR(outcome("    <interface type='ethernet'/>\n"),
-		  "unsupported configuration: vunet does not support <interface type='ethernet'> (it needs a host device set up with privileges); use type='user' or type='vhostuser' with <backend type='passt'/>");
+		  VUNET_REFUSES("ethernet"));
+}
+
+TEST(direct_refused_by_vunet)
+{
+	CHECK_STR(outcome("    <interface type='direct'>\n"
+			  "      <source dev='eth0' mode='vepa'/>\n"
+			  "    </interface>\n"),
+		  VUNET_REFUSES("direct"));
 }
 
 TEST(passt_misuse_on_bridge_gets_libvirts_error_first)
