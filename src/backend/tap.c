@@ -60,6 +60,11 @@
 #define STREAM_TX_BUF (8 * (STREAM_LEN_BYTES + TAP_FRAME_MAX))
 #define STREAM_READS_PER_EVENT 16
 
+/* What the parse functions return when the frame is good: any other
+ * value is the reason to drop it (DROP_TOO_SHORT is 0, so 0 cannot mean
+ * success). */
+#define FRAME_OK DROP_NUM_REASONS
+
 static const struct tap_handlers *handlers;
 
 static struct {
@@ -160,7 +165,7 @@ static int run_handler(struct ctx *c, tap_proto_handler h, bool disabled,
 }
 
 /* Checks the L4 header at f->l4_off and sets payload_off and ports.
- * Returns 0, or the drop reason. */
+ * Returns FRAME_OK, or the drop reason. */
 static int parse_l4(struct tap_frame *f)
 {
 	const uint8_t *l4 = f->hdr + f->l4_off;
@@ -195,10 +200,10 @@ static int parse_l4(struct tap_frame *f)
 		f->sport = get_be16(l4);
 		f->dport = get_be16(l4 + 2);
 	}
-	return 0;
+	return FRAME_OK;
 }
 
-/* Checks the IPv4 header.  Returns 0, or the drop reason. */
+/* Checks the IPv4 header.  Returns FRAME_OK, or the drop reason. */
 static int parse_ip4(struct tap_frame *f)
 {
 	const uint8_t *ip = f->hdr + f->l3_off;
@@ -234,8 +239,8 @@ static bool is_ip6_ext_header(uint8_t nh)
 	       nh == IPPROTO_DSTOPTS;
 }
 
-/* Checks the IPv6 header and walks extension headers.  Returns 0, or the
- * drop reason. */
+/* Checks the IPv6 header and walks extension headers.  Returns FRAME_OK,
+ * or the drop reason. */
 static int parse_ip6(struct tap_frame *f)
 {
 	const uint8_t *ip = f->hdr + f->l3_off;
@@ -377,7 +382,7 @@ void tap_handler(struct ctx *c, const struct iovec *iov, size_t iovcnt,
 			return;
 		}
 		reason = parse_ip4(&f);
-		if (reason)
+		if (reason != FRAME_OK)
 			ctx_drop(c, reason);
 		else
 			dispatch_ip4(c, &f);
@@ -388,7 +393,7 @@ void tap_handler(struct ctx *c, const struct iovec *iov, size_t iovcnt,
 			return;
 		}
 		reason = parse_ip6(&f);
-		if (reason)
+		if (reason != FRAME_OK)
 			ctx_drop(c, reason);
 		else
 			dispatch_ip6(c, &f);
