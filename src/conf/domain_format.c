@@ -347,7 +347,8 @@ static void format_devices(struct vn_buf *buf, const struct vn_domain *dom)
 	format_chrs(buf, dom);
 	format_inputs(buf, dom);
 	if (dom->has_audio) {
-		vn_buf_escape(buf, "<audio id='%s'", dom->audio_id);
+		vn_buf_addf(buf, "<audio");
+		vn_buf_escape(buf, " id='%s'", dom->audio_id);
 		vn_buf_escape(buf, " type='%s'/>\n", dom->audio_type);
 	}
 	if (dom->memballoon_model) {

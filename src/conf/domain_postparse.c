@@ -416,12 +416,11 @@ static int misc_device_defaults(struct vn_domain *dom)
 	if (add_input(dom, VN_INPUT_MOUSE) < 0 ||
 	    add_input(dom, VN_INPUT_KEYBOARD) < 0)
 		return -1;
-	if (!dom->has_audio) {
-		if (set_default(&dom->audio_id, "1") < 0 ||
-		    set_default(&dom->audio_type, "none") < 0)
-			return -1;
-		dom->has_audio = true;
-	}
+	/* Audio backends are numbered from 1; the default one is silent. */
+	if (set_default(&dom->audio_id, "1") < 0 ||
+	    set_default(&dom->audio_type, "none") < 0)
+		return -1;
+	dom->has_audio = true;
 	return set_default(&dom->memballoon_model, "virtio");
 }
 

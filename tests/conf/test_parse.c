@@ -545,4 +545,71 @@ TEST(interface_parse_refuses_other_roots)
 		  "XML error: expecting root element of 'interface', not 'disk'");
 }
 
+/* Parses TEXT; on failure there must be a message, on success the
+ * domain must format.  Returns 0 when that holds. */
+static int parse_or_explain(const char *text)
+{
+	struct vn_domain *dom;
+	char *out;
+
+	vn_error_reset();
+	dom = vn_domain_parse_string(text);
+	if (!dom)
+		return vn_error_message()[0] ? 0 : -1;
+	out = vn_domain_format(dom);
+	vn_domain_free(dom);
+	free(out);
+	return out ? 0 : -1;
+}
+
+TEST(truncated_inputs_are_refused_cleanly)
+{
+	char *text = testdata_read("net-vhostuser-passt.xml"), *copy;
+	size_t len, cut;
+
+	if (!text)
+		SKIP("net-vhostuser-passt.xml not found in %s", testdata_dir());
+	len = strlen(text);
+	copy = malloc(len + 1);
+	CHECK(copy);
+	for (cut = 0; cut < len; cut += 7) {
+		memcpy(copy, text, cut);
+		copy[cut] = '\0';
+		CHECK_MSG(parse_or_explain(copy) == 0, "cut at %zu", cut);
+	}
+	free(copy);
+	free(text);
+}
+
+TEST(mutated_inputs_are_refused_or_parsed_cleanly)
+{
+	static const char alphabet[] = "<>/='\"&;x0-9 :.aZ";
+	char *text = testdata_read("net-user-passt.xml");
+	unsigned seed = 12345; /* fixed: a failure must be reproducible */
+	size_t len, round, pos;
+
+	if (!text)
+		SKIP("net-user-passt.xml not found in %s", testdata_dir());
+	len = strlen(text);
+	for (round = 0; round < 3000; round++) {
+		char *copy = strdup(text);
+		int edits;
+
+		CHECK(copy);
+		for (edits = 0; edits < 3; edits++) {
+			seed = seed * 1103515245u + 12345u;
+			pos = (seed >> 8) % len;
+			copy[pos] = alphabet[(seed >> 20) % (sizeof(alphabet) - 1)];
+		}
+		if (parse_or_explain(copy) < 0) {
+			test_fail(__FILE__, __LINE__, "round %zu:\n%s", round,
+				  copy);
+			free(copy);
+			break;
+		}
+		free(copy);
+	}
+	free(text);
+}
+
 int main(int argc, char **argv) { return test_main(argc, argv); }
