@@ -321,8 +321,8 @@ xmlDoc *vn_xml_read(const char *text, size_t len, const char *url,
 
 	if (len > VN_XML_MAX_BYTES) {
 		vn_error_report(VN_ERR_XML_ERROR,
-				"%s: document of %zu bytes exceeds the %u byte limit",
-				url, len, VN_XML_MAX_BYTES);
+				"%s: document exceeds the %u byte limit", url,
+				VN_XML_MAX_BYTES);
 		goto out;
 	}
 	xmlSetGenericErrorFunc(NULL, silence_libxml);

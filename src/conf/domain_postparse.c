@@ -5,7 +5,7 @@
  * command-line builders all see the same complete domain.
  *
  * Run in this order, because later steps depend on earlier ones:
- *   1. resources: vCPU count, memory (the sum of the NUMA cells when there
+ *   1. resources: a random UUID when there is none, vCPU count, memory (the sum of the NUMA cells when there
  *      are cells), currentMemory, os type/arch/machine, boot device 'hd'
  *      when nothing says what to boot, the CPU (TCG's default is a
  *      'qemu64' custom CPU) and its check policy, clock, life cycle;
@@ -157,8 +157,28 @@ static int cpu_defaults(struct vn_domain *dom)
 	return set_default(&dom->cpu_check, check);
 }
 
+/* A definition without <uuid> gets a random (version 4) one, as libvirt
+ * gives every domain a UUID. */
+static int uuid_default(struct vn_domain *dom)
+{
+	if (dom->has_uuid)
+		return 0;
+	if (getrandom(dom->uuid, sizeof(dom->uuid), 0) !=
+	    (ssize_t)sizeof(dom->uuid)) {
+		vn_error_report_errno(errno ? errno : EIO,
+				      "cannot generate a domain UUID");
+		return -1;
+	}
+	dom->uuid[6] = (unsigned char)((dom->uuid[6] & 0x0f) | 0x40);
+	dom->uuid[8] = (unsigned char)((dom->uuid[8] & 0x3f) | 0x80);
+	dom->has_uuid = true;
+	return 0;
+}
+
 static int resource_defaults(struct vn_domain *dom)
 {
+	if (uuid_default(dom) < 0)
+		return -1;
 	if (!dom->vcpus)
 		dom->vcpus = 1;
 	if (set_default(&dom->vcpu_placement, "static") < 0 ||

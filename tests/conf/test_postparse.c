@@ -340,6 +340,17 @@ TEST(implicit_inputs_audio_and_lifecycle_are_added)
 	vn_domain_free(dom);
 }
 
+TEST(missing_uuid_is_random_version_4)
+{
+	struct vn_domain *dom = parse_devices("");
+
+	CHECK_MSG(dom, "%s", vn_error_message());
+	CHECK(dom->has_uuid);
+	CHECK_INT(dom->uuid[6] >> 4, 4);
+	CHECK_INT(dom->uuid[8] >> 6, 2);
+	vn_domain_free(dom);
+}
+
 TEST(serial_port_gets_a_paired_console)
 {
 	struct vn_domain *dom = parse_devices("<serial type='pty'/>");
