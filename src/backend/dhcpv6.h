@@ -1,6 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * DHCPv6 server for the guest: see dhcpv6.c.
+ * Stateful DHCPv6 server for the guest, as passt's: the guest's one
+ * global address (c->ip6.addr) in an IA_NA with infinite lifetimes, plus
+ * DNS servers, domain search list and FQDN from struct ctx.
+ *
+ * Caller: tap.c, for IPv6 UDP datagrams to port 547, after checking the
+ * IP and UDP headers.  The handler copies the message into a bounded
+ * buffer, walks its options with every length checked, and answers
+ * SOLICIT, REQUEST, CONFIRM, RENEW, REBIND, RELEASE, DECLINE and
+ * INFORMATION-REQUEST through tap_send_frame(), from our link-local
+ * address to the client's.  Our server identifier is a DUID-LL built
+ * from our MAC.  Malformed messages are dropped and counted; messages for
+ * another server are ignored (DROP_UNHANDLED).  No lease state is kept:
+ * there is only one address to give.
  */
 #ifndef VUNET_BACKEND_DHCPV6_H
 #define VUNET_BACKEND_DHCPV6_H

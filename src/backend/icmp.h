@@ -1,7 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * ICMP and ICMPv6 echo relay through unprivileged ping sockets: see
- * icmp.c.
+ * ICMP and ICMPv6 echo relay through unprivileged ping sockets.
+ *
+ * The guest's echo requests (from tap.c) are sent by vunetd from a ping
+ * socket (SOCK_DGRAM + IPPROTO_ICMP/ICMPV6, no privileges needed when
+ * net.ipv4.ping_group_range allows our group); replies read on that
+ * socket go back to the guest with its own echo identifier and as coming
+ * from the address it pinged.  The gateway address maps to the host's
+ * loopback, as for TCP and UDP.
+ *
+ * State: a fixed table of ICMP_MAX_FLOWS echo flows, one ping socket
+ * each, registered in epoll as EPOLL_TYPE_ICMP with the flow's index;
+ * the event loop calls icmp_sock_handler() for them and icmp_timer() from
+ * its periodic timer to close idle flows.  Refused ping sockets are
+ * logged once and the requests counted as DROP_HOST_ERROR.
  */
 #ifndef VUNET_BACKEND_ICMP_H
 #define VUNET_BACKEND_ICMP_H

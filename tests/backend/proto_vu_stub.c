@@ -1,10 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Test double for the vhost-user transport, linked into the protocol
- * tests only.  Those tests drive the real tap.c in stream mode (see
- * proto_harness.h), which never reaches the vhost-user device; tap.c
- * still references these two functions for MODE_VU, so they must exist.
- * They refuse, as a device that is not connected would.
+ * tests only.
+ *
+ * Those tests drive the real tap.c in stream mode (see proto_harness.h),
+ * which never reaches the vhost-user device; tap.c still references these
+ * two functions for MODE_VU, so they must exist.  Linking the real
+ * vhost_user.c instead would pull in the virtqueue code and the rest of
+ * vunetd for nothing these tests exercise.  They refuse, as a device that
+ * is not connected would, so a test that wrongly ended up in MODE_VU
+ * would see its frames dropped rather than silently captured.
  */
 #include <errno.h>
 

@@ -1,5 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* ARP: vunetd answers for every address but the guest's. */
+/*
+ * ARP: vunetd answers for every address but the guest's.
+ *
+ * Each case sends one crafted ARP frame from the guest through the real
+ * tap.c stream path (proto_harness.h) and looks at what comes back to the
+ * guest, or that nothing does and the drop was counted for the right
+ * reason.  Covered: replies for the gateway and for any other address
+ * with our MAC, silence for the guest's own address, for announcements
+ * and for replies, answers to probes, refusal of non-Ethernet/IPv4 ARP
+ * and of truncated frames, and learning of the guest's MAC.
+ */
 #include <linux/if_ether.h>
 #include <net/if_arp.h>
 #include <string.h>

@@ -1,5 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* The Internet checksum and the frame/name builders in ip.c. */
+/*
+ * The Internet checksum (checksum.c) and the frame and DNS-name builders
+ * (ip.c) the protocol modules share.
+ *
+ * The checksum is checked against RFC 1071's worked example, not against
+ * itself; the builders are checked by verifying the checksums they wrote
+ * (a correct checksum sums to zero over the covered bytes) and the length
+ * fields they filled.  DNS names are checked byte for byte against their
+ * RFC 1035 wire form, and for refusal of what a DNS name cannot be.
+ * Pure functions: no set-up, no I/O.
+ */
 #include <arpa/inet.h>
 #include <string.h>
 

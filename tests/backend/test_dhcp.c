@@ -1,5 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* DHCPv4: the guest gets its lease, with passt's options. */
+/*
+ * DHCPv4: the guest gets its lease, with passt's options.
+ *
+ * Requests are built field by field here (struct req) and sent as UDP
+ * from 0.0.0.0:68 to 255.255.255.255:67 through the real tap.c stream
+ * path; replies are parsed with a small, independent option walker.
+ * One behaviour per case: message types and NAK, each option's value and
+ * encoding (RFC 2132, 3397, 3396 splitting, 3442, 4702), option order,
+ * unicast/broadcast replies, BOOTP minimum size, overloaded fields, and
+ * drops for truncated options, bad cookies, short messages and --no-dhcp.
+ */
 #include <arpa/inet.h>
 #include <string.h>
 

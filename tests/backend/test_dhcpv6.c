@@ -1,5 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* DHCPv6: the guest gets its address and configuration. */
+/*
+ * DHCPv6: the guest gets its address and configuration.
+ *
+ * Client messages (type, transaction id, options) are built here and sent
+ * from the guest's link-local address, port 546, to ff02::1:2 port 547
+ * through the real tap.c stream path.  Replies are parsed with an
+ * independent option walker.  One behaviour per case: reply types
+ * (ADVERTISE, rapid-commit REPLY, REPLY), IA_NA contents, identifiers,
+ * DNS/domain/FQDN options, CONFIRM status, the server-id check, and drops
+ * for truncated options, missing client id, short messages and
+ * --no-dhcpv6.
+ */
 #include <string.h>
 
 #include "backend/ip.h"

@@ -6,6 +6,12 @@
  * the case's forked child), where it may set net.ipv4.ping_group_range
  * and bring up lo without touching the machine: echo requests to the
  * gateway address go to that namespace's loopback and nowhere else.
+ * Where namespaces cannot be created (a chroot, a locked-down kernel) the
+ * cases that need them are skipped with the reason.
+ *
+ * The echo request goes through the real tap.c stream path; the test
+ * then waits on the epoll set icmp.c registered its ping sockets in and
+ * hands each event to icmp_sock_handler(), as vunetd's loop does.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,5 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* NDP: router advertisements and neighbour advertisements for the guest. */
+/*
+ * NDP: router advertisements and neighbour advertisements for the guest.
+ *
+ * Router and neighbour solicitations are built here and sent through the
+ * real tap.c stream path from the guest's link-local (or unspecified)
+ * address; the advertisements that come back are checked option by
+ * option, checksum included.  Also covered: duplicate address detection
+ * and the guest's own addresses get no answer, truncated or multicast
+ * targets are dropped, --no-ra / --no-ndp, address learning, and the
+ * pace of unsolicited advertisements driven through ndp_timer() with a
+ * synthetic clock.
+ */
 #include <netinet/icmp6.h>
 #include <string.h>
 
