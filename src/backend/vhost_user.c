@@ -216,7 +216,9 @@ struct vu_dev {
 
 	/* scratch, here rather than on the stack: no allocation per frame */
 	struct vu_msg msg;
-	struct vq_chain chain;
+	/* Separate: the frame handler may send to the guest (RX) while a
+	 * TX chain is being delivered. */
+	struct vq_chain tx_chain, rx_chain;
 	struct iovec tx_iov[VQ_CHAIN_MAX_IOV];
 	struct vu_rx_frame send_frame;
 };
@@ -972,10 +974,10 @@ static unsigned tx_round(struct vu_dev *dev)
 	unsigned n;
 
 	for (n = 0; n < VU_TX_BATCH; n++) {
-		if (vq_pop(&q->vq, &dev->mem, &dev->chain) <= 0)
+		if (vq_pop(&q->vq, &dev->mem, &dev->tx_chain) <= 0)
 			break;
-		deliver_tx_chain(dev, &dev->chain);
-		vq_push(&q->vq, dev->chain.head, 0);
+		deliver_tx_chain(dev, &dev->tx_chain);
+		vq_push(&q->vq, dev->tx_chain.head, 0);
 	}
 	if (n && dev->ops->guest_batch_done)
 		dev->ops->guest_batch_done(dev->opaque);
@@ -1077,10 +1079,10 @@ static void reserve_chains(struct vu_dev *dev, struct vu_rx_frame *f,
 	for (tries = 0; tries < q->size && f->n_heads < VU_RX_MAX_IOV; tries++) {
 		if (f->n_heads && (!mrg || f->capacity >= max_len))
 			break;
-		if (vq_pop(q, &dev->mem, &dev->chain) <= 0)
+		if (vq_pop(q, &dev->mem, &dev->rx_chain) <= 0)
 			break;
-		if (!add_rx_chain(dev, f, &dev->chain) &&
-		    q->last_avail_idx == dev->chain.avail_slot)
+		if (!add_rx_chain(dev, f, &dev->rx_chain) &&
+		    q->last_avail_idx == dev->rx_chain.avail_slot)
 			break; /* did not fit: given back */
 	}
 }

@@ -630,6 +630,34 @@ TEST(vu_tx_more_than_a_batch_is_all_delivered)
 	tdev_free(t);
 }
 
+TEST(vu_tx_handler_answering_on_rx_keeps_tx_used_ids_right)
+{
+	SETUP(t, fe, &default_cfg, FE_STYLE_QEMU);
+	uint8_t frame[100], got[2048];
+	uint32_t id, len;
+	unsigned i;
+
+	/* TX chains of two descriptors have heads 0, 2, 4: a TX chain
+	 * completed with the RX head popped meanwhile would show here. */
+	t->echo = true;
+	CHECK_INT(fe_rx_post(fe, 4, 2048), 0); /* RX heads 0..3 */
+	for (i = 0; i < 3; i++) {
+		fill_pattern(frame, sizeof(frame), i);
+		CHECK_INT(fe_tx_send_ex(fe, frame, sizeof(frame), 2, false), 0);
+	}
+	tdev_pump(t);
+	CHECK_INT(t->frames, 3);
+	for (i = 0; i < 3; i++) {
+		CHECK_INT(fe_used_pop(&fe->tx, &id, &len), 1);
+		CHECK_INT(id, 2 * i);
+		fill_pattern(frame, sizeof(frame), i);
+		CHECK_INT(fe_rx_recv(fe, got, sizeof(got), NULL), sizeof(frame));
+		CHECK(!memcmp(got, frame, sizeof(frame)));
+	}
+	fe_free(fe);
+	tdev_free(t);
+}
+
 TEST(vu_tx_frame_with_only_a_header_is_dropped_too_short)
 {
 	SETUP(t, fe, &default_cfg, FE_STYLE_QEMU);

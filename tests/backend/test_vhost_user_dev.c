@@ -35,11 +35,20 @@ static void record_frame(void *opaque, const struct iovec *iov, size_t iovcnt,
 	t->last_len = len;
 	t->last_iovcnt = (unsigned)iovcnt;
 	t->frames++;
+	if (t->echo && len <= sizeof(t->last_frame)) {
+		struct iovec back = { t->last_frame, len };
+
+		vu_send_frame(t->dev, &back, 1);
+	}
 }
 
 static void record_batch(void *opaque)
 {
-	((struct tdev *)opaque)->batches++;
+	struct tdev *t = opaque;
+
+	t->batches++;
+	if (t->echo)
+		vu_rx_flush(t->dev);
 }
 
 static void record_rx_ready(void *opaque)

@@ -10,6 +10,10 @@
  * none is left, so a test and the test front-end (frontend.h, whose
  * fe->pump it is) take turns in one thread, deterministically.
  *
+ * With echo set, the handler sends each frame straight back to the guest
+ * (as vunetd's ARP or DHCP code answers from inside the handler) and the
+ * end of the batch flushes RX, as tap_batch_done() does.
+ *
  * Counters the tests look at: frames and batches seen by the handler,
  * rx_ready calls, and the drop counters (indexed by enum drop_reason)
  * the device was given.
@@ -35,6 +39,7 @@ struct tdev {
 	uint64_t drops[DROP_NUM_REASONS];
 	unsigned frames, batches, rx_ready;
 	bool iov_len_mismatch; /* a frame's iovecs did not add up to len */
+	bool echo; /* send every guest frame back from inside the handler */
 	uint8_t last_frame[TDEV_FRAME_MAX];
 	size_t last_len;
 	unsigned last_iovcnt;
