@@ -300,20 +300,38 @@ static int epoll_add(const struct ctx *c, int fd, enum epoll_type type,
 	return 0;
 }
 
-/* signalfd for the signals we act on; SIGPIPE is ignored (sends use
- * MSG_NOSIGNAL, but a front-end socket may come from elsewhere). */
-static int setup_signals(struct ctx *c)
+/* The signals vunetd acts on, through its signalfd. */
+static void handled_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGUSR1);
+}
+
+/* Blocks the handled signals from the start, so that a SIGTERM arriving
+ * while the socket already listens but the loop is not yet running is
+ * handled (cleanly) rather than killing us.  SIGPIPE is ignored: sends
+ * use MSG_NOSIGNAL, but a front-end socket may come from elsewhere. */
+static int block_signals(void)
 {
 	sigset_t set;
 
 	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGUSR1);
-	if (sigprocmask(SIG_BLOCK, &set, NULL))
+	handled_signals(&set);
+	if (sigprocmask(SIG_BLOCK, &set, NULL)) {
+		err("sigprocmask: %s", strerror(errno));
 		return -1;
+	}
+	return 0;
+}
+
+static int setup_signals(struct ctx *c)
+{
+	sigset_t set;
+
+	handled_signals(&set);
 	proc.fd_signal = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (proc.fd_signal < 0) {
 		err("signalfd: %s", strerror(errno));
@@ -412,10 +430,14 @@ static int setup_loop(struct ctx *c)
 	return 0;
 }
 
-int vunetd_start(struct ctx *c)
+/* Everything vunetd_start() does up to running the loop.  Returns 0 or
+ * -1 (reported). */
+static int start(struct ctx *c)
 {
 	int rc;
 
+	if (block_signals())
+		return -1;
 	if (c->logfile[0] && (rc = log_open_file(c->logfile))) {
 		err("Couldn't open log file %s: %s", c->logfile, strerror(-rc));
 		return -1;
@@ -449,8 +471,19 @@ int vunetd_start(struct ctx *c)
 	rc = isolation_seccomp();
 	if (rc && rc != -ENOSYS)
 		warn("seccomp filter not installed: %s", strerror(-rc));
-	if (setup_loop(c))
+	return setup_loop(c);
+}
+
+int vunetd_start(struct ctx *c)
+{
+	if (start(c)) {
+		/* nothing may be left that looks like a running vunetd */
+		if (proc.sock_created)
+			unlink(c->sock_path);
+		if (proc.pidfile_fd >= 0)
+			unlink(c->pidfile);
 		return -1;
+	}
 	report_ready(c);
 	return 0;
 }
