@@ -34,7 +34,7 @@ run_unit() {
 		echo "== $build: $name"
 		# Prefix each result with the build so the two runs stay distinct.
 		timeout -k 10 "$UNIT_TIMEOUT_S" "$t" $filter 2>"$logdir/$name.$(basename "$build").stderr" |
-			sed -u "s|^\(PASS\|FAIL\|SKIP\) |\1 $(basename "$build"):|" |
+			sed -u -E "s#^(PASS|FAIL|SKIP) #\1 $(basename "$build"):#" |
 			tee -a "$results"
 		local rc=${PIPESTATUS[0]}
 		if [ "$rc" -ne 0 ] && ! grep -q "^FAIL $(basename "$build"):$name/" "$results"; then
