@@ -63,6 +63,7 @@
 #include "backend/ip.h"
 #include "backend/tap.h"
 #include "backend/tcp.h"
+#include "backend/vhost_user.h"
 
 #define TCP_HDR_LEN 20       /* what we send: no options but in SYN-ACK */
 #define TCP_SYNACK_OPT_LEN 8 /* MSS (4), NOP (1), window scale (3) */
@@ -89,6 +90,9 @@
  * size may be in flight, which caps the window we use. */
 #define DISCARD_BUF_LEN 65536
 #define DISCARD_IOV 128
+/* Destination entries of one peek: the larger of the two output paths. */
+#define PEEK_MAX_IOV (TCP_FRAMES_PER_PEEK > VU_RX_MAX_IOV ? \
+		      TCP_FRAMES_PER_PEEK : VU_RX_MAX_IOV)
 #define FALLBACK_MAX_INFLIGHT ((uint32_t)DISCARD_BUF_LEN * DISCARD_IOV)
 /* Flows whose ACK waits for the end of the batch. */
 #define ACK_BATCH_MAX 256
@@ -193,13 +197,21 @@ static uint16_t window_field(const struct flow *fl, bool syn)
 	return wnd > 0xffff ? 0xffff : (uint16_t)wnd;
 }
 
+/* A segment's payload: PLEN bytes in IOV (wherever they are). */
+struct payload {
+	const struct iovec *iov;
+	size_t iovcnt;
+	size_t len;
+};
+
 /* Writes Ethernet, IP and TCP headers at FRAME for a segment of FL with
- * FLAGS at SEQ, TCP options OPTS (OPT_LEN, a multiple of 4) and PLEN
- * payload bytes already behind the header.  Returns the frame length. */
+ * FLAGS at SEQ, TCP options OPTS (OPT_LEN, a multiple of 4) and payload
+ * P (NULL: none), which the checksum covers.  Returns the header length. */
 static size_t fill_segment(struct ctx *c, struct flow *fl, uint8_t *frame,
 			   uint8_t flags, uint32_t seq, const uint8_t *opts,
-			   size_t opt_len, size_t plen)
+			   size_t opt_len, const struct payload *p)
 {
+	size_t plen = p ? p->len : 0;
 	size_t l4_off = l4_off_of(fl);
 	size_t l4_len = TCP_HDR_LEN + opt_len + plen;
 	uint8_t *th = frame + l4_off;
@@ -231,12 +243,15 @@ static size_t fill_segment(struct ctx *c, struct flow *fl, uint8_t *frame,
 	else
 		sum = csum_add_pseudo6(0, &fl->key.raddr, &fl->key.gaddr,
 				       IPPROTO_TCP, l4_len);
-	csum = csum_fold(csum_add_buf(sum, th, l4_len));
+	sum = csum_add_buf(sum, th, TCP_HDR_LEN + opt_len);
+	if (p)
+		sum = csum_add_iov(sum, p->iov, p->iovcnt, p->len);
+	csum = csum_fold(sum);
 	memcpy(th + 16, &csum, 2);
 
 	if (flags & TCP_FLAG_ACK)
 		fl->tcp.seq_acked_to_guest = fl->tcp.seq_from_guest;
-	return l4_off + l4_len;
+	return l4_off + TCP_HDR_LEN + opt_len;
 }
 
 /* Sends a segment without payload (SYN-ACK, ACK, FIN, RST) for FL. */
@@ -259,7 +274,7 @@ static int send_ctl(struct ctx *c, struct flow *fl, uint8_t flags,
 		opt_len = fl->tcp.wscale_to_guest ? 8 : 4;
 	}
 	iov.iov_len = fill_segment(c, fl, ctl_frame, flags, seq, opts, opt_len,
-				   0);
+				   NULL);
 	return tap_send_frame(c, &iov, 1);
 }
 
@@ -352,14 +367,15 @@ static uint32_t window_left(const struct flow *fl)
 	return wnd > inflight ? wnd - inflight : 0;
 }
 
-/* Peeks up to LEN new bytes into the frames' payload areas.  Returns the
- * new bytes read, 0 at end of data, or a negative errno (-EAGAIN: none). */
-static ssize_t peek_new_data(struct flow *fl, size_t len, size_t l4_off)
+/* Peeks new bytes (after those already sent) into DST.  Returns the new
+ * bytes read, 0 at end of data, or a negative errno (-EAGAIN: none). */
+static ssize_t peek_new_data(struct flow *fl, const struct iovec *dst,
+			     size_t n_dst)
 {
-	struct iovec iov[DISCARD_IOV + TCP_FRAMES_PER_PEEK];
+	struct iovec iov[DISCARD_IOV + PEEK_MAX_IOV];
 	uint32_t already = fl->tcp.seq_to_guest - fl->tcp.seq_acked_by_guest;
-	size_t n_iov = 0, mss = fl->tcp.mss_to_guest, i;
 	int off = (int)already;
+	size_t n_iov = 0, i;
 	ssize_t n;
 
 	if (tcp_peek_offset_usable()) {
@@ -370,26 +386,126 @@ static ssize_t peek_new_data(struct flow *fl, size_t len, size_t l4_off)
 			return -errno;
 		already = 0;
 	}
-	if (already > FALLBACK_MAX_INFLIGHT)
-		return -EAGAIN; /* cannot happen: window_left() caps it */
+	if (already > FALLBACK_MAX_INFLIGHT || n_dst > PEEK_MAX_IOV)
+		return -EAGAIN; /* cannot happen: the callers cap both */
 	for (i = 0; i < already; i += DISCARD_BUF_LEN) {
 		iov[n_iov].iov_base = discard_buf;
 		iov[n_iov++].iov_len = already - i < DISCARD_BUF_LEN ?
 				       already - i : DISCARD_BUF_LEN;
 	}
-	for (i = 0; len; i++) {
-		size_t plen = len < mss ? len : mss;
-
-		iov[n_iov].iov_base = data_frames[i] + l4_off + TCP_HDR_LEN;
-		iov[n_iov++].iov_len = plen;
-		len -= plen;
-	}
+	memcpy(iov + n_iov, dst, n_dst * sizeof(*dst));
+	n_iov += n_dst;
 	n = recvmsg(fl->sock, &(struct msghdr){ .msg_iov = iov,
 						 .msg_iovlen = n_iov },
 		    MSG_PEEK | MSG_DONTWAIT);
 	if (n < 0)
 		return -errno;
 	return (size_t)n > already ? n - (ssize_t)already : 0;
+}
+
+/* MODE_STREAM: peeks up to WANT bytes at once into static frames and
+ * queues them.  Returns the bytes peeked, or a negative errno. */
+static ssize_t stream_data_to_guest(struct ctx *c, struct flow *fl,
+				    uint32_t want)
+{
+	size_t hdr_len = l4_off_of(fl) + TCP_HDR_LEN, mss = fl->tcp.mss_to_guest;
+	struct iovec dst[TCP_FRAMES_PER_PEEK];
+	size_t n_dst = 0, left = want, i;
+	ssize_t n;
+
+	for (n_dst = 0; left && n_dst < TCP_FRAMES_PER_PEEK; n_dst++) {
+		dst[n_dst].iov_base = data_frames[n_dst] + hdr_len;
+		dst[n_dst].iov_len = left < mss ? left : mss;
+		left -= dst[n_dst].iov_len;
+	}
+	n = peek_new_data(fl, dst, n_dst);
+	for (i = 0; n > 0 && (size_t)n > i * mss; i++) {
+		size_t plen = (size_t)n - i * mss < mss ? (size_t)n - i * mss :
+							  mss;
+		struct iovec piov = { .iov_base = dst[i].iov_base,
+				      .iov_len = plen };
+		struct payload p = { .iov = &piov, .iovcnt = 1, .len = plen };
+		struct iovec frame = { .iov_base = data_frames[i] };
+		uint8_t flags = TCP_FLAG_ACK;
+
+		if ((i + 1) * mss >= (size_t)n)
+			flags |= TCP_FLAG_PSH;
+		frame.iov_len = fill_segment(c, fl, data_frames[i], flags,
+					     fl->tcp.seq_to_guest, NULL, 0,
+					     &p) + plen;
+		if (tap_send_frame(c, &frame, 1))
+			break; /* no room: rx_ready or the timer resumes */
+		fl->tcp.seq_to_guest += (uint32_t)plen;
+	}
+	return n;
+}
+
+/* The part of reserved frame RF after HDR_LEN bytes, up to LEN bytes, as
+ * an iovec in DST (VU_RX_MAX_IOV entries).  Returns the entry count. */
+static size_t payload_iov(const struct vu_rx_frame *rf, size_t hdr_len,
+			  size_t len, struct iovec *dst)
+{
+	size_t n = 0, i, skip = hdr_len;
+
+	for (i = 0; i < rf->iovcnt && len; i++) {
+		size_t seg = rf->iov[i].iov_len;
+
+		if (skip >= seg) {
+			skip -= seg;
+			continue;
+		}
+		dst[n].iov_base = (uint8_t *)rf->iov[i].iov_base + skip;
+		dst[n].iov_len = seg - skip < len ? seg - skip : len;
+		len -= dst[n++].iov_len;
+		skip = 0;
+	}
+	return n;
+}
+
+/* MODE_VU, zero copy: peeks straight into guest RX buffers, one reserved
+ * frame at a time, headers written in front.  Returns the bytes peeked
+ * into the last frame tried, or a negative errno. */
+static ssize_t vu_data_to_guest(struct ctx *c, struct flow *fl, uint32_t want)
+{
+	static struct vu_rx_frame rf;
+	size_t hdr_len = l4_off_of(fl) + TCP_HDR_LEN, mss = fl->tcp.mss_to_guest;
+	ssize_t n = -EAGAIN;
+	int i;
+
+	for (i = 0; want && i < TCP_FRAMES_PER_PEEK; i++) {
+		size_t room = want < mss ? want : mss;
+		ssize_t cap = vu_rx_reserve(c->vdev, &rf, hdr_len + room);
+		struct iovec dst[VU_RX_MAX_IOV];
+		struct payload p = { .iov = dst };
+
+		if (cap < 0)
+			return n; /* no buffers: rx_ready resumes */
+		if (rf.iovcnt < 1 || rf.iov[0].iov_len < hdr_len ||
+		    (size_t)cap <= hdr_len) {
+			vu_rx_commit(c->vdev, &rf, 0); /* headers must fit */
+			return n;
+		}
+		if ((size_t)cap - hdr_len < room)
+			room = (size_t)cap - hdr_len;
+		p.iovcnt = payload_iov(&rf, hdr_len, room, dst);
+		n = peek_new_data(fl, dst, p.iovcnt);
+		if (n <= 0) {
+			vu_rx_commit(c->vdev, &rf, 0);
+			return n;
+		}
+		p.len = (size_t)n;
+		fill_segment(c, fl, rf.iov[0].iov_base,
+			     TCP_FLAG_ACK | ((size_t)n < room ? TCP_FLAG_PSH : 0),
+			     fl->tcp.seq_to_guest, NULL, 0, &p);
+		vu_rx_commit(c->vdev, &rf, hdr_len + (size_t)n);
+		c->stats.frames_to_guest++;
+		c->stats.bytes_to_guest += hdr_len + (size_t)n;
+		fl->tcp.seq_to_guest += (uint32_t)n;
+		want -= (uint32_t)n;
+		if ((size_t)n < room)
+			return 0; /* the queue is drained */
+	}
+	return n;
 }
 
 static void send_fin_if_due(struct ctx *c, struct flow *fl)
@@ -409,44 +525,31 @@ static void send_fin_if_due(struct ctx *c, struct flow *fl)
  * false if the flow was closed. */
 static bool data_to_guest(struct ctx *c, struct flow *fl)
 {
-	size_t l4_off = l4_off_of(fl), mss = fl->tcp.mss_to_guest;
-	uint32_t want = window_left(fl);
+	uint32_t before = fl->tcp.seq_to_guest, want = window_left(fl);
+	uint32_t max = (uint32_t)fl->tcp.mss_to_guest * TCP_FRAMES_PER_PEEK;
 	ssize_t n;
-	size_t i;
 
 	if (!(fl->tcp.events & TCP_EV_GUEST_SYN_ACKED) ||
 	    (fl->tcp.events & TCP_EV_GUEST_FIN_SENT))
 		return true;
-	if (want > mss * TCP_FRAMES_PER_PEEK)
-		want = (uint32_t)(mss * TCP_FRAMES_PER_PEEK);
+	if (want > max)
+		want = max;
 	if (!want)
 		return true;
 
-	n = peek_new_data(fl, want, l4_off);
-	if (n == -EAGAIN || n == -EWOULDBLOCK)
-		return true;
-	if (n < 0) {
+	if (c->mode == MODE_VU)
+		n = c->vdev ? vu_data_to_guest(c, fl, want) : -EAGAIN;
+	else
+		n = stream_data_to_guest(c, fl, want);
+	if (n < 0 && n != -EAGAIN && n != -EWOULDBLOCK) {
 		flow_reset(c, fl);
 		return false;
 	}
-	for (i = 0; (size_t)n > i * mss; i++) {
-		size_t plen = (size_t)n - i * mss < mss ? (size_t)n - i * mss :
-							  mss;
-		struct iovec iov = { .iov_base = data_frames[i] };
-		uint8_t flags = TCP_FLAG_ACK;
-
-		if ((i + 1) * mss >= (size_t)n)
-			flags |= TCP_FLAG_PSH;
-		iov.iov_len = fill_segment(c, fl, data_frames[i], flags,
-					   fl->tcp.seq_to_guest, NULL, 0,
-					   plen);
-		if (tap_send_frame(c, &iov, 1))
-			break; /* no guest buffers: the timer retries */
-		fl->tcp.seq_to_guest += (uint32_t)plen;
+	if (fl->tcp.seq_to_guest != before)
 		fl->tcp.data_sent_ms = fl->tcp.active_ms = flow_now_ms();
-	}
-	if ((size_t)n < want)
-		send_fin_if_due(c, fl); /* everything before the FIN is out */
+	/* Less than asked for: everything before the host's FIN is out. */
+	if (n >= 0 && fl->tcp.seq_to_guest - before < want)
+		send_fin_if_due(c, fl);
 	return true;
 }
 
