@@ -8,9 +8,9 @@
  * address other than the guest's.  INFORM, RELEASE and DECLINE are
  * accepted and not answered, as passt does: there is nothing to release.
  *
- * Options offered: message type 53 (always first: some small clients
- * expect it there), then those the client listed in its parameter request
- * list 55 in that order, then the rest: subnet mask 1, router 3, DNS 6
+ * Options offered: those the client listed in its parameter request list
+ * 55 in that order, preceded by the message type 53 (some small clients
+ * expect it first), then the rest in numeric order: subnet mask 1, router 3, DNS 6
  * (c->ip4.dns, or instead the --dns-forward address if one is
  * configured; none when c->ip4.n_dns is 0, as with --no-dhcp-dns),
  * hostname 12, MTU 26 (when c->mtu is set), lease time 51 (infinite),
@@ -51,7 +51,6 @@
 #define DHCP_FLAGS_OFF 10
 #define DHCP_CIADDR_OFF 12
 #define DHCP_YIADDR_OFF 16
-#define DHCP_SIADDR_OFF 20
 #define DHCP_GIADDR_OFF 24
 #define DHCP_CHADDR_OFF 28
 #define DHCP_SNAME_OFF 44
@@ -321,8 +320,9 @@ static void opt_write(const struct dhcp_opts_out *o, uint8_t code,
 	} while (len);
 }
 
-/* Lays out the staged options: type first, then the order of the
- * parameter request list, then the rest.  Returns the area length. */
+/* Lays out the staged options: the order of the parameter request list
+ * (with the type first unless the list places it), then the rest in
+ * numeric order, as passt.  Returns the area length. */
 static size_t dhcp_write_options(const struct dhcp_opts_out *o,
 				 const struct dhcp_opt_in *prl, uint8_t *out,
 				 size_t size)
@@ -331,7 +331,8 @@ static size_t dhcp_write_options(const struct dhcp_opts_out *o,
 	size_t pos = 0;
 	unsigned i;
 
-	opt_write(o, OPT_MESSAGE_TYPE, out, &pos, size, written);
+	if (prl->present && !memchr(prl->val, OPT_MESSAGE_TYPE, prl->len))
+		opt_write(o, OPT_MESSAGE_TYPE, out, &pos, size, written);
 	for (i = 0; prl->present && i < prl->len; i++)
 		opt_write(o, prl->val[i], out, &pos, size, written);
 	for (i = 1; i < OPT_END; i++)
@@ -367,10 +368,9 @@ static void dhcp_send_reply(struct ctx *c, const uint8_t *req,
 	memcpy(msg + 4, req + 4, 4);
 	memcpy(msg + DHCP_FLAGS_OFF, req + DHCP_FLAGS_OFF, 2);
 	memcpy(msg + DHCP_CIADDR_OFF, req + DHCP_CIADDR_OFF, 4);
-	if (type != DHCPNAK) {
+	/* siaddr (next boot server) stays 0: there is none, as in passt */
+	if (type != DHCPNAK)
 		memcpy(msg + DHCP_YIADDR_OFF, &c->ip4.addr, 4);
-		memcpy(msg + DHCP_SIADDR_OFF, &c->ip4.gw, 4);
-	}
 	memcpy(msg + DHCP_GIADDR_OFF, req + DHCP_GIADDR_OFF, 4 + 16);
 	ip_put_be32(msg + DHCP_MAGIC_OFF, DHCP_MAGIC);
 	len = DHCP_OPTIONS_OFF +

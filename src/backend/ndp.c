@@ -10,7 +10,8 @@
  * it), the MTU when c->mtu is set and valid for IPv6, RDNSS (RFC 8106:
  * c->ip6.dns, or instead the --dns-forward address; none if n_dns is 0),
  * DNSSL with the search domains, and our MAC as source link-layer address.  Router lifetime is
- * the largest (RFC 8319), M and O are set while the DHCPv6 server is on.
+ * the largest (RFC 8319); M is set while the DHCPv6 server is on (passt
+ * sets only M: DHCPv6 answers information requests all the same).
  *
  * Neighbour solicitation for any target but the guest's own addresses ->
  * neighbour advertisement (router, solicited, override) with our MAC.
@@ -56,7 +57,6 @@
 #define NDP_OPT_DNSSL 31
 
 #define RA_FLAG_MANAGED 0x80
-#define RA_FLAG_OTHER 0x40
 #define PREFIX_FLAG_ONLINK 0x80
 #define PREFIX_FLAG_AUTO 0x40
 #define NA_FLAG_ROUTER 0x80
@@ -173,7 +173,7 @@ static void ndp_send_ra(struct ctx *c, const struct in6_addr *dst)
 	ra[0] = ND_ROUTER_ADVERT;
 	ra[4] = IP_TTL_LINK; /* hop limit the guest should use */
 	if (!c->no_dhcpv6)
-		ra[5] = RA_FLAG_MANAGED | RA_FLAG_OTHER;
+		ra[5] = RA_FLAG_MANAGED; /* as passt: addresses from DHCPv6 too */
 	ip_put_be16(ra + 6, RA_ROUTER_LIFETIME_S);
 	len += ndp_opt_prefix(c, ra + len);
 	len += ndp_opt_mtu(c, ra + len);

@@ -155,14 +155,14 @@ TEST(ndp_ra_carries_mtu_and_source_link_layer)
 	CHECK(o && !memcmp(o + 2, pt_our_mac, 6));
 }
 
-TEST(ndp_ra_sets_managed_and_other_while_dhcpv6_is_on)
+TEST(ndp_ra_sets_managed_while_dhcpv6_is_on)
 {
 	uint8_t r[2048];
 	struct ctx c;
 
 	CHECK_INT(pt_setup(&c), 0);
 	CHECK(solicit_router(&c, GUEST_LL, r) > 0);
-	CHECK_INT(RA(r)[5], 0xc0);
+	CHECK_INT(RA(r)[5], 0x80);
 	c.no_dhcpv6 = true;
 	CHECK(solicit_router(&c, GUEST_LL, r) > 0);
 	CHECK_INT(RA(r)[5], 0);
