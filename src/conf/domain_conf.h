@@ -185,6 +185,17 @@ struct vn_net *vn_net_parse_string(const char *xml, const struct vn_domain *dom)
 int vn_domain_validate(const struct vn_domain *dom);
 int vn_net_validate(const struct vn_domain *dom, const struct vn_net *net);
 
+/* A hypervisor's own rules for one interface (libvirt's device validate
+ * callback).  The _with variants run it where libvirt does: after the
+ * parse-time checks of every interface, and before the generic rules of
+ * that interface.  NET_RULES may be NULL.  Returns 0 or -1 (reported). */
+typedef int (*vn_net_rules_fn)(const struct vn_domain *dom,
+			       const struct vn_net *net, void *opaque);
+int vn_domain_validate_with(const struct vn_domain *dom,
+			    vn_net_rules_fn net_rules, void *opaque);
+int vn_net_validate_with(const struct vn_domain *dom, const struct vn_net *net,
+			 vn_net_rules_fn net_rules, void *opaque);
+
 /* The definition as libvirt formats it (inactive form).  Caller frees.
  * NULL only on allocation failure. */
 char *vn_domain_format(const struct vn_domain *dom);

@@ -20,7 +20,10 @@
  * Whatever depends on QEMU (guest IP addresses and routes, MTU, shared
  * memory for vhost-user, multiqueue, filterref, the interface types vunet
  * cannot run) is src/qemu/qemu_validate.c's job; libvirt places those
- * rules in its QEMU driver too.
+ * rules in its QEMU driver too.  As libvirt's validate callbacks do, the
+ * _with entry points let that driver's per-interface rules run after the
+ * parse-time checks and before each interface's generic rules, so the
+ * first message for a definition with several faults is libvirt's.
  *
  * Every function returns 0, or -1 after reporting the error once with
  * vn_error_report(); nothing is allocated.
@@ -187,12 +190,9 @@ static int validate_vhostuser(const struct vn_net *net)
 	return 0;
 }
 
-int vn_net_validate(const struct vn_domain *dom, const struct vn_net *net)
+/* The rules libvirt applies once the definition is parsed. */
+static int validate_net_rules(const struct vn_net *net)
 {
-	(void)dom; /* no generic interface rule looks at the domain yet */
-
-	if (validate_parse_time_rules(net) < 0)
-		return -1;
 	if (validate_passt(net) < 0)
 		return -1;
 	if (net->type == VN_NET_VHOSTUSER && validate_vhostuser(net) < 0)
@@ -200,12 +200,43 @@ int vn_net_validate(const struct vn_domain *dom, const struct vn_net *net)
 	return 0;
 }
 
-int vn_domain_validate(const struct vn_domain *dom)
+int vn_net_validate_with(const struct vn_domain *dom, const struct vn_net *net,
+			 vn_net_rules_fn net_rules, void *opaque)
+{
+	if (validate_parse_time_rules(net) < 0)
+		return -1;
+	if (net_rules && net_rules(dom, net, opaque) < 0)
+		return -1;
+	return validate_net_rules(net);
+}
+
+int vn_net_validate(const struct vn_domain *dom, const struct vn_net *net)
+{
+	return vn_net_validate_with(dom, net, NULL, NULL);
+}
+
+/* libvirt parses the whole definition before validating any device, so
+ * every parse-time complaint comes before any validation one. */
+int vn_domain_validate_with(const struct vn_domain *dom,
+			    vn_net_rules_fn net_rules, void *opaque)
 {
 	size_t i;
 
 	for (i = 0; i < dom->n_nets; i++)
-		if (vn_net_validate(dom, dom->nets[i]) < 0)
+		if (validate_parse_time_rules(dom->nets[i]) < 0)
 			return -1;
+	for (i = 0; i < dom->n_nets; i++) {
+		const struct vn_net *net = dom->nets[i];
+
+		if (net_rules && net_rules(dom, net, opaque) < 0)
+			return -1;
+		if (validate_net_rules(net) < 0)
+			return -1;
+	}
 	return 0;
+}
+
+int vn_domain_validate(const struct vn_domain *dom)
+{
+	return vn_domain_validate_with(dom, NULL, NULL);
 }

@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * QEMU-specific validation of a domain that already passed the generic
- * rules (vn_domain_validate, src/conf/domain_validate.c): what QEMU, the
- * passt backend and vunet can do with it.  Messages and categories are
- * libvirt's, so the launcher fails the way virsh would.
+ * QEMU-specific validation of a domain: what QEMU, the passt backend and
+ * vunet can do with it.  Messages and categories are libvirt's, so the
+ * launcher fails the way virsh would.  The entry points run the generic
+ * rules too (src/conf/domain_validate.c, through its _with hook), in
+ * libvirt's order: parse-time checks of every interface, then per
+ * interface the QEMU define-time rules before the generic ones, then the
+ * start-time rules.  A definition with several faults therefore gets the
+ * message libvirt would print first.
  *
  * Per <interface>, in the order libvirt reaches these checks:
  *
@@ -426,9 +430,13 @@ static int validate_vunet_supports(const struct vn_net *net)
 	return -1;
 }
 
-int qemu_validate_net(const struct vn_domain *dom, const struct vn_net *net,
-		      unsigned long long qemu_version)
+/* libvirt's define-time QEMU rules for one interface (its device
+ * validate callback); OPAQUE points at the QEMU version. */
+static int validate_define_time(const struct vn_domain *dom,
+				const struct vn_net *net, void *opaque)
 {
+	unsigned long long qemu_version = *(const unsigned long long *)opaque;
+
 	if (validate_guest_ip_info(net, qemu_version) < 0)
 		return -1;
 	if (validate_mtu(net) < 0)
@@ -436,9 +444,24 @@ int qemu_validate_net(const struct vn_domain *dom, const struct vn_net *net,
 	if (net->type == VN_NET_VHOSTUSER &&
 	    require_shared_memory(dom, "interface") < 0)
 		return -1;
+	return 0;
+}
+
+/* What libvirt checks only when the domain starts, then vunet's limits. */
+static int validate_start_time(const struct vn_net *net)
+{
 	if (validate_actual_net(net) < 0)
 		return -1;
 	return validate_vunet_supports(net);
+}
+
+int qemu_validate_net(const struct vn_domain *dom, const struct vn_net *net,
+		      unsigned long long qemu_version)
+{
+	if (vn_net_validate_with(dom, net, validate_define_time,
+				 &qemu_version) < 0)
+		return -1;
+	return validate_start_time(net);
 }
 
 int qemu_validate_domain(const struct vn_domain *dom,
@@ -446,8 +469,11 @@ int qemu_validate_domain(const struct vn_domain *dom,
 {
 	size_t i;
 
+	if (vn_domain_validate_with(dom, validate_define_time,
+				    &qemu_version) < 0)
+		return -1;
 	for (i = 0; i < dom->n_nets; i++)
-		if (qemu_validate_net(dom, dom->nets[i], qemu_version) < 0)
+		if (validate_start_time(dom->nets[i]) < 0)
 			return -1;
 	return 0;
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * QEMU-specific validation of a domain, on top of the generic rules in
- * src/conf (vn_domain_validate): what this QEMU can or cannot do with an
- * otherwise valid definition, with libvirt's messages.
+ * QEMU-specific validation of a domain, together with the generic rules
+ * of src/conf: what this QEMU can or cannot do with a definition, with
+ * libvirt's messages.
  */
 #ifndef VUNET_QEMU_QEMU_VALIDATE_H
 #define VUNET_QEMU_QEMU_VALIDATE_H
@@ -14,7 +14,11 @@
 #define QEMU_VERSION(maj, min, mic) \
 	((unsigned long long)(maj) * 1000000ULL + (min) * 1000ULL + (mic))
 
-/* Returns 0, or -1 with the error reported (util/error.h). */
+/* The whole validation of a definition for QEMU: the generic rules of
+ * src/conf included, interleaved in libvirt's order, so callers need not
+ * (and, for libvirt's first message, should not) call vn_domain_validate()
+ * first.  qemu_validate_net() is the same for one interface (hot-plug).
+ * Returns 0, or -1 with the error reported (util/error.h). */
 int qemu_validate_domain(const struct vn_domain *dom,
 			 unsigned long long qemu_version);
 int qemu_validate_net(const struct vn_domain *dom, const struct vn_net *net,

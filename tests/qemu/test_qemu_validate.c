@@ -5,9 +5,10 @@
  * interface types it refuses), and every valid definition of libvirt's
  * test data accepted with QEMU 10.0.0 ("latest") and 7.2.0.
  *
- * A case parses XML with vn_domain_parse_string, runs the generic rules
- * (vn_domain_validate) and then the QEMU ones, as the launcher does, and
- * asserts the first message the user would see ("" when accepted).
+ * A case parses XML with vn_domain_parse_string and runs
+ * qemu_validate_domain, which includes the generic rules in libvirt's
+ * order, and asserts the first message the user would see ("" when
+ * accepted).
  * libvirt's test data is read from $VUNET_SHARED/libvirt-testdata, else
  * ../shared next to the source tree (VUNET_SOURCE_ROOT, set by meson);
  * without it those cases SKIP.
@@ -62,7 +63,7 @@ static char *outcome_of_xml(const char *xml, unsigned long long version)
 
 	vn_error_reset();
 	dom = vn_domain_parse_string(xml);
-	if (dom && vn_domain_validate(dom) == 0)
+	if (dom)
 		qemu_validate_domain(dom, version);
 	msg = strdup(vn_error_message());
 	vn_domain_free(dom);
@@ -534,6 +535,125 @@ TEST(guest_ip_on_bridge_gets_libvirts_error_first)
 			  "      <ip address='10.0.2.15' prefix='24'/>\n"
 			  "    </interface>\n"),
 		  "unsupported configuration: Invalid attempt to set network interface guest-side IP route and/or address info, not supported by QEMU");
+}
+
+/* ---- one interface at a time (attach-device) ---- */
+
+static const char *hotplug_outcome(const char *memory_xml,
+				   const char *iface_xml)
+{
+	char *xml = NULL;
+	struct vn_domain *dom = NULL;
+	struct vn_net *net = NULL;
+
+	free(last_outcome);
+	last_outcome = NULL;
+	if (asprintf(&xml, domain_template, memory_xml, "") < 0)
+		return NULL;
+	vn_error_reset();
+	dom = vn_domain_parse_string(xml);
+	if (dom)
+		net = vn_net_parse_string(iface_xml, dom);
+	if (net)
+		qemu_validate_net(dom, net, QEMU_LATEST);
+	last_outcome = strdup(vn_error_message());
+	vn_net_free(net);
+	vn_domain_free(dom);
+	free(xml);
+	return last_outcome;
+}
+
+TEST(hotplugged_vhostuser_needs_shared_memory)
+{
+	CHECK_STR(hotplug_outcome("", "<interface type='vhostuser'>\n"
+				      "  <backend type='passt'/>\n"
+				      "</interface>\n"),
+		  NEEDS_SHMEM);
+}
+
+TEST(hotplugged_passt_vhostuser_with_shared_memory_is_valid)
+{
+	CHECK_STR(hotplug_outcome(SHARED_MEMORY,
+				  "<interface type='vhostuser'>\n"
+				  "  <backend type='passt'/>\n"
+				  "  <portForward proto='tcp'>\n"
+				  "    <range start='2222' to='22'/>\n"
+				  "  </portForward>\n"
+				  "</interface>\n"),
+		  "");
+}
+
+TEST(hotplugged_interface_gets_generic_rules_too)
+{
+	CHECK_STR(hotplug_outcome(SHARED_MEMORY,
+				  "<interface type='vhostuser'>\n"
+				  "  <source type='unix' path='/tmp/v.sock' mode='client'/>\n"
+				  "  <model type='e1000'/>\n"
+				  "</interface>\n"),
+		  "internal error: Wrong or no <model> 'type' attribute specified with <interface type='vhostuser'/>. vhostuser requires the virtio-net* frontend");
+}
+
+/* ---- libvirt's order when a definition has several faults ---- */
+
+TEST(generic_rules_are_part_of_qemu_validation)
+{
+	CHECK_STR(outcome("    <interface type='user'>\n"
+			  "      <portForward proto='tcp'>\n"
+			  "        <range start='2222' to='22'/>\n"
+			  "      </portForward>\n"
+			  "    </interface>\n"),
+		  "unsupported configuration: The <portForward> element can only be used with the 'passt' backend of interface type='user' or type='vhostuser'");
+}
+
+/* QEMU's device rules run before the generic ones of the same device. */
+TEST(qemu_device_rule_reported_before_generic_rule)
+{
+	CHECK_STR(outcome_with("",
+			       "    <interface type='vhostuser'>\n"
+			       "      <source type='unix' path='/tmp/vhost0.sock' mode='client'/>\n"
+			       "      <model type='rtl8139'/>\n"
+			       "    </interface>\n", QEMU_LATEST),
+		  NEEDS_SHMEM);
+}
+
+/* Devices are validated one after the other, in document order. */
+TEST(first_faulty_interface_reported_first)
+{
+	CHECK_STR(outcome("    <interface type='user'>\n"
+			  "      <mtu size='1400'/>\n"
+			  "    </interface>\n"
+			  "    <interface type='vhostuser'>\n"
+			  "      <source type='unix' path='/tmp/vhost0.sock' mode='client'/>\n"
+			  "      <model type='rtl8139'/>\n"
+			  "    </interface>\n"),
+		  "unsupported configuration: setting MTU on interface type user is not supported yet");
+}
+
+/* Parse-time complaints about any interface come before validation. */
+TEST(parse_time_rule_of_later_interface_reported_first)
+{
+	CHECK_STR(outcome("    <interface type='user'>\n"
+			  "      <mtu size='1400'/>\n"
+			  "    </interface>\n"
+			  "    <interface type='vhostuser'>\n"
+			  "      <source type='tcp' path='/tmp/vhost0.sock' mode='client'/>\n"
+			  "      <model type='virtio'/>\n"
+			  "    </interface>\n"),
+		  "unsupported configuration: Type='tcp' unsupported for <interface type='vhostuser'>");
+}
+
+/* libvirt checks filterref and friends only when the domain starts. */
+TEST(start_time_rule_reported_after_define_time_rules)
+{
+	CHECK_STR(outcome("    <interface type='vhostuser'>\n"
+			  "      <source type='unix' path='/tmp/vhost0.sock' mode='client'/>\n"
+			  "      <model type='virtio'/>\n"
+			  "      <filterref filter='clean-traffic'/>\n"
+			  "    </interface>\n"
+			  "    <interface type='user'>\n"
+			  "      <mtu size='1400'/>\n"
+			  "    </interface>\n"),
+		  "unsupported configuration: setting MTU on interface type user is not supported yet");
 }
 
 /* ---- libvirt's valid inputs, with QEMU 10.0.0 and 7.2.0 ---- */
