@@ -53,8 +53,9 @@ E2E_GUEST_MAC=52:54:00:e2:e0:01
 E2E_MTU=65520
 
 # Time limits, in seconds.  A guest boots in about 5 s under TCG; the link
-# checks add DHCP, SLAAC and pings.  The backend may be a sanitizer build.
-E2E_GUEST_TIMEOUT_S=${VUNET_E2E_GUEST_TIMEOUT_S:-180}
+# checks' own limits add up to about 90 s when nothing answers (DHCP 30,
+# SLAAC 20, pings 2 x 20).  The backend may be a sanitizer build.
+E2E_GUEST_TIMEOUT_S=${VUNET_E2E_GUEST_TIMEOUT_S:-150}
 E2E_SOCKET_WAIT_S=15
 E2E_BACKEND_EXIT_WAIT_S=5
 E2E_BACKEND_STATUS=0
@@ -387,13 +388,24 @@ e2e_run_guest() {
 	status=$?
 	e2e_forget_pid "$pid"
 	if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
-		E2E_WHY="guest did not finish within $E2E_GUEST_TIMEOUT_S s"
+		E2E_WHY="guest did not finish within $E2E_GUEST_TIMEOUT_S s$(e2e_guest_kernel_error)"
 		return 1
 	fi
 	if [ "$status" -ne 0 ]; then
 		E2E_WHY="QEMU exited with status $status: $(tail -n 1 "$E2E_WORK/qemu.log")"
 		return 1
 	fi
+}
+
+# Prints "; guest kernel: <first complaint>" when the guest kernel logged
+# a driver error, an oops or a lockup (what usually explains a guest that
+# never finished), else nothing.
+e2e_guest_kernel_error() {
+	local line
+	line=$(tr -d '\r' < "$E2E_WORK/console.log" |
+		grep -m 1 -E 'virtio.*(not a head|[Bb]roken|[Ee]rror|[Ii]nvalid|[Tt]oo )|BUG:|Oops|soft lockup|rcu.*stall|Kernel panic|hung_task|NETDEV WATCHDOG' |
+		sed 's/^\[ *[0-9.]*\] //')
+	[ -n "$line" ] && echo "; guest kernel: $line"
 }
 
 # e2e_guest_verdict CASE: prints "ok DETAIL" or "fail DETAIL" as the guest

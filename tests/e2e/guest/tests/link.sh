@@ -25,8 +25,9 @@ expect_equal() {
 
 get_dhcp_lease() {
 	# 5 discovers, 2 s apart: under TCG the first one can go out before
-	# the backend has seen the queue start.
-	if udhcpc -i eth0 -f -q -n -t 5 -T 2 -O mtu -s /etc/udhcpc.sh; then
+	# the backend has seen the queue start.  The outer timeout covers a
+	# client stuck on a broken transmit queue.
+	if timeout 30 udhcpc -i eth0 -f -q -n -t 5 -T 2 -O mtu -s /etc/udhcpc.sh; then
 		ip -4 addr show dev eth0
 		ip -4 route
 		cat /tmp/lease
