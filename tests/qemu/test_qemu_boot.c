@@ -134,6 +134,25 @@ static bool file_contains(const char *path, const char *needle)
 	return strstr(buf, needle) != NULL;
 }
 
+/* Copies the end of a log into stderr, before the state dir goes. */
+static void dump_file(const char *path)
+{
+	char buf[4096];
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (!f)
+		return;
+	fseek(f, 0, SEEK_END);
+	if (ftell(f) > (long)sizeof(buf))
+		fseek(f, -(long)sizeof(buf), SEEK_END);
+	else
+		fseek(f, 0, SEEK_SET);
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	fprintf(stderr, "---- %s ----\n%.*s\n", path, (int)n, buf);
+}
+
 static int qmp_connect(const char *path)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
@@ -341,8 +360,8 @@ static int start_backends(struct boot_env *env)
 		free(socket);
 		free(pidfile);
 		if (!up) {
-			fprintf(stderr, "backend %zu did not come up; see %s\n",
-				i, log);
+			fprintf(stderr, "backend %zu did not come up\n", i);
+			dump_file(log);
 			return -1;
 		}
 	}
@@ -380,8 +399,11 @@ static int boot(struct boot_env *env)
 		env->qemu = 0;
 	}
 out:
-	if (ret < 0)
-		fprintf(stderr, "QEMU did not boot; see %s\n", log);
+	if (ret < 0) {
+		fprintf(stderr, "QEMU did not boot\n");
+		dump_file(log);
+		dump_file(env->serial);
+	}
 	if (fd >= 0)
 		close(fd);
 	free(monitor);
