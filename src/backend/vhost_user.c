@@ -208,6 +208,7 @@ struct vu_dev {
 	struct vu_queue q[VU_NUM_QUEUES];
 
 	bool rx_waiting; /* found RX empty: call rx_ready on the next kick */
+	bool rx_reserved; /* a reservation is outstanding */
 	/* the outstanding RX reservation: avail slot of each chain */
 	uint16_t rx_slots[VU_RX_MAX_IOV];
 
@@ -313,6 +314,7 @@ static void reset_device(struct vu_dev *dev)
 	vq_mem_unmap_all(&dev->mem);
 	apply_features(dev);
 	dev->rx_waiting = false;
+	dev->rx_reserved = false;
 	dev->status = 0;
 }
 
@@ -329,6 +331,8 @@ static void disconnect(struct vu_dev *dev)
 static void rx_became_ready(struct vu_dev *dev)
 {
 	dev->rx_waiting = false;
+	/* Kicks on RX matter only once we run out of buffers again. */
+	vq_disable_notify(&dev->q[VU_RXQ].vq);
 	if (queue_running(dev, VU_RXQ) && dev->ops->rx_ready)
 		dev->ops->rx_ready(dev->opaque);
 }
@@ -1096,6 +1100,10 @@ ssize_t vu_rx_reserve(struct vu_dev *dev, struct vu_rx_frame *f, size_t max_len)
 	f->hdr = NULL;
 	if (!queue_running(dev, VU_RXQ))
 		return -ENOTCONN;
+	/* A second reservation would pop behind the first one, and giving
+	 * either back would then return the other's buffers too. */
+	if (dev->rx_reserved)
+		return -EBUSY;
 	reserve_chains(dev, f, max_len);
 	if (!f->n_heads && vq_enable_notify(q))
 		reserve_chains(dev, f, max_len); /* buffers came meanwhile */
@@ -1103,6 +1111,7 @@ ssize_t vu_rx_reserve(struct vu_dev *dev, struct vu_rx_frame *f, size_t max_len)
 		dev->rx_waiting = true;
 		return -ENOBUFS;
 	}
+	dev->rx_reserved = true;
 	return f->capacity;
 }
 
@@ -1121,8 +1130,10 @@ void vu_rx_commit(struct vu_dev *dev, struct vu_rx_frame *f, size_t len)
 	size_t left;
 	unsigned k;
 
-	if (!f->n_heads || !vq_ready(q))
+	if (!f->n_heads)
 		return;
+	if (!vq_ready(q) || !dev->rx_reserved)
+		goto out; /* the device was reset meanwhile */
 	if (!len) {
 		vq_unpop(q, dev->rx_slots[0]);
 		goto out;
@@ -1143,6 +1154,7 @@ void vu_rx_commit(struct vu_dev *dev, struct vu_rx_frame *f, size_t len)
 		vu_rx_flush(dev);
 out:
 	f->n_heads = 0;
+	dev->rx_reserved = false;
 }
 
 static void copy_to_iov(const struct iovec *to, size_t to_cnt,

@@ -84,9 +84,10 @@ int vu_send_frame(struct vu_dev *dev, const struct iovec *iov, size_t iovcnt);
 /* Zero-copy RX: reserve guest buffers for a frame of up to MAX_LEN bytes
  * (MRG_RXBUF chains when negotiated).  Returns the capacity reserved
  * (possibly less than MAX_LEN), or a negative errno (-ENOBUFS: no buffers,
- * rx_ready will follow; -ENOTCONN: RX queue not usable).  Nothing is
- * counted as dropped here: the caller decides.  At most one reservation
- * is outstanding: commit it before reserving again. */
+ * rx_ready will follow; -ENOTCONN: RX queue not usable; -EBUSY: another
+ * reservation is outstanding, commit it first).  Nothing is counted as
+ * dropped here: the caller decides.  vu_send_frame() reserves too: do not
+ * call it between vu_rx_reserve() and vu_rx_commit(). */
 ssize_t vu_rx_reserve(struct vu_dev *dev, struct vu_rx_frame *f, size_t max_len);
 /* Completes a reserved frame with LEN bytes written; LEN 0 gives the
  * buffers back unused. */

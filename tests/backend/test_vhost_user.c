@@ -898,6 +898,24 @@ TEST(vu_rx_commit_of_zero_gives_everything_back)
 	tdev_free(t);
 }
 
+TEST(vu_rx_second_reservation_is_refused_until_commit)
+{
+	SETUP(t, fe, &default_cfg, FE_STYLE_QEMU);
+	static struct vu_rx_frame f, g2;
+	uint8_t frame[60] = { 0 };
+	struct iovec iov = { frame, sizeof(frame) };
+
+	CHECK_INT(fe_rx_post(fe, 4, 1024), 0);
+	CHECK(vu_rx_reserve(t->dev, &f, 100) > 0);
+	CHECK_INT(vu_rx_reserve(t->dev, &g2, 100), -EBUSY);
+	CHECK_INT(vu_send_frame(t->dev, &iov, 1), -EBUSY);
+	vu_rx_commit(t->dev, &f, 0);
+	CHECK(vu_rx_reserve(t->dev, &g2, 100) > 0);
+	vu_rx_commit(t->dev, &g2, 100);
+	fe_free(fe);
+	tdev_free(t);
+}
+
 TEST(vu_rx_flush_notifies_once_per_batch)
 {
 	SETUP(t, fe, &default_cfg, FE_STYLE_QEMU);
