@@ -88,6 +88,29 @@ void qemu_argv_add_pair(struct qemu_argv *argv, const char *option,
 	qemu_argv_add(argv, value);
 }
 
+void qemu_argv_add_escaped(struct qemu_argv *argv, const char *prefix,
+			   const char *value, const char *suffix)
+{
+	size_t commas = 0, len;
+	const char *p;
+	char *arg, *q;
+
+	for (p = value; *p; p++)
+		commas += *p == ',';
+	len = strlen(prefix) + strlen(value) + commas + strlen(suffix) + 1;
+	arg = malloc(len);
+	if (arg) {
+		q = stpcpy(arg, prefix);
+		for (p = value; *p; p++) {
+			if (*p == ',')
+				*q++ = ',';
+			*q++ = *p;
+		}
+		strcpy(q, suffix);
+	}
+	append_owned(argv, arg);
+}
+
 int qemu_argv_check(const struct qemu_argv *argv)
 {
 	if (!argv->failed)

@@ -39,6 +39,11 @@ void qemu_argv_addf(struct qemu_argv *argv, const char *fmt, ...)
 /* Appends "OPTION VALUE" as two arguments. */
 void qemu_argv_add_pair(struct qemu_argv *argv, const char *option,
 			const char *value);
+/* Appends the concatenation PREFIX + VALUE with every ',' in VALUE
+ * doubled, as QEMU's "key=value,..." option syntax requires for a
+ * literal comma (paths in -chardev). */
+void qemu_argv_add_escaped(struct qemu_argv *argv, const char *prefix,
+			   const char *value, const char *suffix);
 /* Returns 0, or -1 (reported) if an append failed. */
 int qemu_argv_check(const struct qemu_argv *argv);
 void qemu_argv_free(struct qemu_argv *argv);

@@ -189,10 +189,10 @@ static void add_numa_nodes(struct qemu_argv *argv, const struct vn_domain *dom)
 static void add_identity(struct qemu_argv *argv, const struct vn_domain *dom)
 {
 	const unsigned char *u = dom->uuid;
+	unsigned vcpus = dom->vcpus ? dom->vcpus : 1;
 
 	qemu_argv_add(argv, "-smp");
-	qemu_argv_addf(argv, "%u,sockets=%u,cores=1,threads=1", dom->vcpus,
-		       dom->vcpus);
+	qemu_argv_addf(argv, "%u,sockets=%u,cores=1,threads=1", vcpus, vcpus);
 	if (!dom->has_uuid)
 		return;
 	qemu_argv_add(argv, "-uuid");
@@ -210,8 +210,8 @@ static int add_monitor(struct qemu_argv *argv, const struct vn_domain *dom,
 	if (!socket)
 		return -1;
 	qemu_argv_add(argv, "-chardev");
-	qemu_argv_addf(argv, "socket,id=charmonitor,path=%s,server=on,wait=off",
-		       socket);
+	qemu_argv_add_escaped(argv, "socket,id=charmonitor,path=", socket,
+			      ",server=on,wait=off");
 	qemu_argv_add_pair(argv, "-mon", "chardev=charmonitor,id=monitor,mode=control");
 	free(socket);
 	return 0;
@@ -245,7 +245,8 @@ static void add_head(struct qemu_argv *argv, const struct vn_domain *dom,
 		     const struct qemu_build_opts *opts)
 {
 	qemu_argv_add(argv, "-name");
-	qemu_argv_addf(argv, "guest=%s,debug-threads=on", dom->name);
+	qemu_argv_add_escaped(argv, "guest=", dom->name ? dom->name : "",
+			      ",debug-threads=on");
 	/* Started paused: the launcher resumes once backends are ready. */
 	qemu_argv_add(argv, "-S");
 	add_machine(argv, dom, opts);

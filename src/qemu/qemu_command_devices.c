@@ -366,22 +366,31 @@ static bool has_serial(const struct vn_domain *dom)
 static int add_chardev(struct qemu_argv *argv, const struct vn_chr *chr,
 		       const char *alias)
 {
+	char prefix[80];
+
+	if ((chr->type == VN_CHR_FILE || chr->type == VN_CHR_UNIX) &&
+	    !chr->path) {
+		vn_error_report(VN_ERR_XML_ERROR,
+				"Missing source path attribute for char device %s",
+				alias);
+		return -1;
+	}
 	switch (chr->type) {
 	case VN_CHR_PTY:
 		qemu_argv_add(argv, "-chardev");
 		qemu_argv_addf(argv, "pty,id=char%s", alias);
 		return 0;
 	case VN_CHR_FILE:
+		snprintf(prefix, sizeof(prefix), "file,id=char%s,path=", alias);
 		qemu_argv_add(argv, "-chardev");
-		qemu_argv_addf(argv, "file,id=char%s,path=%s", alias,
-			       chr->path ? chr->path : "");
+		qemu_argv_add_escaped(argv, prefix, chr->path, "");
 		return 0;
 	case VN_CHR_UNIX:
+		snprintf(prefix, sizeof(prefix), "socket,id=char%s,path=", alias);
 		qemu_argv_add(argv, "-chardev");
-		qemu_argv_addf(argv, "socket,id=char%s,path=%s%s", alias,
-			       chr->path ? chr->path : "",
-			       chr->mode == VN_CHR_MODE_CLIENT ? ""
-							       : ",server=on,wait=off");
+		qemu_argv_add_escaped(argv, prefix, chr->path,
+				      chr->mode == VN_CHR_MODE_CLIENT ?
+					      "" : ",server=on,wait=off");
 		return 0;
 	case VN_CHR_STDIO:
 		qemu_argv_add(argv, "-chardev");

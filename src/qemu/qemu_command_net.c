@@ -91,6 +91,11 @@ static int add_vhostuser_chardev(struct qemu_argv *argv,
 		socket = qemu_paths_passt_socket(opts->state_dir, dom, net);
 		if (!socket)
 			return -1;
+	} else if (!net->source_path) {
+		vn_error_report(VN_ERR_XML_ERROR,
+				"Missing source path attribute for vhostuser interface %s",
+				net->alias);
+		return -1;
 	}
 	out = open_memstream(&text, &len);
 	if (!out)
@@ -127,13 +132,15 @@ static int add_user_addresses(struct json_object *props,
 
 	for (i = 0; i < net->n_ips; i++) {
 		const struct vn_net_ip *ip = &net->ips[i];
-		int family = strchr(ip->address, ':') ? AF_INET6 : AF_INET;
+		int family = ip->address && strchr(ip->address, ':') ? AF_INET6
+								    : AF_INET;
 		char addr[INET6_ADDRSTRLEN];
 
-		if (inet_pton(family, ip->address, bin) != 1 ||
+		if (!ip->address || inet_pton(family, ip->address, bin) != 1 ||
 		    !inet_ntop(family, bin, addr, sizeof(addr))) {
 			vn_error_report(VN_ERR_XML_ERROR,
-					"Invalid address '%s'", ip->address);
+					"Invalid address '%s'",
+					ip->address ? ip->address : "");
 			return -1;
 		}
 		if (family == AF_INET) {

@@ -24,11 +24,12 @@
 static int canonical_address(const char *text, char *out, size_t size)
 {
 	unsigned char bin[sizeof(struct in6_addr)];
-	int family = strchr(text, ':') ? AF_INET6 : AF_INET;
+	int family = text && strchr(text, ':') ? AF_INET6 : AF_INET;
 
-	if (inet_pton(family, text, bin) != 1 ||
+	if (!text || inet_pton(family, text, bin) != 1 ||
 	    !inet_ntop(family, bin, out, size)) {
-		vn_error_report(VN_ERR_XML_ERROR, "Invalid address '%s'", text);
+		vn_error_report(VN_ERR_XML_ERROR, "Invalid address '%s'",
+				text ? text : "");
 		return -1;
 	}
 	return 0;

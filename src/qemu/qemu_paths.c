@@ -63,7 +63,8 @@ static size_t utf8_char_len(const unsigned char *s)
 
 char *qemu_paths_short_name(const struct vn_domain *dom)
 {
-	const unsigned char *p = (const unsigned char *)dom->name;
+	const char *name = dom->name ? dom->name : "";
+	const unsigned char *p = (const unsigned char *)name;
 	size_t chars = 0;
 
 	while (*p && chars < QEMU_SHORT_NAME_MAX) {
@@ -71,8 +72,7 @@ char *qemu_paths_short_name(const struct vn_domain *dom)
 		chars++;
 	}
 	return format_path("%d-%.*s", dom->id,
-			   (int)(p - (const unsigned char *)dom->name),
-			   dom->name);
+			   (int)(p - (const unsigned char *)name), name);
 }
 
 int qemu_paths_check_socket(const char *path)

@@ -261,6 +261,50 @@ TEST(comma_in_socket_path_is_doubled)
 	qemu_argv_free(argv);
 }
 
+TEST(vhostuser_without_socket_path_is_an_error_not_a_crash)
+{
+	struct vn_net net = { .type = VN_NET_VHOSTUSER, .model = "virtio",
+			      .alias = "net0" };
+	struct vn_domain dom = make_domain(&net);
+	struct qemu_argv *argv = build(&dom, LATEST);
+
+	CHECK(argv == NULL);
+	CHECK(strstr(vn_error_message(), "Missing source path"));
+}
+
+TEST(commas_in_name_and_chardev_paths_are_doubled)
+{
+	struct vn_chr chr = { .kind = VN_CHR_SERIAL, .type = VN_CHR_FILE,
+			      .path = "/tmp/a,b.log" };
+	struct vn_domain dom = make_domain(NULL);
+	struct qemu_argv *argv;
+
+	dom.name = "a,b";
+	dom.chrs = &chr;
+	dom.n_chrs = 1;
+	argv = build(&dom, LATEST);
+	CHECK(argv);
+	CHECK_PAIR(argv, "-name", "guest=a,,b,debug-threads=on");
+	CHECK_PAIR(argv, "-chardev", "file,id=charserial0,path=/tmp/a,,b.log");
+	CHECK_PAIR(argv, "-chardev",
+		   "socket,id=charmonitor,path=" STATE_DIR
+		   "/domain--1-a,,b/monitor.sock,server=on,wait=off");
+	qemu_argv_free(argv);
+}
+
+TEST(file_serial_without_path_is_an_error_not_a_crash)
+{
+	struct vn_chr chr = { .kind = VN_CHR_SERIAL, .type = VN_CHR_FILE };
+	struct vn_domain dom = make_domain(NULL);
+	struct qemu_argv *argv;
+
+	dom.chrs = &chr;
+	dom.n_chrs = 1;
+	argv = build(&dom, LATEST);
+	CHECK(argv == NULL);
+	CHECK(strstr(vn_error_message(), "Missing source path"));
+}
+
 static struct vn_net passt_user(void)
 {
 	struct vn_net net = {
