@@ -106,11 +106,8 @@ enum dhcp_msg_type {
 	DHCPINFORM = 8,
 };
 
-/* RFC 4702 2.1 flags. */
-#define FQDN_FLAG_S 0x01 /* server updates the A record */
-#define FQDN_FLAG_O 0x02 /* server overrode the client's S */
-#define FQDN_FLAG_E 0x04 /* name in DNS wire format */
-#define FQDN_FLAG_N 0x08 /* server does no DNS updates */
+/* RFC 4702 2.1: the name is in DNS wire format. */
+#define FQDN_FLAG_E 0x04
 
 /* One option as found in the request (the first occurrence wins). */
 struct dhcp_opt_in {
@@ -236,18 +233,15 @@ static void dhcp_stage_search(const struct ctx *c, struct dhcp_opts_out *o)
 		opt_set(o, OPT_SEARCH, list, used);
 }
 
-/* RFC 4702: flags, two RCODEs (255, as servers send them), the name. */
-static void dhcp_stage_fqdn(const struct ctx *c, struct dhcp_opts_out *o,
-			    const struct dhcp_opt_in *client_fqdn)
+/* RFC 4702: flags, two RCODEs (255, as servers send them), the name.
+ * Flags as passt sends them: only E (the name is in wire format); the
+ * option tells the guest its name, no DNS update is negotiated. */
+static void dhcp_stage_fqdn(const struct ctx *c, struct dhcp_opts_out *o)
 {
 	uint8_t v[3 + CTX_NAME_MAX + 2];
 	int n;
 
-	/* we update no DNS: N set; O set if the client asked us to (S) */
-	v[0] = FQDN_FLAG_E | FQDN_FLAG_N;
-	if (client_fqdn->present && client_fqdn->len &&
-	    (client_fqdn->val[0] & FQDN_FLAG_S))
-		v[0] = FQDN_FLAG_E | FQDN_FLAG_O;
+	v[0] = FQDN_FLAG_E;
 	v[1] = v[2] = 255;
 	n = ip_dns_name_encode(v + 3, sizeof(v) - 3, c->fqdn);
 	if (n > 0)
@@ -291,7 +285,7 @@ static void dhcp_stage_lease(const struct ctx *c, struct dhcp_opts_out *o,
 	opt_set_be32(o, OPT_LEASE_TIME, DHCP_LEASE_INFINITE);
 	dhcp_stage_search(c, o);
 	if (c->fqdn[0])
-		dhcp_stage_fqdn(c, o, &in[OPT_CLIENT_FQDN]);
+		dhcp_stage_fqdn(c, o);
 	dhcp_stage_routes(c, o);
 }
 

@@ -82,10 +82,6 @@ enum dhcpv6_status {
 /* Client identifiers are DUIDs: at most 128 bytes (RFC 8415 11.1). */
 #define DUID_MAX_LEN 130
 
-#define FQDN_FLAG_S 0x01
-#define FQDN_FLAG_O 0x02
-#define FQDN_FLAG_N 0x04
-
 /* Longest request read, and room for our reply's options. */
 #define DHCPV6_REQUEST_MAX 1500
 #define DHCPV6_REPLY_MAX 2048
@@ -218,8 +214,7 @@ static void reply_dns(const struct ctx *c, struct reply6 *r)
 			       16 * (size_t)c->ip6.n_dns);
 }
 
-static void reply_config(const struct ctx *c, struct reply6 *r,
-			 const struct opt6_in *in)
+static void reply_config(const struct ctx *c, struct reply6 *r)
 {
 	uint8_t names[CTX_MAX_SEARCH * (CTX_NAME_MAX + 2)];
 	size_t used = 0;
@@ -235,11 +230,9 @@ static void reply_config(const struct ctx *c, struct reply6 *r,
 	if (used)
 		reply_opt_copy(r, OPT_DOMAIN_LIST, names, used);
 	if (c->fqdn[0]) {
-		/* we update no DNS: N, or O if the client asked us to (S) */
-		const struct opt6_in *cf = &in[OPT_CLIENT_FQDN];
-
-		names[0] = (cf->present && cf->len && (cf->val[0] & FQDN_FLAG_S))
-				   ? FQDN_FLAG_O : FQDN_FLAG_N;
+		/* RFC 4704 flags as passt sends them: none; the option tells
+		 * the guest its name, no DNS update is negotiated */
+		names[0] = 0;
 		n = ip_dns_name_encode(names + 1, sizeof(names) - 1, c->fqdn);
 		if (n > 0)
 			reply_opt_copy(r, OPT_CLIENT_FQDN, names, 1 + (size_t)n);
@@ -297,7 +290,7 @@ static uint8_t dhcpv6_build(const struct ctx *c, uint8_t type,
 	default:
 		return 0;
 	}
-	reply_config(c, r, in);
+	reply_config(c, r);
 	return reply;
 }
 
