@@ -29,6 +29,11 @@
  *    The flow ends when both FINs are acknowledged; a RST either way, a
  *    socket error, too many retransmissions or inactivity end it at once
  *    (a RST to the guest, an abortive close towards the host).
+ *  - Inbound (-t): each forwarded host port has a listening socket; an
+ *    accepted connection becomes a SYN to the guest's port for it, from
+ *    the peer's address (the host itself, loopback or the address it
+ *    shares with the guest, appears as the gateway address).  The guest's
+ *    SYN-ACK establishes the flow; from there it is like any other.
  *
  * Sequence numbers: seq_to_guest is the next byte we send, and
  * seq_acked_by_guest the first one the guest has not acknowledged: the
@@ -40,11 +45,16 @@
  * purpose would otherwise wake the loop forever.  New data wakes it;
  * window openings arrive as guest ACKs, which resume sending directly.
  *
- * Data path: no allocation, no logging; frames for the guest are built in
- * static buffers (MODE_STREAM) and queued with tap_send_frame(); one
- * tap_flush() per event.  Not done yet: the zero-copy path into vhost-user
- * RX buffers (vu_rx_reserve()), inbound -t forwarding, guest-side TCP
- * options beyond MSS and window scaling (no timestamps, no SACK).
+ * Frames for the guest: over vhost-user, data is peeked straight into
+ * guest RX buffers reserved with vu_rx_reserve() (headers written in front,
+ * checksum computed over the guest buffers), one frame per reservation;
+ * over the stream protocol, one peek fills up to TCP_FRAMES_PER_PEEK
+ * static frames, queued with tap_send_frame().  When the guest has no room,
+ * sending stops and resumes on tcp_guest_rx_ready() (or the timer).
+ *
+ * Data path: no allocation, no logging, one tap_flush() per event.  Not
+ * done: TCP options beyond MSS and window scaling (no timestamps, no
+ * SACK), passt's splicing of loopback-to-loopback connections.
  */
 #include <errno.h>
 #include <linux/if_ether.h>
@@ -64,6 +74,7 @@
 #include "backend/tap.h"
 #include "backend/tcp.h"
 #include "backend/vhost_user.h"
+#include "util/log.h"
 
 #define TCP_HDR_LEN 20       /* what we send: no options but in SYN-ACK */
 #define TCP_SYNACK_OPT_LEN 8 /* MSS (4), NOP (1), window scale (3) */
@@ -94,6 +105,8 @@
 #define PEEK_MAX_IOV (TCP_FRAMES_PER_PEEK > VU_RX_MAX_IOV ? \
 		      TCP_FRAMES_PER_PEEK : VU_RX_MAX_IOV)
 #define FALLBACK_MAX_INFLIGHT ((uint32_t)DISCARD_BUF_LEN * DISCARD_IOV)
+/* Connections taken from one listening socket per event. */
+#define ACCEPTS_PER_EVENT 16
 /* Flows whose ACK waits for the end of the batch. */
 #define ACK_BATCH_MAX 256
 
@@ -785,6 +798,232 @@ static void sock_connected(struct ctx *c, struct flow *fl)
 	fl->tcp.data_sent_ms = fl->tcp.active_ms = flow_now_ms();
 }
 
+/* --- Inbound (-t) ------------------------------------------------------- */
+
+/* An address of either family, as the protocols' headers carry it. */
+union ip_addr {
+	struct in_addr a4;
+	struct in6_addr a6;
+};
+
+/* Listening socket per forwarded host port, as fd + 1 (0: none). */
+static int listen_fd_of[FWD_NUM_PORTS];
+
+/* The guest's address of family AF: the one it uses, else the one it
+ * was given. */
+static void guest_addr(const struct ctx *c, int af, void *addr)
+{
+	if (af == AF_INET)
+		*(struct in_addr *)addr = c->ip4.addr_seen.s_addr ?
+					  c->ip4.addr_seen : c->ip4.addr;
+	else
+		*(struct in6_addr *)addr =
+			IN6_IS_ADDR_UNSPECIFIED(&c->ip6.addr_seen) ?
+			c->ip6.addr : c->ip6.addr_seen;
+}
+
+/* The address the guest sees a connection from PEER come from: the
+ * peer's own, except the host itself (loopback, or the guest's address,
+ * which the host shares), which appears as the gateway address.  Returns
+ * the family, or 0 if the guest cannot be given one. */
+static int remote_addr_for_guest(const struct ctx *c,
+				 const union flow_sockaddr *peer,
+				 union ip_addr *r,
+				 uint16_t *port)
+{
+	const struct in6_addr *a6 = &peer->sin6.sin6_addr;
+	struct in_addr g4;
+	struct in6_addr g6;
+
+	if (peer->sa.sa_family == AF_INET || IN6_IS_ADDR_V4MAPPED(a6)) {
+		if (peer->sa.sa_family == AF_INET) {
+			r->a4 = peer->sin.sin_addr;
+			*port = ntohs(peer->sin.sin_port);
+		} else {
+			memcpy(&r->a4, &a6->s6_addr[12], 4);
+			*port = ntohs(peer->sin6.sin6_port);
+		}
+		guest_addr(c, AF_INET, &g4);
+		if ((ntohl(r->a4.s_addr) >> 24) == IN_LOOPBACKNET ||
+		    r->a4.s_addr == g4.s_addr) {
+			if (c->no_map_gw || !c->ip4.map_host_loopback.s_addr)
+				return 0;
+			r->a4 = c->ip4.map_host_loopback;
+		}
+		return c->ip4.enabled ? AF_INET : 0;
+	}
+	r->a6 = *a6;
+	*port = ntohs(peer->sin6.sin6_port);
+	guest_addr(c, AF_INET6, &g6);
+	if (IN6_IS_ADDR_LOOPBACK(a6) || IN6_ARE_ADDR_EQUAL(a6, &g6)) {
+		if (c->no_map_gw ||
+		    IN6_IS_ADDR_UNSPECIFIED(&c->ip6.map_host_loopback))
+			return 0;
+		r->a6 = c->ip6.map_host_loopback;
+	}
+	return c->ip6.enabled ? AF_INET6 : 0;
+}
+
+/* Ends an accepted connection we cannot give the guest. */
+static void refuse_accepted(int s)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+	setsockopt(s, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	close(s);
+}
+
+/* Host connection S, from PEER to forwarded host PORT: SYN to the guest. */
+static void conn_from_host(struct ctx *c, int s,
+			   const union flow_sockaddr *peer, unsigned port)
+{
+	union ip_addr raddr, gaddr;
+	struct flow_key key;
+	struct flow *fl = NULL;
+	uint16_t rport = 0;
+	uint32_t isn;
+	int af = remote_addr_for_guest(c, peer, &raddr, &rport);
+
+	if (af) {
+		guest_addr(c, af, &gaddr);
+		flow_key_set(&key, IPPROTO_TCP, af, &gaddr,
+			     (uint16_t)fwd_guest_port(&c->tcp_fwd, port),
+			     &raddr, rport);
+		fl = flow_lookup(&key) ? NULL : flow_new(&key, FLOW_TCP);
+	}
+	if (!fl) {
+		ctx_drop(c, DROP_NO_FLOW);
+		refuse_accepted(s);
+		return;
+	}
+	if (getrandom(&isn, sizeof(isn), GRND_NONBLOCK) != sizeof(isn))
+		isn = (uint32_t)flow_now_ms() * 64000U;
+	fl->sock = s;
+	fl->af = (uint8_t)af;
+	fl->tcp.events = TCP_EV_SOCK_ACCEPTED;
+	fl->tcp.mss_to_guest = mss_for_guest(c, af, UINT16_MAX);
+	fl->tcp.wscale_to_guest = TCP_WSCALE_TO_GUEST;
+	fl->tcp.seq_to_guest = isn;
+	probe_peek_offset(s);
+	if (sock_epoll(c, fl, EPOLL_CTL_ADD, EPOLLIN | EPOLLRDHUP)) {
+		flow_close(c, fl, true);
+		return;
+	}
+	send_ctl(c, fl, TCP_FLAG_SYN, isn);
+	fl->tcp.seq_to_guest = fl->tcp.seq_acked_by_guest = isn + 1;
+	fl->tcp.data_sent_ms = fl->tcp.active_ms = flow_now_ms();
+}
+
+/* A listening socket for host PORT on its -t bind address. */
+static int listen_port(struct ctx *c, unsigned port)
+{
+	const struct fwd_ports *fwd = &c->tcp_fwd;
+	const struct fwd_bind *b = fwd->bind_of[port] < fwd->n_binds ?
+				   &fwd->binds[fwd->bind_of[port]] : NULL;
+	union flow_sockaddr sa = { 0 };
+	socklen_t sl = sizeof(sa.sin6);
+	int one = 1, zero = 0, s, af = AF_INET6;
+
+	if (b && b->family == AF_INET) {
+		af = AF_INET;
+		sa.sin.sin_addr = b->addr.a4;
+		sl = sizeof(sa.sin);
+	} else if (b && b->family == AF_INET6) {
+		sa.sin6.sin6_addr = b->addr.a6;
+	} else if (!c->ip6.enabled) {
+		af = AF_INET;
+		sl = sizeof(sa.sin);
+	}
+	sa.sa.sa_family = (sa_family_t)af;
+	sa.sin.sin_port = htons((uint16_t)port); /* same place in both */
+	s = socket(af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -errno;
+	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* Any address: one socket for both families. */
+	if (af == AF_INET6 && !(b && b->family == AF_INET6))
+		setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+	if ((b && b->ifname[0] &&
+	     setsockopt(s, SOL_SOCKET, SO_BINDTODEVICE, b->ifname,
+			strnlen(b->ifname, IFNAMSIZ))) ||
+	    bind(s, &sa.sa, sl) || listen(s, SOMAXCONN)) {
+		int rc = -errno;
+
+		close(s);
+		return rc;
+	}
+	return s;
+}
+
+int tcp_listen_init(struct ctx *c)
+{
+	union epoll_ref ref = { .type = EPOLL_TYPE_TCP_LISTEN };
+	struct epoll_event ev = { .events = EPOLLIN };
+	unsigned port;
+	int n = 0;
+
+	for (port = 1; port < FWD_NUM_PORTS; port++) {
+		int s;
+
+		if (!fwd_port_is_forwarded(&c->tcp_fwd, port) ||
+		    listen_fd_of[port])
+			continue;
+		s = listen_port(c, port);
+		if (s < 0) {
+			warn("TCP port %u: cannot listen: %s", port,
+			     strerror(-s));
+			continue;
+		}
+		ref.idx = port;
+		ref.fd = s;
+		ev.data.u64 = ref.u64;
+		if (epoll_ctl(c->epollfd, EPOLL_CTL_ADD, s, &ev)) {
+			close(s);
+			continue;
+		}
+		listen_fd_of[port] = s + 1;
+		n++;
+	}
+	return n;
+}
+
+void tcp_listen_close(struct ctx *c)
+{
+	unsigned port;
+
+	for (port = 1; port < FWD_NUM_PORTS; port++) {
+		if (!listen_fd_of[port])
+			continue;
+		epoll_ctl(c->epollfd, EPOLL_CTL_DEL, listen_fd_of[port] - 1,
+			  NULL);
+		close(listen_fd_of[port] - 1);
+		listen_fd_of[port] = 0;
+	}
+}
+
+void tcp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
+{
+	int i;
+
+	if (ref.idx >= FWD_NUM_PORTS || listen_fd_of[ref.idx] != ref.fd + 1)
+		return;
+	for (i = 0; i < ACCEPTS_PER_EVENT; i++) {
+		union flow_sockaddr peer;
+		socklen_t sl = sizeof(peer);
+		int s = accept4(ref.fd, &peer.sa, &sl,
+				SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (s < 0)
+			break;
+		if (c->no_tcp) {
+			refuse_accepted(s);
+			continue;
+		}
+		conn_from_host(c, s, &peer, ref.idx);
+	}
+	tap_flush(c);
+}
+
 /* --- Guest segments ----------------------------------------------------- */
 
 static bool tcp_checksum_ok(const struct tap_frame *f)
@@ -805,6 +1044,52 @@ static bool tcp_checksum_ok(const struct tap_frame *f)
 	return csum_fold(csum_add_iov(sum, iov, (size_t)n, f->l4_len)) == 0;
 }
 
+/* The guest's SYN-ACK for an inbound connection (our SYN at
+ * seq_to_guest - 1): the connection is established both ways. */
+static void synack_from_guest(struct ctx *c, struct flow *fl,
+			      const struct tap_frame *f, uint32_t seq,
+			      uint32_t ack, uint16_t wnd_raw)
+{
+	struct flow_tcp *t = &fl->tcp;
+	struct syn_opts o;
+
+	parse_syn_opts(f, &o);
+	t->seq_from_guest = seq + 1;
+	t->seq_acked_by_guest = ack;
+	t->wnd_from_guest = wnd_raw; /* never scaled in a SYN */
+	t->mss_to_guest = mss_for_guest(c, f->family, o.mss);
+	/* Scaling holds only if both sides offered it (RFC 7323). */
+	t->wscale_from_guest = o.wscale < 0 ? 0 : (uint8_t)o.wscale;
+	if (o.wscale < 0)
+		t->wscale_to_guest = 0;
+	t->events |= TCP_EV_ESTABLISHED | TCP_EV_GUEST_SYN_ACKED;
+	t->retries = 0;
+	queue_ack(c, fl);
+	data_to_guest(c, fl); /* the host may have written already */
+}
+
+/* A SYN on an existing flow: a repeated SYN (our SYN-ACK was lost), or
+ * the guest's SYN-ACK (or a repeat of it) for an inbound connection. */
+static void syn_for_flow(struct ctx *c, struct flow *fl,
+			 const struct tap_frame *f, uint8_t flags, uint32_t seq,
+			 uint32_t ack, uint16_t wnd_raw)
+{
+	uint32_t ev = fl->tcp.events;
+
+	if (!(ev & TCP_EV_SOCK_ACCEPTED)) {
+		if ((ev & TCP_EV_ESTABLISHED) && !(ev & TCP_EV_GUEST_SYN_ACKED))
+			send_ctl(c, fl, TCP_FLAG_SYN | TCP_FLAG_ACK,
+				 fl->tcp.seq_to_guest - 1);
+		return;
+	}
+	if (!(flags & TCP_FLAG_ACK))
+		return;
+	if (!(ev & TCP_EV_ESTABLISHED) && ack == fl->tcp.seq_to_guest)
+		synack_from_guest(c, fl, f, seq, ack, wnd_raw);
+	else if (ev & TCP_EV_ESTABLISHED)
+		queue_ack(c, fl); /* our ACK of it was lost */
+}
+
 /* A segment for an existing connection. */
 static void segment_for_flow(struct ctx *c, struct flow *fl,
 			     const struct tap_frame *f, uint8_t flags,
@@ -819,11 +1104,7 @@ static void segment_for_flow(struct ctx *c, struct flow *fl,
 		return;
 	}
 	if (flags & TCP_FLAG_SYN) {
-		/* A repeated SYN: our SYN-ACK was lost. */
-		if ((fl->tcp.events & TCP_EV_ESTABLISHED) &&
-		    !(fl->tcp.events & TCP_EV_GUEST_SYN_ACKED))
-			send_ctl(c, fl, TCP_FLAG_SYN | TCP_FLAG_ACK,
-				 fl->tcp.seq_to_guest - 1);
+		syn_for_flow(c, fl, f, flags, seq, ack, wnd_raw);
 		return;
 	}
 	if (!(fl->tcp.events & TCP_EV_ESTABLISHED) || !(flags & TCP_FLAG_ACK))
@@ -912,7 +1193,13 @@ void tcp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 	if (!fl || fl->type != FLOW_TCP || fl->sock != ref.fd)
 		return;
 	if (!(fl->tcp.events & TCP_EV_ESTABLISHED)) {
-		sock_connected(c, fl);
+		if (!(fl->tcp.events & TCP_EV_SOCK_ACCEPTED))
+			sock_connected(c, fl);
+		else if (events & (EPOLLERR | EPOLLHUP))
+			flow_reset(c, fl);
+		else if (events & EPOLLRDHUP)
+			fl->tcp.events |= TCP_EV_SOCK_FIN_RCVD;
+		/* data waits in the socket for the guest's SYN-ACK */
 		goto out;
 	}
 	if (events & EPOLLERR) {
@@ -941,6 +1228,19 @@ static void flow_timer(struct ctx *c, struct flow *fl, uint64_t now_ms)
 	struct flow_tcp *t = &fl->tcp;
 	bool unacked = t->seq_to_guest != t->seq_acked_by_guest;
 
+	if (!(t->events & TCP_EV_ESTABLISHED) &&
+	    (t->events & TCP_EV_SOCK_ACCEPTED)) {
+		/* our SYN to the guest is unanswered */
+		if (now_ms - t->data_sent_ms < TCP_RTO_MS)
+			return;
+		if (++t->retries > TCP_MAX_RETRIES) {
+			flow_reset(c, fl);
+			return;
+		}
+		send_ctl(c, fl, TCP_FLAG_SYN, t->seq_to_guest - 1);
+		t->data_sent_ms = now_ms;
+		return;
+	}
 	if (!(t->events & TCP_EV_ESTABLISHED)) {
 		if (now_ms - t->active_ms >= TCP_CONNECT_TIMEOUT_MS)
 			flow_reset(c, fl);

@@ -39,6 +39,7 @@ enum tcp_event {
 	TCP_EV_GUEST_FIN_RCVD = 1 << 6,  /* guest closed: socket shut down */
 	TCP_EV_ACK_PENDING = 1 << 7,     /* ACK queued for the batch end */
 	TCP_EV_WANT_OUT = 1 << 8,        /* socket buffer was full */
+	TCP_EV_SOCK_ACCEPTED = 1 << 9,   /* inbound (-t): SYN sent to guest */
 };
 
 /* A TCP segment from the guest (tap.h's handler signature).  Returns 0,
@@ -47,6 +48,16 @@ int tcp_tap_handler(struct ctx *c, const struct tap_frame *f);
 /* End of a batch of guest frames: sends the ACKs the batch earned, one
  * per flow (tap_handlers.batch_done). */
 void tcp_batch_done(struct ctx *c);
+/* Opens the listening sockets for the -t ports (c->tcp_fwd), in the
+ * epoll loop as EPOLL_TYPE_TCP_LISTEN.  A port that cannot be bound is
+ * logged and skipped.  Returns the number of ports listened on. */
+int tcp_listen_init(struct ctx *c);
+/* Closes them (at exit, and between tests). */
+void tcp_listen_close(struct ctx *c);
+/* EPOLL_TYPE_TCP_LISTEN: connections to a forwarded port; each becomes a
+ * SYN to the guest, from the peer's address (loopback appears as the
+ * gateway address), to the guest's port for it. */
+void tcp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events);
 /* EPOLL_TYPE_TCP: a flow's host socket connected, has data, or closed. */
 void tcp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events);
 /* The guest has room for frames again (vhost-user rx_ready, or the

@@ -56,6 +56,8 @@ void ft_pump(struct ctx *c, int timeout_ms)
 
 		if (ref.type == EPOLL_TYPE_TCP)
 			tcp_sock_handler(c, ref, ev[i].events);
+		else if (ref.type == EPOLL_TYPE_TCP_LISTEN)
+			tcp_listen_handler(c, ref, ev[i].events);
 		else if (ref.type == EPOLL_TYPE_UDP)
 			udp_sock_handler(c, ref, ev[i].events);
 	}

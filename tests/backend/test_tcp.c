@@ -4,6 +4,7 @@
  * acknowledgements and checksums, over the real stream transport. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <linux/sockios.h>
 #include <poll.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "backend/flow.h"
+#include "backend/fwd.h"
 #include "backend/tcp.h"
 #include "tests/backend/test_flow_harness.h"
 #include "tests/harness.h"
@@ -636,6 +638,197 @@ TEST(large_guest_upload_arrives_intact)
 	CHECK_INT(got, TOTAL);
 	CHECK(!memcmp(in, out, TOTAL));
 	tcp_close_all(&c);
+}
+
+/* A host client connecting (non-blocking) to loopback PORT. */
+static int host_connect(int af, uint16_t port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+				   .sin_port = htons(port) };
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6,
+				     .sin6_port = htons(port) };
+	int s = socket(af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin6.sin6_addr = in6addr_loopback;
+	if (s >= 0 &&
+	    connect(s, af == AF_INET ? (struct sockaddr *)&sin :
+				       (struct sockaddr *)&sin6,
+		    af == AF_INET ? sizeof(sin) : sizeof(sin6)) &&
+	    errno != EINPROGRESS) {
+		close(s);
+		s = -1;
+	}
+	return s;
+}
+
+/* Forwards host port PORT per SPEC (-t syntax); returns 0 or -1. */
+static int forward(struct ctx *c, const char *spec)
+{
+	char err[256];
+
+	if (fwd_parse_spec(&c->tcp_fwd, spec, err, sizeof(err))) {
+		fprintf(stderr, "%s: %s\n", spec, err);
+		return -1;
+	}
+	return tcp_listen_init(c) == 1 ? 0 : -1;
+}
+
+TEST(forwarded_port_connection_arrives_as_syn_from_gateway)
+{
+	struct ctx c;
+	struct conn cn = { .af = AF_INET };
+	struct ft_seg s;
+	uint8_t buf[8];
+	char spec[16];
+	uint16_t port = ft_closed_port(AF_INET, SOCK_STREAM);
+	int h;
+
+	CHECK_INT(ft_setup(&c, 64), 0);
+	snprintf(spec, sizeof(spec), "%u", port);
+	CHECK_INT(forward(&c, spec), 0);
+	h = host_connect(AF_INET, port);
+	CHECK(h >= 0);
+	CHECK_INT(ft_tcp_recv(&c, rxbuf, sizeof(rxbuf), &s, 2000), 0);
+	CHECK_INT(s.flags, FT_SYN);
+	CHECK_INT(s.dport, port);
+	CHECK(!memcmp(&s.saddr.a4, "\xc0\x00\x02\x01", 4)); /* gateway */
+	CHECK(!memcmp(&s.daddr.a4, "\xc0\x00\x02\x02", 4)); /* guest */
+	CHECK(s.mss > 0);
+
+	/* the guest answers, as the connection's server */
+	cn.port = s.sport; /* guest_seg() swaps roles: fix ports below */
+	cn.seq = GUEST_ISN;
+	cn.ack = s.seq + 1;
+	{
+		struct ft_seg a = guest_seg(&cn, FT_SYN | FT_ACK);
+
+		a.sport = port;
+		a.dport = s.sport;
+		a.mss = 1460;
+		a.wscale = GUEST_WSCALE;
+		ft_tcp_send(&c, &a);
+		CHECK_INT(ft_tcp_recv(&c, rxbuf, sizeof(rxbuf), &s, 2000), 0);
+		CHECK_INT(s.flags, FT_ACK);
+		CHECK_INT(s.ack, GUEST_ISN + 1);
+
+		CHECK(send(h, "hi", 2, 0) == 2);
+		CHECK_INT(ft_tcp_recv(&c, rxbuf, sizeof(rxbuf), &s, 2000), 0);
+		CHECK_INT(s.len, 2);
+		CHECK(!memcmp(s.payload, "hi", 2));
+		CHECK_INT(s.seq, cn.ack);
+
+		a = guest_seg(&cn, FT_ACK | FT_PSH);
+		a.sport = port;
+		a.dport = s.sport;
+		a.seq = GUEST_ISN + 1;
+		a.ack = cn.ack + 2;
+		a.payload = (const uint8_t *)"yo";
+		a.len = 2;
+		ft_tcp_send(&c, &a);
+	}
+	CHECK_INT(host_read(&c, h, buf, 2), 2);
+	CHECK(!memcmp(buf, "yo", 2));
+	tcp_close_all(&c);
+	tcp_listen_close(&c);
+}
+
+TEST(forwarded_port_goes_to_remapped_guest_port)
+{
+	struct ctx c;
+	struct ft_seg s;
+	char spec[32];
+	uint16_t port = ft_closed_port(AF_INET, SOCK_STREAM);
+
+	CHECK_INT(ft_setup(&c, 64), 0);
+	snprintf(spec, sizeof(spec), "%u:8080", port);
+	CHECK_INT(forward(&c, spec), 0);
+	CHECK(host_connect(AF_INET, port) >= 0);
+	CHECK_INT(ft_tcp_recv(&c, rxbuf, sizeof(rxbuf), &s, 2000), 0);
+	CHECK_INT(s.flags, FT_SYN);
+	CHECK_INT(s.dport, 8080);
+	tcp_close_all(&c);
+	tcp_listen_close(&c);
+}
+
+TEST(ipv6_forwarded_connection_comes_from_ipv6_gateway)
+{
+	struct ctx c;
+	struct ft_seg s;
+	struct in6_addr gw = pt_a6("fe80::1"), guest = pt_a6("2001:db8::2");
+	char spec[16];
+	uint16_t port = ft_closed_port(AF_INET6, SOCK_STREAM);
+
+	if (!port)
+		SKIP("no IPv6 loopback on this machine");
+	CHECK_INT(ft_setup(&c, 64), 0);
+	snprintf(spec, sizeof(spec), "%u", port);
+	CHECK_INT(forward(&c, spec), 0);
+	CHECK(host_connect(AF_INET6, port) >= 0);
+	CHECK_INT(ft_tcp_recv(&c, rxbuf, sizeof(rxbuf), &s, 2000), 0);
+	CHECK_INT(s.af, AF_INET6);
+	CHECK_INT(s.flags, FT_SYN);
+	CHECK(!memcmp(&s.saddr.a6, &gw, 16));
+	CHECK(!memcmp(&s.daddr.a6, &guest, 16));
+	tcp_close_all(&c);
+	tcp_listen_close(&c);
+}
+
+TEST(guest_rst_to_forwarded_syn_resets_host_client)
+{
+	struct ctx c;
+	struct ft_seg s, r;
+	struct pollfd p;
+	char spec[16], buf[4];
+	uint16_t port = ft_closed_port(AF_INET, SOCK_STREAM);
+	int h;
+
+	CHECK_INT(ft_setup(&c, 64), 0);
+	snprintf(spec, sizeof(spec), "%u", port);
+	CHECK_INT(forward(&c, spec), 0);
+	h = host_connect(AF_INET, port);
+	CHECK(h >= 0);
+	CHECK_INT(ft_tcp_recv(&c, rxbuf, sizeof(rxbuf), &s, 2000), 0);
+	memset(&r, 0, sizeof(r));
+	r.af = AF_INET;
+	r.saddr.a4 = s.daddr.a4;
+	r.daddr.a4 = s.saddr.a4;
+	r.sport = s.dport;
+	r.dport = s.sport;
+	r.ack = s.seq + 1;
+	r.flags = FT_RST | FT_ACK;
+	r.wscale = -1;
+	ft_tcp_send(&c, &r);
+	CHECK_INT(flow_count(), 0);
+	p.fd = h;
+	p.events = POLLIN;
+	CHECK_INT(poll(&p, 1, 2000), 1);
+	CHECK(recv(h, buf, sizeof(buf), 0) < 0);
+	CHECK_INT(errno, ECONNRESET);
+	tcp_listen_close(&c);
+}
+
+TEST(unanswered_forwarded_syn_is_retransmitted)
+{
+	struct ctx c;
+	struct ft_seg s, again;
+	struct timespec now;
+	char spec[16];
+	uint16_t port = ft_closed_port(AF_INET, SOCK_STREAM);
+
+	CHECK_INT(ft_setup(&c, 64), 0);
+	snprintf(spec, sizeof(spec), "%u", port);
+	CHECK_INT(forward(&c, spec), 0);
+	CHECK(host_connect(AF_INET, port) >= 0);
+	CHECK_INT(ft_tcp_recv(&c, rxbuf, sizeof(rxbuf), &s, 2000), 0);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	now.tv_sec += TCP_RTO_MS / 1000 + 1;
+	tcp_timer(&c, &now);
+	CHECK_INT(ft_tcp_recv(&c, rxbuf, sizeof(rxbuf), &again, 2000), 0);
+	CHECK_INT(again.flags, FT_SYN);
+	CHECK_INT(again.seq, s.seq);
+	tcp_close_all(&c);
+	tcp_listen_close(&c);
 }
 
 int main(int argc, char **argv)
