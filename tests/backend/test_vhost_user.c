@@ -419,6 +419,25 @@ TEST(vu_rejects_region_larger_than_its_file)
 	tdev_free(t);
 }
 
+TEST(vu_rejects_region_that_cannot_be_mapped)
+{
+	SETUP_CONNECTED(t, fe, &default_cfg);
+	struct fe_mem_table tbl = { .nregions = 1 };
+	int p[2], before;
+
+	CHECK_INT(pipe(p), 0);
+	before = tdev_count_fds();
+	tbl.r[0].size = 4096;
+	tbl.r[0].uva = fe_uva(fe, 0);
+	CHECK_INT(send_mem_table(fe, &tbl, 1, &p[0], 1), -EIO);
+	CHECK_INT(tdev_count_fds(), before);
+	CHECK(fe_peer_alive(fe));
+	close(p[0]);
+	close(p[1]);
+	fe_free(fe);
+	tdev_free(t);
+}
+
 TEST(vu_rejects_overlapping_regions)
 {
 	SETUP_CONNECTED(t, fe, &default_cfg);
@@ -512,6 +531,20 @@ TEST(vu_wrong_protocol_version_is_refused)
 		CHECK_INT(fe_recv_reply(fe, &hdr, &status, sizeof(status)), 8);
 		CHECK(status != 0);
 	}
+	fe_free(fe);
+	tdev_free(t);
+}
+
+TEST(vu_front_end_stalling_inside_a_message_is_dropped)
+{
+	SETUP_CONNECTED(t, fe, &default_cfg);
+	struct fe_msg_hdr hdr = { FE_SET_FEATURES, FE_FLAG_VERSION, 8 };
+
+	/* The header promises a payload that never comes. */
+	CHECK_INT(write(fe->sock, &hdr, sizeof(hdr)), sizeof(hdr));
+	tdev_pump(t);
+	CHECK(!vu_dev_connected(t->dev));
+	CHECK(!fe_peer_alive(fe));
 	fe_free(fe);
 	tdev_free(t);
 }

@@ -1,5 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* The in-process device for the backend tests: see test_vhost_user_dev.h. */
+/*
+ * The in-process vhost-user device for the backend tests (the model is in
+ * test_vhost_user_dev.h).
+ *
+ * This is a miniature of vunetd's main loop: one epoll set holding the
+ * listening socket (EPOLL_TYPE_LISTEN), the control connection and the
+ * kick eventfds the device registers itself.  tdev_pump() never blocks
+ * (epoll_wait with a zero timeout) and handles at most
+ * TDEV_MAX_EVENTS_PER_PUMP events, so a device that keeps re-arming its
+ * own kick cannot hang a test.  The frame handler copies each frame into
+ * last_frame (bounded) and checks its iovecs add up to the length the
+ * device claimed.  The helpers at the end count this process's open file
+ * descriptors and mappings of the front-end's memfd, which is how the
+ * tests see that the device closes and unmaps what it was given.
+ */
 #include "test_vhost_user_dev.h"
 
 #include <dirent.h>
