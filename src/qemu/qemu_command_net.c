@@ -25,7 +25,6 @@
 #include "qemu/qemu_command.h"
 
 #include <arpa/inet.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +37,9 @@
 /* passt-backed vhost-user chardevs reconnect after this many seconds
  * (libvirt's fixed value for passt). */
 #define PASST_RECONNECT_TIMEOUT_S 5
+/* Ids are built in fixed buffers from the alias ("hostnet0"); a longer
+ * user alias is refused rather than cut. */
+#define NET_ALIAS_MAX 48
 
 static bool net_is_virtio(const struct vn_net *net)
 {
@@ -57,23 +59,37 @@ static const char *nic_driver(const struct vn_net *net)
 	return net->model;
 }
 
-/* QEMU option values separate with ',': a literal one is doubled. */
-static void put_escaped_commas(FILE *out, const char *text)
-{
-	for (; *text; text++) {
-		if (*text == ',')
-			fputc(',', out);
-		fputc(*text, out);
-	}
-}
-
-static void put_reconnect(FILE *out, unsigned timeout_s,
-			  const struct qemu_build_opts *opts)
+/* ",reconnect-ms=N" or, before QEMU 9.2, ",reconnect=S". */
+static void format_reconnect(char *buf, size_t size, unsigned timeout_s,
+			     const struct qemu_build_opts *opts)
 {
 	if (qemu_caps_has_chardev_reconnect_ms(opts->qemu_version))
-		fprintf(out, ",reconnect-ms=%u", timeout_s * 1000);
+		snprintf(buf, size, ",reconnect-ms=%u", timeout_s * 1000);
 	else
-		fprintf(out, ",reconnect=%u", timeout_s);
+		snprintf(buf, size, ",reconnect=%u", timeout_s);
+}
+
+/* What follows the path: passt's fixed reconnect, or the user's mode and
+ * <reconnect>. */
+static void format_chardev_suffix(char *buf, size_t size,
+				  const struct vn_net *net,
+				  const struct qemu_build_opts *opts)
+{
+	size_t len;
+
+	buf[0] = '\0';
+	if (vn_net_is_passt(net)) {
+		format_reconnect(buf, size, PASST_RECONNECT_TIMEOUT_S, opts);
+		return;
+	}
+	if (net->source_mode == VN_CHR_MODE_SERVER)
+		snprintf(buf, size, ",server=on");
+	len = strlen(buf);
+	if (net->reconnect_enabled == VN_TRISTATE_YES)
+		format_reconnect(buf + len, size - len,
+				 net->reconnect_timeout_s, opts);
+	else if (net->reconnect_enabled == VN_TRISTATE_NO)
+		format_reconnect(buf + len, size - len, 0, opts);
 }
 
 /* -chardev socket,... of a vhost-user interface. */
@@ -82,10 +98,8 @@ static int add_vhostuser_chardev(struct qemu_argv *argv,
 				 const struct vn_net *net,
 				 const struct qemu_build_opts *opts)
 {
-	char *socket = NULL, *text = NULL;
-	size_t len = 0;
-	FILE *out;
-	int ret = -1;
+	char prefix[96], suffix[96];
+	char *socket = NULL;
 
 	if (vn_net_is_passt(net)) {
 		socket = qemu_paths_passt_socket(opts->state_dir, dom, net);
@@ -97,30 +111,13 @@ static int add_vhostuser_chardev(struct qemu_argv *argv,
 				net->alias);
 		return -1;
 	}
-	out = open_memstream(&text, &len);
-	if (!out)
-		goto out;
-	fprintf(out, "socket,id=char%s,path=", net->alias);
-	put_escaped_commas(out, socket ? socket : net->source_path);
-	if (socket)
-		put_reconnect(out, PASST_RECONNECT_TIMEOUT_S, opts);
-	else if (net->source_mode == VN_CHR_MODE_SERVER)
-		fputs(",server=on", out);
-	if (!socket && net->reconnect_enabled == VN_TRISTATE_YES)
-		put_reconnect(out, net->reconnect_timeout_s, opts);
-	else if (!socket && net->reconnect_enabled == VN_TRISTATE_NO)
-		put_reconnect(out, 0, opts);
-	if (fclose(out) != 0)
-		goto out;
-	qemu_argv_add_pair(argv, "-chardev", text);
-	ret = 0;
-out:
-	if (ret < 0)
-		vn_error_report_errno(ENOMEM, "cannot build the chardev of %s",
-				      net->alias);
-	free(text);
+	snprintf(prefix, sizeof(prefix), "socket,id=char%s,path=", net->alias);
+	format_chardev_suffix(suffix, sizeof(suffix), net, opts);
+	qemu_argv_add(argv, "-chardev");
+	qemu_argv_add_escaped(argv, prefix, socket ? socket : net->source_path,
+			      suffix);
 	free(socket);
-	return ret;
+	return 0;
 }
 
 static int add_user_addresses(struct json_object *props,
@@ -307,9 +304,10 @@ int qemu_command_add_net(struct qemu_argv *argv, const struct vn_domain *dom,
 			 const struct vn_net *net, int bootindex,
 			 const struct qemu_build_opts *opts)
 {
-	if (!net->alias) {
-		vn_error_report(VN_ERR_INTERNAL_ERROR,
-				"interface has no alias");
+	if (!net->alias || strlen(net->alias) > NET_ALIAS_MAX) {
+		vn_error_report(VN_ERR_CONFIG_UNSUPPORTED,
+				"interface alias '%s' is missing or longer than %d characters",
+				net->alias ? net->alias : "", NET_ALIAS_MAX);
 		return -1;
 	}
 	if (net->type == VN_NET_VHOSTUSER &&
