@@ -390,29 +390,33 @@ static int reset_owner(struct vu_dev *dev, struct vu_msg *m)
 static int map_region(const struct vu_mem_region_msg *in, int fd,
 		      struct vq_mem_region *r)
 {
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	/* Map from the page holding the region's start, not from the start
+	 * of the file: a region high in a large memfd costs only its size. */
+	uint64_t skip = in->mmap_offset % page;
+	uint64_t end, len;
 	struct stat st;
-	uint64_t end;
 	void *p;
 
 	if (!in->size || in->gpa + in->size < in->gpa ||
 	    in->uva + in->size < in->uva ||
 	    __builtin_add_overflow(in->mmap_offset, in->size, &end) ||
-	    end > SIZE_MAX)
+	    __builtin_add_overflow(in->size, skip, &len) || len > SIZE_MAX)
 		return -EINVAL;
 	/* Touching a mapping beyond the end of its file raises SIGBUS. */
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
 	    (uint64_t)st.st_size < end)
 		return -EINVAL;
-	p = mmap(NULL, end, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE,
-		 fd, 0);
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE,
+		 fd, (off_t)(in->mmap_offset - skip));
 	if (p == MAP_FAILED)
 		return -errno;
 	r->gpa = in->gpa;
 	r->size = in->size;
 	r->uva = in->uva;
 	r->map_base = p;
-	r->map_len = end;
-	r->host = (uint8_t *)p + in->mmap_offset;
+	r->map_len = len;
+	r->host = (uint8_t *)p + skip;
 	return 0;
 }
 

@@ -419,6 +419,44 @@ TEST(vu_rejects_region_larger_than_its_file)
 	tdev_free(t);
 }
 
+TEST(vu_maps_region_at_an_offset_in_its_file)
+{
+	SETUP_CONNECTED(t, fe, &default_cfg);
+	struct fe_mem_table tbl = { .nregions = 2 };
+	int fds[2] = { fe->r[0].fd, fe->r[0].fd };
+	uint8_t frame[60];
+
+	/* Region 0 as usual but cut short; the rest of the same file is a
+	 * second region at an unaligned offset, as QEMU splits RAM. */
+	tbl.r[0].size = 2 << 20;
+	tbl.r[0].uva = fe_uva(fe, 0);
+	tbl.r[1].gpa = 0x80000000ULL;
+	tbl.r[1].mmap_offset = (2 << 20) + 100;
+	tbl.r[1].size = (2 << 20) - 100;
+	tbl.r[1].uva = fe_uva(fe, 0) + tbl.r[1].mmap_offset;
+	CHECK_INT(fe_request_u64(fe, FE_SET_FEATURES, fe->features), 0);
+	CHECK_INT(send_mem_table(fe, &tbl, 2, fds, 2), 0);
+	CHECK_INT(fe_start_ring(fe, &fe->rx), 0);
+	CHECK_INT(fe_start_ring(fe, &fe->tx), 0);
+	CHECK_INT(fe_set_vring_enable(fe, FE_RXQ, true), 0);
+	CHECK_INT(fe_set_vring_enable(fe, FE_TXQ, true), 0);
+	/* A frame in the second region: guest-physical 0x80000000 is file
+	 * offset 2 MiB + 100, which the front-end sees at that offset. */
+	fill_pattern(frame, sizeof(frame), 12);
+	memset(fe->r[0].host + (2 << 20) + 100, 0, FE_NET_HDR_LEN);
+	memcpy(fe->r[0].host + (2 << 20) + 100 + FE_NET_HDR_LEN, frame,
+	       sizeof(frame));
+	fe_desc_write(&fe->tx, 0, 0x80000000ULL, FE_NET_HDR_LEN + sizeof(frame),
+		      0, 0);
+	fe_avail_add(&fe->tx, 0);
+	fe_kick(&fe->tx);
+	CHECK_INT(fe_wait_used(fe, &fe->tx, TIMEOUT_MS), 0);
+	CHECK_INT(t->frames, 1);
+	CHECK(!memcmp(t->last_frame, frame, sizeof(frame)));
+	fe_free(fe);
+	tdev_free(t);
+}
+
 TEST(vu_rejects_region_that_cannot_be_mapped)
 {
 	SETUP_CONNECTED(t, fe, &default_cfg);
