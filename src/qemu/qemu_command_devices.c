@@ -100,6 +100,20 @@ void qemu_devices_boot_clear(struct qemu_devices_boot *boot)
 
 /* ---- what vunet can build ---- */
 
+/* Device ids are built in fixed buffers from aliases; a longer user
+ * alias is refused rather than cut. */
+#define DEVICE_ALIAS_MAX 48
+
+static int check_alias(const char *alias)
+{
+	if (!alias || strlen(alias) <= DEVICE_ALIAS_MAX)
+		return 0;
+	vn_error_report(VN_ERR_CONFIG_UNSUPPORTED,
+			"device alias '%s' is longer than %d characters",
+			alias, DEVICE_ALIAS_MAX);
+	return -1;
+}
+
 static int check_disk(const struct vn_disk *disk)
 {
 	const char *why = NULL;
@@ -169,13 +183,15 @@ int qemu_command_devices_check_supported(const struct vn_domain *dom)
 	size_t i;
 
 	for (i = 0; i < dom->n_disks; i++)
-		if (check_disk(&dom->disks[i]) < 0)
+		if (check_disk(&dom->disks[i]) < 0 ||
+		    check_alias(dom->disks[i].alias) < 0)
 			return -1;
 	for (i = 0; i < dom->n_controllers; i++)
 		if (check_controller(&dom->controllers[i]) < 0)
 			return -1;
 	for (i = 0; i < dom->n_chrs; i++)
-		if (check_chr(&dom->chrs[i]) < 0)
+		if (check_chr(&dom->chrs[i]) < 0 ||
+		    check_alias(dom->chrs[i].alias) < 0)
 			return -1;
 	return 0;
 }
@@ -410,7 +426,7 @@ static int add_chardev(struct qemu_argv *argv, const struct vn_chr *chr,
 static int add_serial(struct qemu_argv *argv, const struct vn_chr *chr)
 {
 	struct json_object *props;
-	char alias[32], chardev[40];
+	char alias[DEVICE_ALIAS_MAX + 1], chardev[DEVICE_ALIAS_MAX + 8];
 
 	if (chr->alias)
 		snprintf(alias, sizeof(alias), "%s", chr->alias);
