@@ -148,6 +148,37 @@ TEST(vu_reconnect_after_disconnect_carries_traffic)
 	tdev_free(t);
 }
 
+TEST(vu_resumes_rings_after_front_end_reconnects_without_reset)
+{
+	SETUP(t, fe, &default_cfg, FE_STYLE_QEMU);
+	uint8_t frame[60];
+	uint32_t id, len;
+	int i;
+
+	/* As QEMU after a back-end restart: same rings, base = used index. */
+	for (i = 0; i < 5; i++)
+		CHECK_INT(fe_tx_send(fe, frame, sizeof(frame)), 0);
+	tdev_pump(t);
+	CHECK_INT(t->frames, 5);
+	close(fe->sock);
+	fe->sock = -1;
+	tdev_pump(t);
+	CHECK(!vu_dev_connected(t->dev));
+	CHECK_INT(fe_connect(fe, t->path, TIMEOUT_MS), 0);
+	CHECK_INT(fe_handshake(fe, FE_STYLE_QEMU), 0);
+	fill_pattern(frame, sizeof(frame), 13);
+	CHECK_INT(fe_tx_send(fe, frame, sizeof(frame)), 0);
+	CHECK_INT(fe_wait_used(fe, &fe->tx, TIMEOUT_MS), 0);
+	CHECK_INT(t->frames, 6);
+	CHECK(!memcmp(t->last_frame, frame, sizeof(frame)));
+	CHECK_INT(fe_used_idx(&fe->tx), 6);
+	while (fe_used_pop(&fe->tx, &id, &len))
+		;
+	CHECK_INT(id, 5);
+	fe_free(fe);
+	tdev_free(t);
+}
+
 TEST(vu_disconnect_unmaps_guest_memory_and_closes_fds)
 {
 	int fds_before = tdev_count_fds();
