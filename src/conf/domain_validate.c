@@ -10,8 +10,9 @@
  * file only reads it.  It checks, per <interface>, in libvirt's order:
  *
  *   1. what libvirt checks while parsing and our parser leaves to us:
- *      the vhost-user <source> (type must be unix, a path is needed unless
- *      passt provides the socket) and the host address of a <portForward>;
+ *      the vhost-user <source> (needed, type unix, with a path, unless
+ *      passt provides the socket), the vDPA <source dev> and the host
+ *      address of a <portForward>;
  *   2. the passt backend and the elements only it understands
  *      (<portForward> and its ranges, <source dev>, hostname, fqdn);
  *   3. per-type rules: a vhost-user front-end must be virtio, and a
@@ -62,6 +63,31 @@ static bool net_type_takes_passt(enum vn_net_type type)
 	return type == VN_NET_USER || type == VN_NET_VHOSTUSER;
 }
 
+/* No attribute of <source> was given: as far as the model can tell, the
+ * element is missing (an empty <source/> looks the same). */
+static bool net_has_no_source(const struct vn_net *net)
+{
+	return net->source_type == VN_CHR_SOURCE_ABSENT && !net->source_path &&
+	       net->source_mode == VN_CHR_MODE_ABSENT && !net->source_dev &&
+	       net->reconnect_enabled == VN_TRISTATE_ABSENT;
+}
+
+static int report_missing_source(const struct vn_net *net)
+{
+	vn_error_report(VN_ERR_XML_ERROR,
+			"interface type='%s' requires a 'source' element",
+			vn_net_type_to_string(net->type));
+	return -1;
+}
+
+static int report_missing_source_attribute(const char *name)
+{
+	vn_error_report(VN_ERR_XML_ERROR,
+			"Missing required attribute '%s' in element '%s'",
+			name, "source");
+	return -1;
+}
+
 /* libvirt refuses these while parsing <source> of a vhost-user interface. */
 static int validate_vhostuser_source(const struct vn_net *net)
 {
@@ -72,13 +98,23 @@ static int validate_vhostuser_source(const struct vn_net *net)
 		return -1;
 	}
 	/* With passt the socket is passt's, created by the launcher. */
-	if (!net->source_path && !vn_net_is_passt(net)) {
-		vn_error_report(VN_ERR_XML_ERROR,
-				"Missing required attribute '%s' in element '%s'",
-				"path", "source");
-		return -1;
-	}
+	if (vn_net_is_passt(net))
+		return 0;
+	if (net_has_no_source(net))
+		return report_missing_source(net);
+	if (!net->source_path)
+		return report_missing_source_attribute("path");
 	return 0;
+}
+
+/* A vDPA interface is its host device, <source dev='/dev/vhost-vdpa-N'/>. */
+static int validate_vdpa_source(const struct vn_net *net)
+{
+	if (net->source_dev)
+		return 0;
+	if (net_has_no_source(net))
+		return report_missing_source(net);
+	return report_missing_source_attribute("dev");
 }
 
 /* libvirt parses <portForward address=> as a numeric socket address. */
@@ -103,6 +139,8 @@ static int validate_parse_time_rules(const struct vn_net *net)
 {
 	if (net->type == VN_NET_VHOSTUSER &&
 	    validate_vhostuser_source(net) < 0)
+		return -1;
+	if (net->type == VN_NET_VDPA && validate_vdpa_source(net) < 0)
 		return -1;
 	return validate_port_forward_addresses(net);
 }

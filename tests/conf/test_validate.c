@@ -331,6 +331,14 @@ TEST(vhostuser_needs_source_path_without_passt)
 		  "XML error: Missing required attribute 'path' in element 'source'");
 }
 
+TEST(vhostuser_needs_a_source_without_passt)
+{
+	CHECK_STR(outcome("    <interface type='vhostuser'>\n"
+			  "      <model type='virtio'/>\n"
+			  "    </interface>\n"),
+		  "XML error: interface type='vhostuser' requires a 'source' element");
+}
+
 TEST(vhostuser_with_passt_needs_no_source)
 {
 	CHECK_STR(outcome("    <interface type='vhostuser'>\n"
@@ -368,6 +376,49 @@ TEST(vhostuser_client_mode_may_reconnect)
 			  "      <model type='virtio'/>\n"
 			  "    </interface>\n"),
 		  "");
+}
+
+/* ---- vDPA ---- */
+
+TEST(vdpa_needs_a_source)
+{
+	CHECK_STR(outcome("    <interface type='vdpa'/>\n"),
+		  "XML error: interface type='vdpa' requires a 'source' element");
+}
+
+TEST(vdpa_source_needs_dev)
+{
+	CHECK_STR(outcome("    <interface type='vdpa'>\n"
+			  "      <source type='unix' path='/dev/vhost-vdpa-0'/>\n"
+			  "    </interface>\n"),
+		  "XML error: Missing required attribute 'dev' in element 'source'");
+}
+
+/* ---- one interface at a time (attach-device) ---- */
+
+TEST(lone_interface_gets_the_same_rules)
+{
+	struct vn_domain *dom;
+	struct vn_net *net;
+	char *xml = NULL;
+
+	if (asprintf(&xml, domain_template, "") < 0)
+		SKIP("out of memory");
+	dom = vn_domain_parse_string(xml);
+	free(xml);
+	CHECK_MSG(dom, "parse failed: %s", vn_error_message());
+	net = vn_net_parse_string("<interface type='user'>\n"
+				  "  <portForward proto='tcp'>\n"
+				  "    <range start='2222' to='22'/>\n"
+				  "  </portForward>\n"
+				  "</interface>\n", dom);
+	CHECK_MSG(net, "parse failed: %s", vn_error_message());
+	vn_error_reset();
+	CHECK_INT(vn_net_validate(dom, net), -1);
+	CHECK_STR(vn_error_message(),
+		  "unsupported configuration: The <portForward> element can only be used with the 'passt' backend of interface type='user' or type='vhostuser'");
+	vn_net_free(net);
+	vn_domain_free(dom);
 }
 
 /* ---- libvirt's valid inputs pass the generic rules ---- */
