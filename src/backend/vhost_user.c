@@ -128,6 +128,7 @@ static const uint64_t vu_protocol_features = BIT(PF_MQ) | BIT(PF_REPLY_ACK) |
 #define VU_MAX_FDS VQ_MAX_REGIONS
 /* A front-end that stalls in the middle of a message is dropped. */
 #define VU_RECV_TIMEOUT_MS 1000
+#define VU_EINTR_RETRIES 8
 #define VU_MTU_MIN 68
 #define VU_MTU_MAX 65535
 
@@ -770,11 +771,18 @@ static int read_msg(int fd, struct vu_msg *m)
 		.msg_iov = &iov, .msg_iovlen = 1,
 		.msg_control = cbuf.buf, .msg_controllen = sizeof(cbuf.buf),
 	};
-	ssize_t n;
+	unsigned tries;
+	ssize_t n = -1;
 
 	m->n_fds = 0;
 	m->reply_size = 0;
-	n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC | MSG_WAITALL);
+	/* Nothing is received when a signal interrupts: just try again. */
+	for (tries = 0; tries < VU_EINTR_RETRIES; tries++) {
+		mh.msg_controllen = sizeof(cbuf.buf);
+		n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC | MSG_WAITALL);
+		if (n >= 0 || errno != EINTR)
+			break;
+	}
 	if (n < 0)
 		return -errno;
 	take_fds(&mh, m);

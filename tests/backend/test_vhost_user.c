@@ -295,6 +295,18 @@ TEST(vu_rejects_queue_index_out_of_range)
 	tdev_free(t);
 }
 
+TEST(vu_get_vring_base_of_unknown_queue_drops_connection)
+{
+	SETUP_CONNECTED(t, fe, &default_cfg);
+	uint32_t base;
+
+	/* A request with a reply of its own cannot answer "failed". */
+	CHECK(fe_get_vring_base(fe, 9, &base) < 0);
+	CHECK(!vu_dev_connected(t->dev));
+	fe_free(fe);
+	tdev_free(t);
+}
+
 TEST(vu_rejects_payload_of_wrong_size)
 {
 	SETUP_CONNECTED(t, fe, &default_cfg);
