@@ -64,6 +64,10 @@ void vn_xml_report_missing(const xmlNode *node, const char *name);
 int vn_xml_parse_kib(const char *value, const char *unit, const char *what,
 		     unsigned long long *kib);
 
+/* libvirt's CPU list syntax ("0-3,^2,8") in its canonical form
+ * ("0-1,3,8"), heap-allocated in *OUT; 0 / -1 (reported). */
+int vn_xml_canonical_cpus(const char *text, char **out);
+
 /* <address type='pci' .../> */
 int vn_xml_parse_pci_addr(const xmlNode *node, struct vn_pci_addr *addr);
 /* <alias name=>: libvirt keeps only user aliases ("ua-") of a definition. */

@@ -289,6 +289,93 @@ char *vn_xml_parse_user_alias(const xmlNode *node)
 	return name;
 }
 
+/* libvirt's bound on CPU numbers in a CPU list (VIR_DOMAIN_CPUMASK_LEN). */
+#define VN_CPU_LIST_MAX 1024
+
+static const char *skip_spaces(const char *p)
+{
+	while (*p == ' ' || *p == '\t' || *p == '\n')
+		p++;
+	return p;
+}
+
+/* One CPU number at *P, advancing *P; -1 if none or out of range. */
+static int cpu_number(const char **p)
+{
+	unsigned long v;
+	char *end;
+
+	if (!isdigit((unsigned char)**p))
+		return -1;
+	v = strtoul(*p, &end, 10);
+	*p = end;
+	return v < VN_CPU_LIST_MAX ? (int)v : -1;
+}
+
+/* Reads "A", "A-B" or "^A" items separated by commas into SET. */
+static int parse_cpu_list(const char *text, bool *set)
+{
+	const char *p = skip_spaces(text);
+	int first, last, cpu;
+	bool negate;
+
+	for (;;) {
+		p = skip_spaces(p);
+		negate = *p == '^';
+		if (negate)
+			p++;
+		first = last = cpu_number(&p);
+		if (first < 0)
+			return -1;
+		if (*p == '-' && !negate) {
+			p++;
+			last = cpu_number(&p);
+			if (last < first)
+				return -1;
+		}
+		for (cpu = first; cpu <= last; cpu++)
+			set[cpu] = !negate;
+		p = skip_spaces(p);
+		if (*p != ',')
+			break;
+		p++;
+	}
+	return *p ? -1 : 0;
+}
+
+int vn_xml_canonical_cpus(const char *text, char **out)
+{
+	bool set[VN_CPU_LIST_MAX] = { false };
+	char canon[VN_CPU_LIST_MAX * 6] = "", *q = canon;
+	int cpu, end;
+
+	if (parse_cpu_list(text, set) < 0)
+		goto bad;
+	for (cpu = 0; cpu < VN_CPU_LIST_MAX; cpu = end + 1) {
+		if (!set[cpu]) {
+			end = cpu;
+			continue;
+		}
+		for (end = cpu; end + 1 < VN_CPU_LIST_MAX && set[end + 1]; end++)
+			;
+		q += sprintf(q, q == canon ? "%d" : ",%d", cpu);
+		if (end > cpu)
+			q += sprintf(q, "-%d", end);
+	}
+	if (q == canon)
+		goto bad;
+	*out = strdup(canon);
+	if (!*out) {
+		vn_error_report(VN_ERR_INTERNAL_ERROR, "out of memory");
+		return -1;
+	}
+	return 0;
+bad:
+	vn_error_report(VN_ERR_INVALID_ARG, "Failed to parse bitmap '%s'",
+			text);
+	return -1;
+}
+
 /* Size cap of one document: far beyond any real definition, small
  * enough that a hostile input cannot exhaust memory. */
 #define VN_XML_MAX_BYTES (10u * 1024 * 1024)

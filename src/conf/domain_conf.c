@@ -267,35 +267,73 @@ static int parse_numa_cell(const xmlNode *node, struct vn_domain *dom)
 		[VN_MEMORY_ACCESS_PRIVATE] = "private",
 	};
 	struct vn_numa_cell *cell;
-	char *memory = NULL, *unit = NULL;
+	char *cpus = NULL, *memory = NULL, *unit = NULL;
 	bool has_id;
 	int access, ret = -1;
 
 	cell = append(&dom->numa_cells, &dom->n_numa_cells, sizeof(*cell));
 	if (!cell)
 		return -1;
-	cell->id = (unsigned)dom->n_numa_cells - 1;
 	if (vn_xml_prop_uint(node, "id", 10, &cell->id, &has_id) < 0 ||
 	    vn_xml_prop_enum(node, "memAccess", modes, 3, false, &access) < 0)
 		goto out;
-	if (access > 0)
-		cell->mem_access = (enum vn_memory_access)access;
-	cell->cpus = vn_xml_prop(node, "cpus");
-	memory = vn_xml_prop(node, "memory");
-	unit = vn_xml_prop(node, "unit");
-	if (!cell->cpus) {
-		vn_xml_report_missing(node, "cpus");
+	if (!has_id) {
+		vn_xml_report_missing(node, "id");
 		goto out;
 	}
+	if (access > 0)
+		cell->mem_access = (enum vn_memory_access)access;
+	cpus = vn_xml_prop(node, "cpus");
+	memory = vn_xml_prop(node, "memory");
+	unit = vn_xml_prop(node, "unit");
+	if (!cpus) {
+		vn_error_report(VN_ERR_XML_ERROR,
+				"Missing 'cpus' attribute in NUMA cell");
+		goto out;
+	}
+	if (vn_xml_canonical_cpus(cpus, &cell->cpus) < 0)
+		goto out;
 	if (!memory) {
-		vn_xml_report_missing(node, "memory");
+		vn_error_report(VN_ERR_XML_ERROR,
+				"missing element or attribute './@memory'");
 		goto out;
 	}
 	ret = vn_xml_parse_kib(memory, unit, "./@memory", &cell->memory_kib);
 out:
+	free(cpus);
 	free(memory);
 	free(unit);
 	return ret;
+}
+
+static int compare_cells(const void *a, const void *b)
+{
+	const struct vn_numa_cell *x = a, *y = b;
+
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+/* libvirt indexes cells by id: ids must be 0..N-1, each once.  The cells
+ * are kept in id order, as libvirt formats them. */
+static int order_numa_cells(struct vn_domain *dom)
+{
+	size_t i;
+
+	qsort(dom->numa_cells, dom->n_numa_cells, sizeof(*dom->numa_cells),
+	      compare_cells);
+	for (i = 0; i < dom->n_numa_cells; i++) {
+		if (dom->numa_cells[i].id == i)
+			continue;
+		if (i && dom->numa_cells[i].id == dom->numa_cells[i - 1].id)
+			vn_error_report(VN_ERR_XML_ERROR,
+					"Duplicate NUMA cell info for cell id '%u'",
+					dom->numa_cells[i].id);
+		else
+			vn_error_report(VN_ERR_XML_ERROR,
+					"Exactly one 'cell' element per guest NUMA cell allowed, non-contiguous ranges or ranges not starting from 0 are not allowed");
+		return -1;
+	}
+	return 0;
 }
 
 static int parse_numa(const xmlNode *node, struct vn_domain *dom)
@@ -310,7 +348,7 @@ static int parse_numa(const xmlNode *node, struct vn_domain *dom)
 		if (parse_numa_cell(child, dom) < 0)
 			return -1;
 	}
-	return 0;
+	return order_numa_cells(dom);
 }
 
 static int parse_cpu_attr(const xmlNode *node, const char *name,

@@ -183,6 +183,53 @@ TEST(memory_backing_os_cpu_features_are_read)
 	vn_domain_free(dom);
 }
 
+/* The message of parsing a domain whose <cpu> holds CELLS. */
+static const char *numa_error(const char *cells)
+{
+	char head[1024];
+
+	snprintf(head, sizeof(head), "<name>t</name><cpu><numa>%s</numa></cpu>",
+		 cells);
+	return error_with(head, "");
+}
+
+TEST(numa_cpus_are_kept_in_libvirt_canonical_form)
+{
+	struct vn_domain *dom = parse_with("<name>t</name><cpu><numa>"
+		"<cell id='1' cpus='2,3' memory='1' unit='MiB'/>"
+		"<cell id='0' cpus=' 0-5 , ^2,^3,9,10,11' memory='1' unit='MiB'/>"
+		"</numa></cpu>", "");
+
+	CHECK_MSG(dom, "%s", vn_error_message());
+	CHECK_INT(dom->n_numa_cells, 2);
+	CHECK_INT(dom->numa_cells[0].id, 0); /* kept in id order */
+	CHECK_STR(dom->numa_cells[0].cpus, "0-1,4-5,9-11");
+	CHECK_STR(dom->numa_cells[1].cpus, "2-3");
+	vn_domain_free(dom);
+}
+
+TEST(bad_numa_cells_are_refused)
+{
+	CHECK_STR(numa_error("<cell id='0' cpus='0-' memory='1'/>"),
+		  "invalid argument: Failed to parse bitmap '0-'");
+	CHECK_STR(numa_error("<cell id='0' cpus='^2-3' memory='1'/>"),
+		  "invalid argument: Failed to parse bitmap '^2-3'");
+	CHECK_STR(numa_error("<cell id='0' cpus='0,' memory='1'/>"),
+		  "invalid argument: Failed to parse bitmap '0,'");
+	CHECK_STR(numa_error("<cell id='0' cpus='5000' memory='1'/>"),
+		  "invalid argument: Failed to parse bitmap '5000'");
+	CHECK_STR(numa_error("<cell id='0' memory='1'/>"),
+		  "XML error: Missing 'cpus' attribute in NUMA cell");
+	CHECK_STR(numa_error("<cell cpus='0' memory='1'/>"),
+		  "XML error: Missing required attribute 'id' in element 'cell'");
+	CHECK_STR(numa_error("<cell id='0' cpus='0'/>"),
+		  "XML error: missing element or attribute './@memory'");
+	CHECK_STR(numa_error("<cell id='1' cpus='0' memory='1'/>"),
+		  "XML error: Exactly one 'cell' element per guest NUMA cell allowed, non-contiguous ranges or ranges not starting from 0 are not allowed");
+	CHECK_STR(numa_error("<cell id='0' cpus='0' memory='1'/><cell id='0' cpus='1' memory='1'/>"),
+		  "XML error: Duplicate NUMA cell info for cell id '0'");
+}
+
 TEST(disks_controllers_chrs_inputs_are_read)
 {
 	struct vn_domain *dom = parse_with(HEAD,
