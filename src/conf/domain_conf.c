@@ -972,6 +972,17 @@ static int parse_root(const xmlNode *root, struct vn_domain *dom)
 				"missing name information");
 		return -1;
 	}
+	if (strchr(dom->name, '\n')) {
+		vn_error_report(VN_ERR_XML_DETAIL, "invalid char in name: 0x%02x",
+				'\n');
+		return -1;
+	}
+	/* The name becomes part of file names (sockets, logs, state). */
+	if (strchr(dom->name, '/')) {
+		vn_error_report(VN_ERR_CONFIG_UNSUPPORTED,
+				"vunet does not support '/' in a domain name");
+		return -1;
+	}
 	return 0;
 }
 
