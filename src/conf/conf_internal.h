@@ -70,8 +70,9 @@ int vn_xml_canonical_cpus(const char *text, char **out);
 
 /* <address type='pci' .../> */
 int vn_xml_parse_pci_addr(const xmlNode *node, struct vn_pci_addr *addr);
-/* <alias name=>: libvirt keeps only user aliases ("ua-") of a definition. */
-char *vn_xml_parse_user_alias(const xmlNode *node);
+/* <alias name=>: libvirt keeps only user aliases ("ua-") of a definition;
+ * a user alias replaces *OUT, another leaves it.  0 / -1 (bad chars). */
+int vn_xml_parse_user_alias(const xmlNode *node, char **out);
 void vn_report_unsupported_child(const xmlNode *child, const char *parent);
 
 /* ---- formatting ---- */

@@ -276,17 +276,30 @@ int vn_xml_parse_pci_addr(const xmlNode *node, struct vn_pci_addr *addr)
 	return 0;
 }
 
-char *vn_xml_parse_user_alias(const xmlNode *node)
+/* Characters of a user alias: it ends up in QEMU ids and file names. */
+#define USER_ALIAS_CHARS \
+	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-"
+
+int vn_xml_parse_user_alias(const xmlNode *node, char **out)
 {
 	char *name = vn_xml_prop(node, "name");
 
 	/* An inactive definition keeps only user aliases; the others are
 	 * assigned afresh at start, as libvirt does. */
-	if (name && strncmp(name, "ua-", 3)) {
+	if (!name || strncmp(name, "ua-", 3)) {
 		free(name);
-		name = NULL;
+		return 0;
 	}
-	return name;
+	if (strspn(name, USER_ALIAS_CHARS) != strlen(name)) {
+		vn_error_report(VN_ERR_XML_ERROR,
+				"user alias '%s' must contain only alphanumeric characters, '-' and '_'",
+				name);
+		free(name);
+		return -1;
+	}
+	free(*out);
+	*out = name;
+	return 0;
 }
 
 /* libvirt's bound on CPU numbers in a CPU list (VIR_DOMAIN_CPUMASK_LEN). */

@@ -482,8 +482,10 @@ static int parse_on_crash(const xmlNode *node, struct vn_domain *dom)
  * (which libvirt ignores in a definition too) may be given. */
 static int check_ignorable_alias(const xmlNode *node, const char *device)
 {
-	char *alias = vn_xml_parse_user_alias(node);
+	char *alias = NULL;
 
+	if (vn_xml_parse_user_alias(node, &alias) < 0)
+		return -1;
 	if (!alias)
 		return 0;
 	vn_error_report(VN_ERR_CONFIG_UNSUPPORTED,
@@ -568,8 +570,7 @@ static int parse_disk_child(const xmlNode *child, struct vn_disk *disk)
 	} else if (vn_xml_is(child, "boot")) {
 		return parse_boot_order(child, &disk->boot_order);
 	} else if (vn_xml_is(child, "alias")) {
-		free(disk->alias);
-		disk->alias = vn_xml_parse_user_alias(child);
+		return vn_xml_parse_user_alias(child, &disk->alias);
 	} else if (vn_xml_is(child, "address")) {
 		return parse_device_address(child, "disk", &disk->pci,
 					    &disk->drive);
@@ -719,11 +720,9 @@ static int parse_chr(const xmlNode *node, struct vn_domain *dom,
 			rc = parse_chr_source(child, chr);
 		else if (vn_xml_is(child, "target"))
 			rc = parse_chr_target(child, chr);
-		else if (vn_xml_is(child, "alias")) {
-			free(chr->alias);
-			chr->alias = vn_xml_parse_user_alias(child);
-			rc = 0;
-		} else {
+		else if (vn_xml_is(child, "alias"))
+			rc = vn_xml_parse_user_alias(child, &chr->alias);
+		else {
 			vn_report_unsupported_child(child, (const char *)
 						    node->name);
 			rc = -1;

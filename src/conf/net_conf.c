@@ -438,11 +438,8 @@ static int parse_child(const xmlNode *child, struct vn_net *net)
 		return parse_driver(child, net);
 	if (!strcmp(name, "link"))
 		return parse_link(child, net);
-	if (!strcmp(name, "alias")) {
-		free(net->alias);
-		net->alias = vn_xml_parse_user_alias(child);
-		return 0;
-	}
+	if (!strcmp(name, "alias"))
+		return vn_xml_parse_user_alias(child, &net->alias);
 	if (!strcmp(name, "address"))
 		return parse_address(child, net);
 	if (!strcmp(name, "boot"))

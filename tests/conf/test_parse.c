@@ -409,6 +409,12 @@ TEST(name_that_cannot_be_a_file_name_is_refused)
 		  "XML error: invalid char in name: 0x0a");
 }
 
+TEST(user_alias_with_path_characters_is_refused)
+{
+	CHECK_STR(error_with(HEAD, "<interface type='user'><alias name='ua-../x'/></interface>"),
+		  "XML error: user alias 'ua-../x' must contain only alphanumeric characters, '-' and '_'");
+}
+
 TEST(missing_domain_type_is_refused)
 {
 	CHECK_STR(error_of("<domain><name>x</name></domain>"),
