@@ -1050,6 +1050,65 @@ TEST(vu_rx_flush_notifies_once_per_batch)
 	tdev_free(t);
 }
 
+/* The guest's used_event field: the avail ring entry after the ring. */
+static void set_used_event(struct fe_ring *ring, uint16_t v)
+{
+	memcpy(ring->avail + 4 + 2 * ring->size, &v, sizeof(v));
+}
+
+TEST(vu_rx_calls_only_when_the_guest_used_event_is_reached)
+{
+	SETUP(t, fe, &default_cfg, FE_STYLE_QEMU);
+	uint8_t frame[60] = { 0 };
+	struct iovec iov = { frame, sizeof(frame) };
+	eventfd_t calls;
+	int i;
+
+	CHECK_INT(fe_rx_post(fe, 8, 2048), 0);
+	set_used_event(&fe->rx, 3); /* "call me when entry 3 is used" */
+	for (i = 0; i < 3; i++) {
+		CHECK_INT(vu_send_frame(t->dev, &iov, 1), sizeof(frame));
+		vu_rx_flush(t->dev);
+		if (i == 0) /* the first call is always made */
+			CHECK_INT(eventfd_read(fe->rx.call_fd, &calls), 0);
+		else
+			CHECK_INT(eventfd_read(fe->rx.call_fd, &calls), -1);
+	}
+	CHECK_INT(vu_send_frame(t->dev, &iov, 1), sizeof(frame));
+	vu_rx_flush(t->dev); /* used index 4: entry 3 used */
+	CHECK_INT(eventfd_read(fe->rx.call_fd, &calls), 0);
+	fe_free(fe);
+	tdev_free(t);
+}
+
+TEST(vu_rx_no_interrupt_flag_suppresses_calls_without_event_idx)
+{
+	struct fe_config cfg = {
+		.features = (1ULL << FE_F_VERSION_1) |
+			    (1ULL << FE_F_NET_MRG_RXBUF) |
+			    (1ULL << FE_F_PROTOCOL_FEATURES),
+	};
+	SETUP(t, fe, &cfg, FE_STYLE_QEMU);
+	uint8_t frame[60] = { 0 };
+	struct iovec iov = { frame, sizeof(frame) };
+	uint16_t no_interrupt = 1;
+	eventfd_t calls;
+
+	CHECK_INT(fe_rx_post(fe, 4, 2048), 0);
+	memcpy(fe->rx.avail, &no_interrupt, sizeof(no_interrupt));
+	CHECK_INT(vu_send_frame(t->dev, &iov, 1), sizeof(frame));
+	vu_rx_flush(t->dev);
+	CHECK_INT(eventfd_read(fe->rx.call_fd, &calls), -1);
+	no_interrupt = 0;
+	memcpy(fe->rx.avail, &no_interrupt, sizeof(no_interrupt));
+	CHECK_INT(vu_send_frame(t->dev, &iov, 1), sizeof(frame));
+	vu_rx_flush(t->dev);
+	CHECK_INT(eventfd_read(fe->rx.call_fd, &calls), 0);
+	CHECK_INT(fe_used_idx(&fe->rx), 2);
+	fe_free(fe);
+	tdev_free(t);
+}
+
 TEST(vu_rx_refuses_readable_buffers)
 {
 	SETUP(t, fe, &default_cfg, FE_STYLE_QEMU);
