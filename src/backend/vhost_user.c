@@ -23,6 +23,8 @@
  * (SET_VRING_KICK received, until GET_VRING_BASE) and "enabled"
  * (SET_VRING_ENABLE, or implied at start when VHOST_USER_F_PROTOCOL_FEATURES
  * was not negotiated).  A queue carries traffic when both are set.
+ * "enabled" survives a stop and a new start: QEMU 7.2 enables the rings
+ * once, before it first starts them, and not again after a restart.
  *
  * Data path (no allocation, no logging, no per-frame system call):
  *  - TX: a kick drains up to VU_TX_BATCH chains per round, hands each
