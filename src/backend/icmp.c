@@ -289,7 +289,7 @@ void icmp_sock_handler(struct ctx *c, union epoll_ref ref)
 	static uint8_t frame[TAP_FRAME_MAX];
 	struct icmp_flow *fl;
 	size_t off;
-	int i;
+	int i, sent = 0;
 
 	if (ref.idx >= ICMP_MAX_FLOWS)
 		return;
@@ -312,7 +312,10 @@ void icmp_sock_handler(struct ctx *c, union epoll_ref ref)
 		}
 		fl->last_used_s = icmp_now_s();
 		icmp_reply_to_guest(c, fl, frame, (size_t)n);
+		sent++;
 	}
+	if (sent) /* one notification for the batch, as every socket event */
+		tap_flush(c);
 }
 
 void icmp_timer(struct ctx *c, const struct timespec *now)

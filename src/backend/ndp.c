@@ -307,6 +307,7 @@ void ndp_timer(struct ctx *c, const struct timespec *now)
 		return;
 	if (ndp_next_ra.tv_sec) { /* not the first call: one is due */
 		ndp_send_ra(c, &ndp_all_nodes);
+		tap_flush(c); /* the timer is its own batch */
 		ndp_initial_ras_sent++;
 	}
 	ndp_next_ra.tv_sec = now->tv_sec + ndp_ra_interval_s(now);

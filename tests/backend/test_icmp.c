@@ -137,7 +137,8 @@ static ssize_t relay_reply(struct ctx *c, uint8_t *r, size_t size,
 			if (ref.type == EPOLL_TYPE_ICMP)
 				icmp_sock_handler(c, ref);
 		}
-		tap_flush(c);
+		/* no tap_flush() here: a socket event ends its own batch,
+		 * as vunetd's loop expects */
 		if (n > 0)
 			return pt_from_vunetd(r, size, 500);
 	}
