@@ -29,6 +29,7 @@
 
 #include "backend/ctx.h"
 #include "backend/flow.h"
+#include "backend/fwd.h"
 #include "util/log.h"
 
 #define HASH_EMPTY UINT32_MAX
@@ -412,4 +413,107 @@ int flow_bind_outbound(const struct ctx *c, int s,
 		rc = -errno;
 out:
 	return rc;
+}
+
+/* The guest's address of family AF: the one it uses, else the one it
+ * was given. */
+static void guest_addr(const struct ctx *c, int af, union flow_ipaddr *a)
+{
+	if (af == AF_INET)
+		a->a4 = c->ip4.addr_seen.s_addr ? c->ip4.addr_seen :
+						  c->ip4.addr;
+	else
+		a->a6 = IN6_IS_ADDR_UNSPECIFIED(&c->ip6.addr_seen) ?
+			c->ip6.addr : c->ip6.addr_seen;
+}
+
+static int inbound_addrs4(const struct ctx *c, struct in_addr peer,
+			  union flow_ipaddr *gaddr, union flow_ipaddr *raddr)
+{
+	if (!c->ip4.enabled)
+		return 0;
+	guest_addr(c, AF_INET, gaddr);
+	raddr->a4 = peer;
+	if ((ntohl(peer.s_addr) >> 24) == IN_LOOPBACKNET ||
+	    peer.s_addr == gaddr->a4.s_addr) {
+		if (c->no_map_gw || !c->ip4.map_host_loopback.s_addr)
+			return 0;
+		raddr->a4 = c->ip4.map_host_loopback;
+	}
+	return AF_INET;
+}
+
+static int inbound_addrs6(const struct ctx *c, const struct in6_addr *peer,
+			  union flow_ipaddr *gaddr, union flow_ipaddr *raddr)
+{
+	if (!c->ip6.enabled)
+		return 0;
+	guest_addr(c, AF_INET6, gaddr);
+	raddr->a6 = *peer;
+	if (IN6_IS_ADDR_LOOPBACK(peer) ||
+	    IN6_ARE_ADDR_EQUAL(peer, &gaddr->a6)) {
+		if (c->no_map_gw ||
+		    IN6_IS_ADDR_UNSPECIFIED(&c->ip6.map_host_loopback))
+			return 0;
+		raddr->a6 = c->ip6.map_host_loopback;
+	}
+	return AF_INET6;
+}
+
+int flow_inbound_addrs(const struct ctx *c, const union flow_sockaddr *peer,
+		       union flow_ipaddr *gaddr, union flow_ipaddr *raddr,
+		       uint16_t *rport)
+{
+	const struct in6_addr *a6 = &peer->sin6.sin6_addr;
+	struct in_addr a4;
+
+	if (peer->sa.sa_family == AF_INET) {
+		*rport = ntohs(peer->sin.sin_port);
+		return inbound_addrs4(c, peer->sin.sin_addr, gaddr, raddr);
+	}
+	*rport = ntohs(peer->sin6.sin6_port);
+	if (IN6_IS_ADDR_V4MAPPED(a6)) {
+		memcpy(&a4, &a6->s6_addr[12], sizeof(a4));
+		return inbound_addrs4(c, a4, gaddr, raddr);
+	}
+	return inbound_addrs6(c, a6, gaddr, raddr);
+}
+
+int flow_bind_forwarded(const struct ctx *c, const struct fwd_ports *fwd,
+			unsigned port, int type)
+{
+	const struct fwd_bind *b = fwd->bind_of[port] < fwd->n_binds ?
+				   &fwd->binds[fwd->bind_of[port]] : NULL;
+	union flow_sockaddr sa;
+	socklen_t sl = sizeof(sa.sin6);
+	int one = 1, zero = 0, s, rc = 0, af = AF_INET6;
+
+	memset(&sa, 0, sizeof(sa));
+	if (b && b->family == AF_INET) {
+		af = AF_INET;
+		sa.sin.sin_addr = b->addr.a4;
+	} else if (b && b->family == AF_INET6) {
+		sa.sin6.sin6_addr = b->addr.a6;
+	} else if (!c->ip6.enabled) {
+		af = AF_INET;
+	}
+	if (af == AF_INET)
+		sl = sizeof(sa.sin);
+	sa.sa.sa_family = (sa_family_t)af;
+	sa.sin.sin_port = htons((uint16_t)port); /* same place in both */
+	s = socket(af, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -errno;
+	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* Any address: one socket serves both families. */
+	if (af == AF_INET6 && !(b && b->family == AF_INET6))
+		setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+	if ((b && b->ifname[0] &&
+	     setsockopt(s, SOL_SOCKET, SO_BINDTODEVICE, b->ifname,
+			strnlen(b->ifname, IFNAMSIZ))) ||
+	    bind(s, &sa.sa, sl)) {
+		rc = -errno;
+		close(s);
+	}
+	return rc ? rc : s;
 }

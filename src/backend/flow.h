@@ -26,9 +26,10 @@
  *
  * Also here, because TCP and UDP share it: the translation between the
  * guest's view of a flow and its host socket (flow_host_sockaddr(),
- * flow_bind_outbound()): the gateway address means the host's loopback
- * (unless --map-host-loopback none), the --dns-forward address means the
- * host's resolver, and -o / --outbound-if choose the source.
+ * flow_bind_outbound(), flow_inbound_addrs()): the gateway address means
+ * the host's loopback (unless --map-host-loopback none), the --dns-forward
+ * address means the host's resolver, and -o / --outbound-if choose the
+ * source.
  */
 #ifndef VUNET_BACKEND_FLOW_H
 #define VUNET_BACKEND_FLOW_H
@@ -40,6 +41,7 @@
 #include <time.h>
 
 struct ctx;
+struct fwd_ports;
 
 /* passt's default is of the same order; a few MiB of memory. */
 #define FLOW_DEFAULT_CAPACITY 65536
@@ -151,6 +153,30 @@ socklen_t flow_host_sockaddr(const struct ctx *c, const struct flow_key *key,
  * negative errno. */
 int flow_bind_outbound(const struct ctx *c, int s,
 		       const union flow_sockaddr *dst, uint16_t port);
+/* A socket of TYPE (SOCK_STREAM, SOCK_DGRAM) bound to forwarded host
+ * PORT of FWD, on the address and interface its -t/-u spec gives (any
+ * address: one IPv6 socket for both families, IPv4 only if IPv6 is
+ * disabled), with SO_REUSEADDR.  Returns the socket (non-blocking) or a
+ * negative errno. */
+int flow_bind_forwarded(const struct ctx *c, const struct fwd_ports *fwd,
+			unsigned port, int type);
+
+/* An address of either family, as IP headers carry it. */
+union flow_ipaddr {
+	struct in_addr a4;
+	struct in6_addr a6;
+};
+
+/* For a connection or datagram from host peer PEER to a forwarded port
+ * (-t / -u): the guest's address GADDR, and the remote address RADDR and
+ * port RPORT as the guest sees them: the peer's own, except the host
+ * itself (loopback, or the address it shares with the guest), which
+ * appears as the gateway address.  Returns the family the guest sees
+ * (AF_INET for IPv4-mapped peers), or 0 if it cannot be shown to the
+ * guest (family disabled, or host-local with --map-host-loopback none). */
+int flow_inbound_addrs(const struct ctx *c, const union flow_sockaddr *peer,
+		       union flow_ipaddr *gaddr, union flow_ipaddr *raddr,
+		       uint16_t *rport);
 /* The IPv4 address in a key address, for AF_INET flows. */
 static inline struct in_addr flow_addr_v4(const struct in6_addr *a)
 {

@@ -800,69 +800,8 @@ static void sock_connected(struct ctx *c, struct flow *fl)
 
 /* --- Inbound (-t) ------------------------------------------------------- */
 
-/* An address of either family, as the protocols' headers carry it. */
-union ip_addr {
-	struct in_addr a4;
-	struct in6_addr a6;
-};
-
 /* Listening socket per forwarded host port, as fd + 1 (0: none). */
 static int listen_fd_of[FWD_NUM_PORTS];
-
-/* The guest's address of family AF: the one it uses, else the one it
- * was given. */
-static void guest_addr(const struct ctx *c, int af, void *addr)
-{
-	if (af == AF_INET)
-		*(struct in_addr *)addr = c->ip4.addr_seen.s_addr ?
-					  c->ip4.addr_seen : c->ip4.addr;
-	else
-		*(struct in6_addr *)addr =
-			IN6_IS_ADDR_UNSPECIFIED(&c->ip6.addr_seen) ?
-			c->ip6.addr : c->ip6.addr_seen;
-}
-
-/* The address the guest sees a connection from PEER come from: the
- * peer's own, except the host itself (loopback, or the guest's address,
- * which the host shares), which appears as the gateway address.  Returns
- * the family, or 0 if the guest cannot be given one. */
-static int remote_addr_for_guest(const struct ctx *c,
-				 const union flow_sockaddr *peer,
-				 union ip_addr *r,
-				 uint16_t *port)
-{
-	const struct in6_addr *a6 = &peer->sin6.sin6_addr;
-	struct in_addr g4;
-	struct in6_addr g6;
-
-	if (peer->sa.sa_family == AF_INET || IN6_IS_ADDR_V4MAPPED(a6)) {
-		if (peer->sa.sa_family == AF_INET) {
-			r->a4 = peer->sin.sin_addr;
-			*port = ntohs(peer->sin.sin_port);
-		} else {
-			memcpy(&r->a4, &a6->s6_addr[12], 4);
-			*port = ntohs(peer->sin6.sin6_port);
-		}
-		guest_addr(c, AF_INET, &g4);
-		if ((ntohl(r->a4.s_addr) >> 24) == IN_LOOPBACKNET ||
-		    r->a4.s_addr == g4.s_addr) {
-			if (c->no_map_gw || !c->ip4.map_host_loopback.s_addr)
-				return 0;
-			r->a4 = c->ip4.map_host_loopback;
-		}
-		return c->ip4.enabled ? AF_INET : 0;
-	}
-	r->a6 = *a6;
-	*port = ntohs(peer->sin6.sin6_port);
-	guest_addr(c, AF_INET6, &g6);
-	if (IN6_IS_ADDR_LOOPBACK(a6) || IN6_ARE_ADDR_EQUAL(a6, &g6)) {
-		if (c->no_map_gw ||
-		    IN6_IS_ADDR_UNSPECIFIED(&c->ip6.map_host_loopback))
-			return 0;
-		r->a6 = c->ip6.map_host_loopback;
-	}
-	return c->ip6.enabled ? AF_INET6 : 0;
-}
 
 /* Ends an accepted connection we cannot give the guest. */
 static void refuse_accepted(int s)
@@ -877,15 +816,14 @@ static void refuse_accepted(int s)
 static void conn_from_host(struct ctx *c, int s,
 			   const union flow_sockaddr *peer, unsigned port)
 {
-	union ip_addr raddr, gaddr;
+	union flow_ipaddr raddr, gaddr;
 	struct flow_key key;
 	struct flow *fl = NULL;
 	uint16_t rport = 0;
 	uint32_t isn;
-	int af = remote_addr_for_guest(c, peer, &raddr, &rport);
+	int af = flow_inbound_addrs(c, peer, &gaddr, &raddr, &rport);
 
 	if (af) {
-		guest_addr(c, af, &gaddr);
 		flow_key_set(&key, IPPROTO_TCP, af, &gaddr,
 			     (uint16_t)fwd_guest_port(&c->tcp_fwd, port),
 			     &raddr, rport);
@@ -914,47 +852,6 @@ static void conn_from_host(struct ctx *c, int s,
 	fl->tcp.data_sent_ms = fl->tcp.active_ms = flow_now_ms();
 }
 
-/* A listening socket for host PORT on its -t bind address. */
-static int listen_port(struct ctx *c, unsigned port)
-{
-	const struct fwd_ports *fwd = &c->tcp_fwd;
-	const struct fwd_bind *b = fwd->bind_of[port] < fwd->n_binds ?
-				   &fwd->binds[fwd->bind_of[port]] : NULL;
-	union flow_sockaddr sa = { 0 };
-	socklen_t sl = sizeof(sa.sin6);
-	int one = 1, zero = 0, s, af = AF_INET6;
-
-	if (b && b->family == AF_INET) {
-		af = AF_INET;
-		sa.sin.sin_addr = b->addr.a4;
-		sl = sizeof(sa.sin);
-	} else if (b && b->family == AF_INET6) {
-		sa.sin6.sin6_addr = b->addr.a6;
-	} else if (!c->ip6.enabled) {
-		af = AF_INET;
-		sl = sizeof(sa.sin);
-	}
-	sa.sa.sa_family = (sa_family_t)af;
-	sa.sin.sin_port = htons((uint16_t)port); /* same place in both */
-	s = socket(af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (s < 0)
-		return -errno;
-	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	/* Any address: one socket for both families. */
-	if (af == AF_INET6 && !(b && b->family == AF_INET6))
-		setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
-	if ((b && b->ifname[0] &&
-	     setsockopt(s, SOL_SOCKET, SO_BINDTODEVICE, b->ifname,
-			strnlen(b->ifname, IFNAMSIZ))) ||
-	    bind(s, &sa.sa, sl) || listen(s, SOMAXCONN)) {
-		int rc = -errno;
-
-		close(s);
-		return rc;
-	}
-	return s;
-}
-
 int tcp_listen_init(struct ctx *c)
 {
 	union epoll_ref ref = { .type = EPOLL_TYPE_TCP_LISTEN };
@@ -968,7 +865,11 @@ int tcp_listen_init(struct ctx *c)
 		if (!fwd_port_is_forwarded(&c->tcp_fwd, port) ||
 		    listen_fd_of[port])
 			continue;
-		s = listen_port(c, port);
+		s = flow_bind_forwarded(c, &c->tcp_fwd, port, SOCK_STREAM);
+		if (s >= 0 && listen(s, SOMAXCONN)) {
+			close(s);
+			s = -errno;
+		}
 		if (s < 0) {
 			warn("TCP port %u: cannot listen: %s", port,
 			     strerror(-s));
