@@ -19,6 +19,14 @@
  * headers as the guest sent them.  A full flow table gets the guest an
  * "administratively prohibited" unreachable instead.
  *
+ * Inbound (-u): each forwarded host port has a socket bound to it.  The
+ * first datagram from a peer creates a flow for (guest address, guest
+ * port for it, peer as the guest sees it: host-local peers appear as the
+ * gateway) with its own socket, bound to the same port (SO_REUSEADDR) and
+ * connected to the peer: the kernel prefers the connected socket for that
+ * peer's later datagrams, and the guest's replies leave from the port the
+ * peer wrote to.
+ *
  * A flow ends after UDP_FLOW_TIMEOUT_S without traffic (udp_timer()).
  *
  * Data path: datagrams from the guest are sent with sendmsg() straight
@@ -27,9 +35,8 @@
  * tap_send_frame(); one tap_flush() ends each socket event.  Nothing here
  * allocates or logs per datagram: drops are counted in the context.
  *
- * Not done yet: -u inbound forwarding (listening sockets), and binding
- * the guest's port to the outbound address for inbound replies from
- * unconnected peers (passt's "spliced" and "reverse" UDP flows).
+ * Not done: replies to a guest flow from other peers than the one it
+ * wrote to (the socket is connected), and passt's loopback splicing.
  */
 #include <errno.h>
 #include <linux/if_ether.h>
@@ -43,9 +50,11 @@
 #include "backend/checksum.h"
 #include "backend/ctx.h"
 #include "backend/flow.h"
+#include "backend/fwd.h"
 #include "backend/ip.h"
 #include "backend/tap.h"
 #include "backend/udp.h"
+#include "util/log.h"
 
 /* iovec entries a guest datagram may span (guest TX descriptor chains). */
 #define UDP_MAX_IOV 64
@@ -366,4 +375,154 @@ void udp_close_all(struct ctx *c)
 		if (fl && fl->type == FLOW_UDP)
 			udp_flow_close(c, fl);
 	}
+}
+
+/* --- Inbound (-u) ------------------------------------------------------- */
+
+/* Socket per forwarded host port, as fd + 1 (0: none). */
+static int listen_fd_of[FWD_NUM_PORTS];
+
+int udp_listen_init(struct ctx *c)
+{
+	union epoll_ref ref = { .type = EPOLL_TYPE_UDP_LISTEN };
+	struct epoll_event ev = { .events = EPOLLIN };
+	unsigned port;
+	int n = 0;
+
+	for (port = 1; port < FWD_NUM_PORTS; port++) {
+		int s;
+
+		if (!fwd_port_is_forwarded(&c->udp_fwd, port) ||
+		    listen_fd_of[port])
+			continue;
+		s = flow_bind_forwarded(c, &c->udp_fwd, port, SOCK_DGRAM);
+		if (s < 0) {
+			warn("UDP port %u: cannot bind: %s", port,
+			     strerror(-s));
+			continue;
+		}
+		ref.idx = port;
+		ref.fd = s;
+		ev.data.u64 = ref.u64;
+		if (epoll_ctl(c->epollfd, EPOLL_CTL_ADD, s, &ev)) {
+			close(s);
+			continue;
+		}
+		listen_fd_of[port] = s + 1;
+		n++;
+	}
+	return n;
+}
+
+void udp_listen_close(struct ctx *c)
+{
+	unsigned port;
+
+	for (port = 1; port < FWD_NUM_PORTS; port++) {
+		if (!listen_fd_of[port])
+			continue;
+		epoll_ctl(c->epollfd, EPOLL_CTL_DEL, listen_fd_of[port] - 1,
+			  NULL);
+		close(listen_fd_of[port] - 1);
+		listen_fd_of[port] = 0;
+	}
+}
+
+/* The socket of inbound flow FL: bound where LISTENER is, connected to
+ * PEER.  Returns 0 or a negative errno. */
+static int inbound_flow_socket(struct ctx *c, struct flow *fl, int listener,
+			       const union flow_sockaddr *peer,
+			       socklen_t peer_len)
+{
+	union epoll_ref ref = { .type = EPOLL_TYPE_UDP };
+	struct epoll_event ev = { .events = EPOLLIN };
+	union flow_sockaddr local;
+	socklen_t local_len = sizeof(local);
+	int one = 1, zero = 0, s, rc = 0;
+
+	if (getsockname(listener, &local.sa, &local_len))
+		return -errno;
+	s = socket(local.sa.sa_family,
+		   SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -errno;
+	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (local.sa.sa_family == AF_INET6 &&
+	    IN6_IS_ADDR_UNSPECIFIED(&local.sin6.sin6_addr))
+		setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+	if (bind(s, &local.sa, local_len) || connect(s, &peer->sa, peer_len))
+		rc = -errno;
+	if (!rc) {
+		ref.idx = flow_idx(fl);
+		ref.fd = s;
+		ev.data.u64 = ref.u64;
+		if (epoll_ctl(c->epollfd, EPOLL_CTL_ADD, s, &ev))
+			rc = -errno;
+	}
+	if (rc)
+		close(s);
+	else
+		fl->sock = s;
+	return rc;
+}
+
+/* The flow for a datagram from PEER to forwarded host PORT, or NULL. */
+static struct flow *inbound_flow(struct ctx *c, int listener, unsigned port,
+				 const union flow_sockaddr *peer,
+				 socklen_t peer_len)
+{
+	union flow_ipaddr gaddr, raddr;
+	struct flow_key key;
+	struct flow *fl;
+	uint16_t rport;
+	int af = flow_inbound_addrs(c, peer, &gaddr, &raddr, &rport);
+
+	if (!af)
+		return NULL;
+	flow_key_set(&key, IPPROTO_UDP, af, &gaddr,
+		     (uint16_t)fwd_guest_port(&c->udp_fwd, port), &raddr, rport);
+	fl = flow_lookup(&key);
+	if (fl)
+		return fl;
+	fl = flow_new(&key, FLOW_UDP);
+	if (!fl)
+		return NULL;
+	fl->af = (uint8_t)af;
+	if (inbound_flow_socket(c, fl, listener, peer, peer_len)) {
+		flow_free(fl);
+		return NULL;
+	}
+	return fl;
+}
+
+void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
+{
+	int i;
+
+	if (ref.idx >= FWD_NUM_PORTS || listen_fd_of[ref.idx] != ref.fd + 1)
+		return;
+	for (i = 0; i < UDP_SOCK_BATCH; i++) {
+		union flow_sockaddr peer;
+		socklen_t sl = sizeof(peer);
+		struct flow *fl;
+		ssize_t n = recvfrom(ref.fd, frame_buf + UDP6_PAYLOAD_OFF,
+				     UDP6_PAYLOAD_MAX, MSG_DONTWAIT | MSG_TRUNC,
+				     &peer.sa, &sl);
+
+		if (n < 0)
+			break;
+		fl = c->no_udp ? NULL : inbound_flow(c, ref.fd, ref.idx, &peer,
+						     sl);
+		if (!fl || (size_t)n > (flow_addr_is_v4(&fl->key.gaddr) ?
+					UDP4_PAYLOAD_MAX : UDP6_PAYLOAD_MAX)) {
+			ctx_drop(c, fl ? DROP_HOST_ERROR : DROP_NO_FLOW);
+			continue;
+		}
+		if (flow_addr_is_v4(&fl->key.gaddr))
+			memmove(frame_buf + UDP4_PAYLOAD_OFF,
+				frame_buf + UDP6_PAYLOAD_OFF, (size_t)n);
+		fl->udp.active_ms = flow_now_ms();
+		udp_reply_to_guest(c, fl, (size_t)n);
+	}
+	tap_flush(c);
 }

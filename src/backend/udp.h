@@ -25,6 +25,16 @@ struct tap_frame;
 int udp_tap_handler(struct ctx *c, const struct tap_frame *f);
 /* EPOLL_TYPE_UDP: datagrams or an error on a flow's host socket. */
 void udp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events);
+/* Opens the sockets for the -u ports (c->udp_fwd), in the epoll loop as
+ * EPOLL_TYPE_UDP_LISTEN.  A port that cannot be bound is logged and
+ * skipped.  Returns the number of ports bound. */
+int udp_listen_init(struct ctx *c);
+/* Closes them (at exit, and between tests). */
+void udp_listen_close(struct ctx *c);
+/* EPOLL_TYPE_UDP_LISTEN: datagrams to a forwarded port; each peer gets a
+ * flow (the guest sees host-local peers as the gateway) whose socket,
+ * bound to the same port and connected to the peer, carries the rest. */
+void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events);
 /* Closes flows idle for UDP_FLOW_TIMEOUT_S; call about once a second. */
 void udp_timer(struct ctx *c, const struct timespec *now);
 /* Closes every UDP flow (at exit, and between tests). */

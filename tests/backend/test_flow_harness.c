@@ -60,6 +60,8 @@ void ft_pump(struct ctx *c, int timeout_ms)
 			tcp_listen_handler(c, ref, ev[i].events);
 		else if (ref.type == EPOLL_TYPE_UDP)
 			udp_sock_handler(c, ref, ev[i].events);
+		else if (ref.type == EPOLL_TYPE_UDP_LISTEN)
+			udp_listen_handler(c, ref, ev[i].events);
 	}
 }
 

@@ -6,11 +6,13 @@
 #include <netinet/icmp6.h>
 #include <netinet/ip_icmp.h>
 #include <poll.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "backend/flow.h"
+#include "backend/fwd.h"
 #include "backend/ip.h"
 #include "backend/udp.h"
 #include "tests/backend/test_flow_harness.h"
@@ -326,6 +328,89 @@ TEST(dns_forward_address_goes_to_the_host_resolver)
 	CHECK(!memcmp(reply + ETH_HDR_LEN + 12, "\xc0\x00\x02\x35", 4));
 	CHECK_INT(ip_get_be16(reply + IP4_L4_OFF), 53);
 	udp_close_all(&c);
+}
+
+/* Forwards host UDP ports per SPEC (-u syntax); returns 0 or -1. */
+static int forward(struct ctx *c, const char *spec)
+{
+	char err[256];
+
+	if (fwd_parse_spec(&c->udp_fwd, spec, err, sizeof(err))) {
+		fprintf(stderr, "%s: %s\n", spec, err);
+		return -1;
+	}
+	return udp_listen_init(c) == 1 ? 0 : -1;
+}
+
+TEST(forwarded_port_datagram_reaches_guest_and_reply_returns)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET };
+	struct sockaddr_storage from;
+	struct ctx c;
+	uint16_t port = ft_closed_port(AF_INET, SOCK_DGRAM), cport;
+	char spec[16], buf[16];
+	ssize_t n;
+	int h;
+
+	CHECK_INT(ft_setup(&c, 64), 0);
+	snprintf(spec, sizeof(spec), "%u", port);
+	CHECK_INT(forward(&c, spec), 0);
+	h = ft_bind_udp(AF_INET, &cport);
+	CHECK(h >= 0);
+	to.sin_port = htons(port);
+	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	CHECK(sendto(h, "knock", 5, 0, (struct sockaddr *)&to,
+		     sizeof(to)) == 5);
+
+	n = ft_recv(&c, reply, sizeof(reply), 2000);
+	CHECK_INT(n, UDP4_PAYLOAD_OFF + 5);
+	CHECK(pt_ip4_checksums_ok(reply, (size_t)n));
+	/* from the gateway and the client's port, to the guest's port */
+	CHECK(!memcmp(reply + ETH_HDR_LEN + 12, "\xc0\x00\x02\x01", 4));
+	CHECK(!memcmp(reply + ETH_HDR_LEN + 16, "\xc0\x00\x02\x02", 4));
+	CHECK_INT(ip_get_be16(reply + IP4_L4_OFF), cport);
+	CHECK_INT(ip_get_be16(reply + IP4_L4_OFF + 2), port);
+	CHECK(!memcmp(reply + UDP4_PAYLOAD_OFF, "knock", 5));
+
+	pt_to_vunetd(&c, frame, pt_udp4(frame, pt_a4("192.0.2.2"), port,
+					pt_a4("192.0.2.1"), cport, "who", 3));
+	CHECK_INT(host_recv(h, buf, sizeof(buf), &from), 3);
+	CHECK(!memcmp(buf, "who", 3));
+	CHECK_INT(sockaddr_port(&from), port); /* from the port it wrote to */
+
+	/* later datagrams use the flow's own socket */
+	CHECK(sendto(h, "again", 5, 0, (struct sockaddr *)&to,
+		     sizeof(to)) == 5);
+	n = ft_recv(&c, reply, sizeof(reply), 2000);
+	CHECK_INT(n, UDP4_PAYLOAD_OFF + 5);
+	CHECK(!memcmp(reply + UDP4_PAYLOAD_OFF, "again", 5));
+	CHECK_INT(flow_count(), 1);
+	udp_close_all(&c);
+	udp_listen_close(&c);
+}
+
+TEST(forwarded_port_goes_to_remapped_guest_port)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET };
+	struct ctx c;
+	uint16_t port = ft_closed_port(AF_INET, SOCK_DGRAM), cport;
+	char spec[32];
+	ssize_t n;
+	int h;
+
+	CHECK_INT(ft_setup(&c, 64), 0);
+	snprintf(spec, sizeof(spec), "%u:5353", port);
+	CHECK_INT(forward(&c, spec), 0);
+	h = ft_bind_udp(AF_INET, &cport);
+	CHECK(h >= 0);
+	to.sin_port = htons(port);
+	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	CHECK(sendto(h, "x", 1, 0, (struct sockaddr *)&to, sizeof(to)) == 1);
+	n = ft_recv(&c, reply, sizeof(reply), 2000);
+	CHECK(n > 0);
+	CHECK_INT(ip_get_be16(reply + IP4_L4_OFF + 2), 5353);
+	udp_close_all(&c);
+	udp_listen_close(&c);
 }
 
 int main(int argc, char **argv)
