@@ -10,11 +10,13 @@
  *     child has written the pid file and reports ready, then exits 0 — so
  *     a caller running vunetd synchronously (libvirt) finds the socket
  *     listening and the pid file written when the command returns;
- *  3. started as root, vunetd switches to nobody (or --runas) for good,
- *     then installs the seccomp deny list when built with it;
- *  4. epoll: the listening socket (or the -F connection), a signalfd for
- *     SIGTERM/SIGINT/SIGHUP (exit) and SIGUSR1 (log counters), and a 1 s
- *     timerfd driving the protocol timers.
+ *  3. epoll: the listening socket (or the -F connection), a signalfd for
+ *     SIGTERM/SIGINT/SIGHUP (exit) and SIGUSR1 (log counters; the signals
+ *     are blocked from the very start), a 1 s timerfd driving the
+ *     protocol timers, the flow table, and the -t listening sockets —
+ *     still with the caller's privileges, so root may forward low ports;
+ *  4. started as root, vunetd then switches to nobody (or --runas) for
+ *     good, and installs the seccomp deny list when built with it.
  *
  * The loop dispatches on the union epoll_ref stored with each descriptor;
  * handlers never search.  One front-end at a time: a second connection
@@ -51,10 +53,13 @@
 #include "backend/dhcp.h"
 #include "backend/dhcpv6.h"
 #include "backend/epoll_ref.h"
+#include "backend/flow.h"
 #include "backend/icmp.h"
 #include "backend/isolation.h"
 #include "backend/ndp.h"
 #include "backend/tap.h"
+#include "backend/tcp.h"
+#include "backend/udp.h"
 #include "backend/vhost_user.h"
 #include "util/log.h"
 
@@ -86,6 +91,9 @@ static const struct tap_handlers proto_handlers = {
 	.dhcpv6 = dhcpv6_handler,
 	.ndp = ndp_handler,
 	.icmp = icmp_tap_handler,
+	.tcp = tcp_tap_handler,
+	.udp = udp_tap_handler,
+	.batch_done = tcp_batch_done,
 };
 
 /* Process state that is not configuration. */
@@ -367,9 +375,15 @@ static void vu_batch_done(void *opaque)
 	tap_batch_done(opaque);
 }
 
+static void vu_rx_ready(void *opaque)
+{
+	tcp_guest_rx_ready(opaque);
+}
+
 static const struct vu_frame_ops vu_ops = {
 	.frame_from_guest = vu_frame,
 	.guest_batch_done = vu_batch_done,
+	.rx_ready = vu_rx_ready,
 };
 
 /* Takes FD as the front-end connection.  Returns 0 or -1. */
@@ -401,7 +415,7 @@ static bool frontend_connected(const struct ctx *c)
 
 static int setup_loop(struct ctx *c)
 {
-	int fd;
+	int fd, rc;
 
 	c->epollfd = epoll_create1(EPOLL_CLOEXEC);
 	if (c->epollfd < 0) {
@@ -411,6 +425,14 @@ static int setup_loop(struct ctx *c)
 	if (setup_signals(c) || setup_timer(c))
 		return -1;
 	tap_set_handlers(&proto_handlers);
+	rc = flow_init(0);
+	if (rc) {
+		err("Can't allocate the flow table: %s", strerror(-rc));
+		return -1;
+	}
+	/* before dropping privileges: root may forward ports below 1024 */
+	if (c->tcp_fwd.mode != FWD_NONE && !c->no_tcp)
+		tcp_listen_init(c);
 	if (c->mode == MODE_VU) {
 		c->vdev = vu_dev_new(c->epollfd, &vu_ops, c);
 		if (!c->vdev) {
@@ -463,6 +485,8 @@ static int start(struct ctx *c)
 		return -1;
 	if (c->logfile[0])
 		log_stop_stderr();
+	if (setup_loop(c))
+		return -1;
 	rc = isolation_drop_user(c->uid, c->gid);
 	if (rc) {
 		err("Can't switch to user %s: %s", c->runas, strerror(-rc));
@@ -471,7 +495,7 @@ static int start(struct ctx *c)
 	rc = isolation_seccomp();
 	if (rc && rc != -ENOSYS)
 		warn("seccomp filter not installed: %s", strerror(-rc));
-	return setup_loop(c);
+	return 0;
 }
 
 int vunetd_start(struct ctx *c)
@@ -512,6 +536,8 @@ static void handle_timer(struct ctx *c)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	icmp_timer(c, &now);
 	ndp_timer(c, &now);
+	tcp_timer(c, &now);
+	udp_timer(c, &now);
 }
 
 /* The front-end went away. */
@@ -550,8 +576,10 @@ static void handle_event(struct ctx *c, const struct epoll_event *ev)
 		handle_listen(c);
 		break;
 	case EPOLL_TYPE_STREAM:
-		if (ev->events & EPOLLOUT)
+		if (ev->events & EPOLLOUT) {
 			tap_stream_output(c);
+			tcp_guest_rx_ready(c);
+		}
 		if ((ev->events & EPOLLIN) && !tap_stream_input(c))
 			frontend_gone(c);
 		else if (!(ev->events & EPOLLIN) &&
@@ -568,6 +596,15 @@ static void handle_event(struct ctx *c, const struct epoll_event *ev)
 	case EPOLL_TYPE_ICMP:
 		icmp_sock_handler(c, ref);
 		break;
+	case EPOLL_TYPE_TCP:
+		tcp_sock_handler(c, ref, ev->events);
+		break;
+	case EPOLL_TYPE_TCP_LISTEN:
+		tcp_listen_handler(c, ref, ev->events);
+		break;
+	case EPOLL_TYPE_UDP:
+		udp_sock_handler(c, ref, ev->events);
+		break;
 	case EPOLL_TYPE_TIMER:
 		handle_timer(c);
 		break;
@@ -581,6 +618,10 @@ static void handle_event(struct ctx *c, const struct epoll_event *ev)
 
 static void cleanup(struct ctx *c)
 {
+	tcp_close_all(c);
+	udp_close_all(c);
+	tcp_listen_close(c);
+	flow_fini();
 	if (c->mode == MODE_STREAM)
 		tap_stream_detach(c);
 	if (c->vdev)

@@ -570,18 +570,59 @@ TEST(stale_socket_file_is_replaced)
 	CHECK(wait_exit(pid) >= 0);
 }
 
+/* A free TCP port on loopback, found by letting the kernel pick one. */
+static int free_tcp_port(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
+
+	if (!bind(fd, (struct sockaddr *)&sa, sizeof(sa)) &&
+	    !getsockname(fd, (struct sockaddr *)&sa, &len))
+		port = ntohs(sa.sin_port);
+	close(fd);
+	return port;
+}
+
+TEST(forwarded_tcp_port_listens_when_the_daemon_is_ready)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	char spec[64], pidtext[32] = "";
+	int port = free_tcp_port(), fd;
+
+	REQUIRE_BINARY();
+	CHECK(port > 0);
+	snprintf(spec, sizeof(spec), "127.0.0.1/%d", port);
+	CHECK_INT(RUN(ADDRS, "-s", sock, "-P", pidfile, "-t", spec), 0);
+	sa.sin_port = htons(port);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	CHECK_MSG(!connect(fd, (struct sockaddr *)&sa, sizeof(sa)),
+		  "port %d not listening: %s", port, strerror(errno));
+	close(fd);
+	fd = open(pidfile, O_RDONLY);
+	CHECK(fd >= 0 && read(fd, pidtext, sizeof(pidtext) - 1) > 0);
+	close(fd);
+	CHECK_INT(kill(atoi(pidtext), SIGTERM), 0);
+	CHECK(wait_gone(sock));
+}
+
 TEST(started_as_root_runs_as_nobody)
 {
 	char path[64], line[256];
 	FILE *f;
 	pid_t pid;
+	int fd;
 	bool found = false;
 
 	REQUIRE_BINARY();
 	if (geteuid() != 0)
 		SKIP("not running as root: nothing to drop");
 	pid = SPAWN(ADDRS, "-f", "-s", sock);
-	CHECK(connect_when_ready(sock) >= 0);
+	fd = connect_when_ready(sock);
+	CHECK(fd >= 0);
+	CHECK(arp_answered(fd)); /* the loop runs: privileges are dropped */
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
 	f = fopen(path, "re");
 	CHECK(f);
