@@ -444,37 +444,55 @@ static int misc_device_defaults(struct vn_domain *dom)
 	return set_default(&dom->memballoon_model, "virtio");
 }
 
-static int append_chr(struct vn_domain *dom, const struct vn_chr *from_ptr,
-		      enum vn_chr_kind kind, const char *target_type)
+/* Copies the device side (type, source, port) of FROM into TO. */
+static int copy_chr_source(struct vn_chr *to, const struct vn_chr *from)
 {
-	/* FROM_PTR points into dom->chrs, which the realloc may move. */
-	const struct vn_chr copy = *from_ptr, *from = &copy;
-	struct vn_chr *grown, *chr;
+	char *path = NULL;
 
-	grown = reallocarray(dom->chrs, dom->n_chrs + 1, sizeof(*grown));
-	if (!grown)
+	if (from->path && !(path = strdup(from->path)))
 		return report_oom();
-	dom->chrs = grown;
-	chr = &grown[dom->n_chrs++];
-	memset(chr, 0, sizeof(*chr));
-	chr->kind = kind;
-	chr->type = from->type;
-	chr->mode = from->mode;
-	chr->target_port = from->target_port;
-	if ((from->path && !(chr->path = strdup(from->path))) ||
-	    !(chr->target_type = strdup(target_type)))
-		return report_oom();
+	free(to->path);
+	to->path = path;
+	to->type = from->type;
+	to->mode = from->mode;
+	to->target_port = from->target_port;
 	return 0;
 }
 
-static struct vn_chr *first_chr(struct vn_domain *dom, enum vn_chr_kind kind)
+/* Inserts at AT a KIND device describing the same port as dom->chrs[FROM]
+ * (an index: the array moves). */
+static int insert_chr(struct vn_domain *dom, size_t at, size_t from,
+		      enum vn_chr_kind kind, const char *target_type)
+{
+	struct vn_chr *grown, chr = { .kind = kind };
+
+	if (!(chr.target_type = strdup(target_type)) ||
+	    copy_chr_source(&chr, &dom->chrs[from]) < 0) {
+		free(chr.target_type);
+		return report_oom();
+	}
+	grown = reallocarray(dom->chrs, dom->n_chrs + 1, sizeof(*grown));
+	if (!grown) {
+		free(chr.target_type);
+		free(chr.path);
+		return report_oom();
+	}
+	dom->chrs = grown;
+	memmove(&grown[at + 1], &grown[at], (dom->n_chrs - at) * sizeof(*grown));
+	grown[at] = chr;
+	dom->n_chrs++;
+	return 0;
+}
+
+/* Index of the first character device of KIND, or -1. */
+static long first_chr(const struct vn_domain *dom, enum vn_chr_kind kind)
 {
 	size_t i;
 
 	for (i = 0; i < dom->n_chrs; i++)
 		if (dom->chrs[i].kind == kind)
-			return &dom->chrs[i];
-	return NULL;
+			return (long)i;
+	return -1;
 }
 
 static int chr_alias(struct vn_chr *chr, unsigned n)
@@ -490,13 +508,33 @@ static int chr_alias(struct vn_chr *chr, unsigned n)
 	return chr->alias ? 0 : report_oom();
 }
 
-/* libvirt keeps the first console and the first serial port paired: a
- * serial console without a serial port gets one, a serial port without
- * a console gets one (both describe the same device). */
+/* libvirt keeps the first console and the first (ISA) serial port as two
+ * views of one device: a serial console without a serial port gets one;
+ * otherwise the serial console shows the serial port's source; a serial
+ * port without a serial console gets one, placed before the other
+ * consoles. */
+static int pair_serial_console(struct vn_domain *dom)
+{
+	long serial = first_chr(dom, VN_CHR_SERIAL);
+	long console = first_chr(dom, VN_CHR_CONSOLE);
+	bool serial_console = console >= 0 &&
+			      !strcmp(dom->chrs[console].target_type, "serial");
+
+	if (serial_console && serial < 0)
+		return insert_chr(dom, dom->n_chrs, (size_t)console,
+				  VN_CHR_SERIAL, "isa-serial");
+	if (serial_console)
+		return copy_chr_source(&dom->chrs[console], &dom->chrs[serial]);
+	if (serial >= 0 && !strcmp(dom->chrs[serial].target_type, "isa-serial"))
+		return insert_chr(dom, console >= 0 ? (size_t)console :
+				  dom->n_chrs, (size_t)serial, VN_CHR_CONSOLE,
+				  "serial");
+	return 0;
+}
+
 static int chr_defaults(struct vn_domain *dom)
 {
 	unsigned n_serial = 0, n_console = 0;
-	struct vn_chr *serial, *console;
 	size_t i;
 
 	for (i = 0; i < dom->n_chrs; i++) {
@@ -504,19 +542,27 @@ static int chr_defaults(struct vn_domain *dom)
 		bool serial_kind = chr->kind == VN_CHR_SERIAL;
 
 		if (set_default(&chr->target_type, serial_kind ? "isa-serial" :
-				n_console ? "virtio" : "serial") < 0)
+				n_console++ ? "virtio" : "serial") < 0)
 			return -1;
 		if (serial_kind && !chr->target_port)
 			chr->target_port = n_serial;
-		if (chr_alias(chr, serial_kind ? n_serial++ : n_console++) < 0)
+		n_serial += serial_kind;
+	}
+	if (pair_serial_console(dom) < 0)
+		return -1;
+	n_serial = n_console = 0;
+	for (i = 0; i < dom->n_chrs; i++) {
+		struct vn_chr *chr = &dom->chrs[i];
+
+		/* Consoles are numbered in order; the serial one keeps the
+		 * port of the serial device it shows. */
+		if (chr->kind == VN_CHR_CONSOLE &&
+		    strcmp(chr->target_type, "serial"))
+			chr->target_port = n_console;
+		if (chr_alias(chr, chr->kind == VN_CHR_SERIAL ? n_serial++ :
+				   n_console++) < 0)
 			return -1;
 	}
-	serial = first_chr(dom, VN_CHR_SERIAL);
-	console = first_chr(dom, VN_CHR_CONSOLE);
-	if (console && !serial && !strcmp(console->target_type, "serial"))
-		return append_chr(dom, console, VN_CHR_SERIAL, "isa-serial");
-	if (serial && !console)
-		return append_chr(dom, serial, VN_CHR_CONSOLE, "serial");
 	return 0;
 }
 

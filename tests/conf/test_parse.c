@@ -242,7 +242,7 @@ TEST(disks_controllers_chrs_inputs_are_read)
 		"<controller type='usb' index='0' model='none'/>"
 		"<serial type='pty'><target port='0'/></serial>"
 		"<console type='unix'><source mode='bind' path='/s'/>"
-		"<target type='serial' port='0'/></console>"
+		"<target type='virtio' port='0'/></console>"
 		"<input type='tablet' bus='usb'/>"
 		"<audio id='1' type='none'/><memballoon model='none'/>");
 
@@ -257,9 +257,11 @@ TEST(disks_controllers_chrs_inputs_are_read)
 	CHECK(dom->disks[1].readonly);
 	CHECK_STR(dom->controllers[0].model, "none");
 	CHECK_INT(dom->chrs[0].kind, VN_CHR_SERIAL);
-	CHECK_INT(dom->chrs[1].type, VN_CHR_UNIX);
-	CHECK_STR(dom->chrs[1].path, "/s");
-	CHECK_INT(dom->chrs[1].mode, VN_CHR_MODE_SERVER);
+	/* chrs[1] is the serial console post-parse pairs with serial 0. */
+	CHECK_INT(dom->chrs[2].type, VN_CHR_UNIX);
+	CHECK_STR(dom->chrs[2].path, "/s");
+	CHECK_INT(dom->chrs[2].mode, VN_CHR_MODE_SERVER);
+	CHECK_STR(dom->chrs[2].target_type, "virtio");
 	CHECK_INT(dom->inputs[0].type, VN_INPUT_TABLET);
 	CHECK_INT(dom->inputs[0].bus, VN_INPUT_BUS_USB);
 	CHECK_STR(dom->memballoon_model, "none");

@@ -363,4 +363,47 @@ TEST(serial_port_gets_a_paired_console)
 	vn_domain_free(dom);
 }
 
+TEST(serial_console_alone_gets_a_serial_port)
+{
+	struct vn_domain *dom = parse_devices(
+		"<console type='file'><source path='/log'/></console>");
+
+	CHECK_MSG(dom, "%s", vn_error_message());
+	CHECK_INT(dom->n_chrs, 2);
+	CHECK_INT(dom->chrs[1].kind, VN_CHR_SERIAL);
+	CHECK_INT(dom->chrs[1].type, VN_CHR_FILE);
+	CHECK_STR(dom->chrs[1].path, "/log");
+	CHECK_STR(dom->chrs[1].target_type, "isa-serial");
+	vn_domain_free(dom);
+}
+
+TEST(serial_console_shows_the_serial_port)
+{
+	struct vn_domain *dom = parse_devices(
+		"<console type='pty'/><serial type='file'><source path='/log'/></serial>");
+
+	CHECK_MSG(dom, "%s", vn_error_message());
+	CHECK_INT(dom->n_chrs, 2);
+	CHECK_INT(dom->chrs[0].kind, VN_CHR_CONSOLE);
+	CHECK_INT(dom->chrs[0].type, VN_CHR_FILE);
+	CHECK_STR(dom->chrs[0].path, "/log");
+	vn_domain_free(dom);
+}
+
+TEST(virtio_console_does_not_hide_the_serial_console)
+{
+	struct vn_domain *dom = parse_devices(
+		"<serial type='pty'/><console type='pty'><target type='virtio'/></console>");
+
+	CHECK_MSG(dom, "%s", vn_error_message());
+	CHECK_INT(dom->n_chrs, 3);
+	CHECK_INT(dom->chrs[1].kind, VN_CHR_CONSOLE);
+	CHECK_STR(dom->chrs[1].target_type, "serial");
+	CHECK_STR(dom->chrs[1].alias, "console0");
+	CHECK_STR(dom->chrs[2].target_type, "virtio");
+	CHECK_STR(dom->chrs[2].alias, "console1");
+	CHECK_INT(dom->chrs[2].target_port, 1);
+	vn_domain_free(dom);
+}
+
 int main(int argc, char **argv) { return test_main(argc, argv); }
