@@ -2,6 +2,16 @@
 /*
  * Parsing a domain definition: what is read from each element, which
  * malformed inputs are refused, and with which message.
+ *
+ * Theory of operation: each case builds a small definition in a string
+ * (domain_with() wraps device XML in a minimal valid <domain>), parses it
+ * with vn_domain_parse_string() and checks either the model or the text
+ * of vn_error_message(), which must be libvirt's where libvirt has one.
+ * The whole libvirt test-data directory is parsed once too, and two
+ * robustness cases feed truncated and randomly mutated copies of it
+ * (fixed seed, bounded rounds): every input must either parse and format
+ * or be refused with a message, never crash (the ASan build checks).
+ * One behaviour per case; each runs in its own child (tests/harness.h).
  */
 #include <stdio.h>
 #include <stdlib.h>

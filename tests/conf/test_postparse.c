@@ -2,6 +2,15 @@
 /*
  * Post-parse defaults: each default libvirt fills into a definition, one
  * test per default.
+ *
+ * Theory of operation: a case parses a minimal domain (parse_full() /
+ * parse_devices()) whose only content is what the default depends on,
+ * then checks the filled-in value and, where the model keeps one, the
+ * flag saying post-parse made it up (mac_generated, alias_generated,
+ * pci_generated).  Values that libvirt's own outputs show (PCI slots of
+ * net-vhostuser-multiq, the qemu64 CPU) are checked against those;
+ * random values (MAC, UUID) are checked for their fixed bits only.
+ * The formatting of these defaults is covered by test_format.c.
  */
 #include <stdio.h>
 #include <stdlib.h>

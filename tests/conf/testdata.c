@@ -1,5 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Test-data access for the conf tests: see testdata.h. */
+/*
+ * Test-data access for the conf tests (see testdata.h for the interface).
+ *
+ * Theory of operation: the directory is found once per call from the
+ * environment (VUNET_SHARED, exported by tests/run.sh) or, failing that,
+ * from the source tree's location compiled in by tests/conf/meson.build.
+ * Files are read whole into a bounded buffer (the test data is a few KiB;
+ * anything beyond 1 MiB is cut, which a comparison would then report).
+ * Listings are sorted so that failures name files in a stable order.
+ * Nothing here reports through the harness: callers decide whether a
+ * missing file is a SKIP or a failure.
+ */
 #include "tests/conf/testdata.h"
 
 #include <dirent.h>
