@@ -949,6 +949,7 @@ static int parse_root(const xmlNode *root, struct vn_domain *dom)
 	const size_t n = sizeof(domain_parsers) / sizeof(domain_parsers[0]);
 	const struct element_parser *p;
 	const xmlNode *child;
+	unsigned seen = 0; /* bit i: domain_parsers[i] has run */
 	int type;
 
 	if (vn_xml_prop_enum(root, "type", virt_types, 2, true, &type) < 0)
@@ -962,6 +963,12 @@ static int parse_root(const xmlNode *root, struct vn_domain *dom)
 					(const char *)child->name);
 			return -1;
 		}
+		/* libvirt reads the first <name>, <memory>, ...; the
+		 * children of every <devices> count. */
+		if (p->parse != parse_devices &&
+		    (seen & (1u << (p - domain_parsers))))
+			continue;
+		seen |= 1u << (p - domain_parsers);
 		if (p->parse(child, dom) < 0)
 			return -1;
 	}

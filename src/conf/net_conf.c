@@ -7,7 +7,8 @@
  * interface type and on <backend type=> (a passt-backed vhostuser
  * interface has <source dev=>, a plain one <source type='unix' path=
  * mode=>): the children are read in any order, the <source> node is kept
- * aside and read last.  Every child element libvirt accepts for the
+ * aside and read last.  As in libvirt, only the first of a read-once
+ * child (<mac>, <model>, <source>, ...) counts.  Every child element libvirt accepts for the
  * interface types vunet knows is read; any other child is an error naming
  * it, so nothing the user wrote is dropped silently.  Syntax is checked
  * here (numbers, addresses, enumerations); whether a combination makes
@@ -530,9 +531,34 @@ static int parse_source(const xmlNode *node, struct vn_net *net)
 	return 0;
 }
 
+/* Children libvirt reads once (the first); the others may repeat. */
+static const char *const single_children[] = {
+	"mac", "model", "backend", "mtu", "driver", "link", "alias",
+	"address", "boot", "filterref",
+};
+
+/* True when CHILD is a second instance of a read-once child; *SEEN has
+ * one bit per entry of single_children. */
+static bool is_repeat(const xmlNode *child, unsigned *seen)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(single_children) / sizeof(*single_children);
+	     i++) {
+		if (!vn_xml_is(child, single_children[i]))
+			continue;
+		if (*seen & (1u << i))
+			return true;
+		*seen |= 1u << i;
+		return false;
+	}
+	return false;
+}
+
 struct vn_net *vn_net_parse_node(const xmlNode *node)
 {
 	const xmlNode *child, *source = NULL;
+	unsigned seen = 0;
 	struct vn_net *net = calloc(1, sizeof(*net));
 	int type;
 
@@ -556,6 +582,8 @@ struct vn_net *vn_net_parse_node(const xmlNode *node)
 				source = child;
 			continue;
 		}
+		if (is_repeat(child, &seen))
+			continue;
 		if (parse_child(child, net) < 0)
 			goto fail;
 	}

@@ -392,6 +392,22 @@ TEST(socket_and_vdpa_sources_are_read)
 	vn_domain_free(dom);
 }
 
+TEST(first_of_a_repeated_element_counts_as_in_libvirt)
+{
+	struct vn_domain *dom = parse_with(HEAD "<name>second</name>"
+		"<memory>1</memory>",
+		"<interface type='user'><mac address='00:11:22:33:44:55'/>"
+		"<mac address='00:11:22:33:44:66'/><model type='e1000'/>"
+		"<model type='virtio'/></interface>");
+
+	CHECK_MSG(dom, "%s", vn_error_message());
+	CHECK_STR(dom->name, "t");
+	CHECK_INT(dom->memory_kib, 65536);
+	CHECK_INT(dom->nets[0]->mac[5], 0x55);
+	CHECK_STR(dom->nets[0]->model, "e1000");
+	vn_domain_free(dom);
+}
+
 TEST(not_well_formed_xml_is_an_xml_error)
 {
 	const char *msg = error_of("<domain type='qemu'><name>x</nam></domain>");
