@@ -30,6 +30,8 @@
  * lot, ten is generous for a loaded CI machine. */
 #define VERSION_TIMEOUT_MS 10000
 #define VERSION_PREFIX "QEMU emulator version "
+/* The child's status when exec itself failed (the shell's convention). */
+#define EXIT_NOT_RUN 127
 
 /* Each component is bounded as libvirt's encoding requires (minor and
  * micro below 1000). */
@@ -150,8 +152,8 @@ static pid_t spawn_version(const char *emulator, int *out_fd)
 		dup2(devnull, STDIN_FILENO);
 		dup2(pipefd[1], STDOUT_FILENO);
 		dup2(devnull, STDERR_FILENO);
-		execl(emulator, emulator, "--version", (char *)NULL);
-		_exit(127);
+		execlp(emulator, emulator, "--version", (char *)NULL);
+		_exit(EXIT_NOT_RUN);
 	}
 	close(pipefd[1]);
 	if (pid < 0) {
@@ -162,13 +164,26 @@ static pid_t spawn_version(const char *emulator, int *out_fd)
 	return pid;
 }
 
+/* Waits for the probe; true if it could not even be executed. */
+static bool reap_probe(pid_t pid)
+{
+	int status = 0;
+
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return WIFEXITED(status) && WEXITSTATUS(status) == EXIT_NOT_RUN;
+}
+
 int qemu_caps_query_version(const char *emulator, unsigned long long *version)
 {
 	char output[VERSION_OUTPUT_MAX];
-	int fd = -1, status = 0, ret = -1;
+	bool timed_out, not_run;
+	int fd = -1;
 	pid_t pid;
 
-	if (access(emulator, X_OK) < 0) {
+	/* A path must name an executable; a bare name is looked up in PATH
+	 * by the child. */
+	if (strchr(emulator, '/') && access(emulator, X_OK) < 0) {
 		vn_error_report_errno(errno, "Cannot find QEMU binary %s",
 				      emulator);
 		return -1;
@@ -179,19 +194,23 @@ int qemu_caps_query_version(const char *emulator, unsigned long long *version)
 				      emulator);
 		return -1;
 	}
-	if (read_bounded(fd, output, sizeof(output)) < 0) {
+	timed_out = read_bounded(fd, output, sizeof(output)) < 0;
+	if (timed_out)
 		kill(pid, SIGKILL);
+	close(fd);
+	not_run = reap_probe(pid);
+	if (timed_out) {
 		vn_error_report(VN_ERR_OPERATION_FAILED,
 				"%s --version did not answer within %d ms",
 				emulator, VERSION_TIMEOUT_MS);
-		goto out;
+		return -1;
 	}
-	ret = qemu_caps_parse_version_output(output, version);
-out:
-	close(fd);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	return ret;
+	if (not_run && !output[0]) {
+		vn_error_report(VN_ERR_OPERATION_FAILED,
+				"Cannot find QEMU binary %s", emulator);
+		return -1;
+	}
+	return qemu_caps_parse_version_output(output, version);
 }
 
 bool qemu_caps_has_machine_acpi(unsigned long long version)

@@ -102,6 +102,25 @@ TEST(probe_of_missing_binary_names_it)
 	CHECK(strstr(vn_error_message(), "/nonexistent/qemu") != NULL);
 }
 
+TEST(probe_of_missing_bare_name_names_it)
+{
+	unsigned long long v = 0;
+
+	CHECK_INT(qemu_caps_query_version("vunet-no-such-qemu", &v), -1);
+	CHECK(strstr(vn_error_message(), "Cannot find QEMU binary vunet-no-such-qemu"));
+}
+
+TEST(probe_finds_a_bare_name_in_path)
+{
+	unsigned long long v = 0;
+
+	if (access("/usr/bin/qemu-system-x86_64", X_OK) < 0)
+		SKIP("/usr/bin/qemu-system-x86_64 is not installed");
+	setenv("PATH", "/usr/bin:/bin", 1);
+	CHECK_INT(qemu_caps_query_version("qemu-system-x86_64", &v), 0);
+	CHECK(v >= QEMU_VERSION(2, 0, 0));
+}
+
 TEST(probe_of_a_program_that_is_not_qemu_fails)
 {
 	unsigned long long v = 0;
