@@ -74,6 +74,7 @@ struct flow_tcp {
 	uint32_t seq_from_guest; /* next byte expected from the guest */
 	uint32_t seq_acked_to_guest; /* last ACK number sent to the guest */
 	uint32_t wnd_from_guest; /* guest's receive window, in bytes */
+	uint32_t wnd_to_guest;  /* window we last announced, in bytes */
 	uint16_t mss_to_guest;  /* largest payload the guest accepts */
 	uint8_t wscale_from_guest; /* shift for the guest's windows */
 	uint8_t wscale_to_guest;   /* shift for the windows we announce */

@@ -58,6 +58,7 @@
  */
 #include <errno.h>
 #include <linux/if_ether.h>
+#include <linux/sock_diag.h>
 #include <linux/sockios.h>
 #include <netinet/tcp.h>
 #include <string.h>
@@ -185,29 +186,45 @@ static void ip6_fill(uint8_t *l3, const struct flow *fl, size_t l4_len)
 	memcpy(l3 + 24, &fl->key.gaddr, 16);
 }
 
-/* Free space in the socket's send buffer: the window for the guest. */
+/* Free space in the socket's send buffer, in payload bytes: the window
+ * for the guest.  The kernel accounts the buffer in memory used, headers
+ * and bookkeeping included (SO_MEMINFO), so the free memory is converted
+ * at the payload-to-memory ratio of what is queued now (half, when
+ * nothing is: small segments cost about twice their size).  What the
+ * socket still does not take is simply not acknowledged. */
 static uint32_t sock_send_space(const struct flow *fl)
 {
-	int sndbuf = 0, outq = 0;
-	socklen_t sl = sizeof(sndbuf);
+	uint32_t mem[SK_MEMINFO_VARS] = { 0 };
+	socklen_t sl = sizeof(mem);
+	uint64_t free_mem, queued_mem;
+	int outq = 0;
 
-	/* The kernel grows the buffer as the connection speeds up, so the
-	 * window follows.  Per-packet overhead makes this an estimate: what
-	 * the socket does not take is simply not acknowledged. */
-	if (getsockopt(fl->sock, SOL_SOCKET, SO_SNDBUF, &sndbuf, &sl) ||
-	    ioctl(fl->sock, SIOCOUTQ, &outq))
+	if (getsockopt(fl->sock, SOL_SOCKET, SO_MEMINFO, mem, &sl) ||
+	    ioctl(fl->sock, SIOCOUTQ, &outq) || outq < 0)
 		return 0;
-	return sndbuf > outq ? (uint32_t)(sndbuf - outq) : 0;
+	queued_mem = mem[SK_MEMINFO_WMEM_QUEUED];
+	if (mem[SK_MEMINFO_SNDBUF] <= queued_mem)
+		return 0;
+	free_mem = mem[SK_MEMINFO_SNDBUF] - queued_mem;
+	if (!queued_mem || !outq)
+		return (uint32_t)(free_mem / 2);
+	if ((uint64_t)outq > queued_mem)
+		return (uint32_t)free_mem;
+	return (uint32_t)(free_mem * (uint64_t)outq / queued_mem);
 }
 
-/* The window field for a segment to the guest (scaled, except in SYNs). */
-static uint16_t window_field(const struct flow *fl, bool syn)
+/* The window field for a segment to the guest (scaled, except in SYNs);
+ * remembers the window announced. */
+static uint16_t window_field(struct flow *fl, bool syn)
 {
 	uint32_t wnd = sock_send_space(fl);
+	uint8_t shift = syn ? 0 : fl->tcp.wscale_to_guest;
 
-	if (!syn)
-		wnd >>= fl->tcp.wscale_to_guest;
-	return wnd > 0xffff ? 0xffff : (uint16_t)wnd;
+	wnd >>= shift;
+	if (wnd > 0xffff)
+		wnd = 0xffff;
+	fl->tcp.wnd_to_guest = wnd << shift;
+	return (uint16_t)wnd;
 }
 
 /* A segment's payload: PLEN bytes in IOV (wherever they are). */
@@ -353,6 +370,18 @@ static bool flow_done(const struct flow *fl)
 	uint32_t all = TCP_EV_GUEST_FIN_RCVD | TCP_EV_GUEST_FIN_ACKED;
 
 	return (fl->tcp.events & all) == all;
+}
+
+/* After announcing a zero window: asks for EPOLLOUT, so the guest hears
+ * when the socket has room again (instead of waiting for its own window
+ * probes).  Only for a zero window: the kernel reports EPOLLOUT for any
+ * free space, and a smaller threshold would wake the loop for nothing. */
+static void watch_send_space(struct ctx *c, struct flow *fl)
+{
+	if ((fl->tcp.events & TCP_EV_WANT_OUT) || fl->tcp.wnd_to_guest)
+		return;
+	fl->tcp.events |= TCP_EV_WANT_OUT;
+	sock_epoll(c, fl, EPOLL_CTL_MOD, EPOLLIN | EPOLLRDHUP | EPOLLOUT);
 }
 
 static void queue_ack(struct ctx *c, struct flow *fl)
@@ -1080,6 +1109,7 @@ void tcp_batch_done(struct ctx *c)
 			continue;
 		fl->tcp.events &= ~(uint32_t)TCP_EV_ACK_PENDING;
 		send_ctl(c, fl, TCP_FLAG_ACK, fl->tcp.seq_to_guest);
+		watch_send_space(c, fl);
 	}
 	n_ack_batch = 0;
 	tap_flush(c);

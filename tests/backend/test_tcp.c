@@ -640,6 +640,47 @@ TEST(large_guest_upload_arrives_intact)
 	tcp_close_all(&c);
 }
 
+TEST(window_update_follows_when_host_drains_a_full_socket)
+{
+	static uint8_t chunk[1460], sink[1 << 16];
+	struct ctx c;
+	struct conn cn;
+	struct ft_seg s;
+	uint16_t port;
+	uint32_t acked = GUEST_ISN + 1;
+	bool zero = false;
+	int l, small = 4096, i;
+
+	CHECK_INT(ft_setup(&c, 64), 0);
+	l = listener(AF_INET, &port);
+	CHECK(l >= 0);
+	/* a small receive buffer on the host side fills quickly */
+	setsockopt(l, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	CHECK_INT(guest_connect(&c, &cn, AF_INET, l, port, 1460), 0);
+	memset(chunk, 'w', sizeof(chunk));
+	for (i = 0; i < 2000 && !zero; i++) {
+		cn.seq = acked;
+		send_data(&c, &cn, chunk, sizeof(chunk));
+		while (!ft_tcp_recv(&c, rxbuf, sizeof(rxbuf), &s, 0)) {
+			acked = s.ack;
+			zero = !s.wnd;
+		}
+	}
+	CHECK_MSG(zero, "no zero window after %d segments", i);
+	/* the host application reads: the guest hears of the room */
+	fcntl(cn.host, F_SETFL, O_NONBLOCK);
+	for (i = 0; i < 100; i++) {
+		while (recv(cn.host, sink, sizeof(sink), 0) > 0)
+			;
+		if (!ft_tcp_recv(&c, rxbuf, sizeof(rxbuf), &s, 20) && s.wnd)
+			break;
+	}
+	CHECK(i < 100);
+	CHECK_INT(s.flags, FT_ACK);
+	CHECK_INT(s.ack, acked);
+	tcp_close_all(&c);
+}
+
 /* A host client connecting (non-blocking) to loopback PORT. */
 static int host_connect(int af, uint16_t port)
 {
