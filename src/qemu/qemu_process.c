@@ -1,0 +1,682 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Domain start/stop: see qemu_process.h for the sequence and the
+ * failure model.
+ *
+ * Processes.  A backend is forked with stdin/stdout on /dev/null and
+ * stderr in an anonymous memory file, so its complaint can be quoted
+ * even after it daemonized (the daemon's copy of stderr cannot block us
+ * the way a pipe held open by it would).  QEMU is forked into its own
+ * session (a Ctrl-C at vunet's terminal must not reach it) and keeps
+ * only the alive lock among our descriptors.  When vunet exits QEMU is
+ * reparented; later commands reach it only through QMP, its pid and the
+ * alive lock, which tells whether that pid is still our QEMU.
+ *
+ * A process we did not fork is killed only if it is still what we think
+ * it is: QEMU while its alive lock is held, a backend when its
+ * /proc/PID/cmdline names its own pidfile.  Every wait polls a condition
+ * every WAIT_STEP_MS up to a limit.
+ */
+#include "qemu/qemu_process.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "qemu/qemu_monitor.h"
+#include "qemu/qemu_paths.h"
+#include "qemu/qemu_plan.h"
+#include "qemu/qemu_state.h"
+#include "util/error.h"
+
+#define WAIT_STEP_MS 20
+/* A backend daemonizes once its socket listens: well under a second
+ * normally, more under a sanitizer. */
+#define BACKEND_START_TIMEOUT_MS 20000
+/* QEMU creates its QMP socket early in its start-up. */
+#define MONITOR_TIMEOUT_MS 30000
+#define COMMAND_TIMEOUT_MS 5000
+/* After "quit" (or SIGTERM), how long QEMU gets to exit. */
+#define QUIT_WAIT_MS 5000
+#define BACKEND_EXIT_WAIT_MS 2000
+/* How much of a backend's stderr or QEMU's log an error message quotes. */
+#define MESSAGE_TAIL_MAX 1024
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_step(void)
+{
+	usleep(WAIT_STEP_MS * 1000);
+}
+
+/* ---- reading what a process said ---- */
+
+/* The last MESSAGE_TAIL_MAX bytes of FD's content, trailing blanks cut. */
+static void read_tail(int fd, char *out, size_t size)
+{
+	off_t end = lseek(fd, 0, SEEK_END);
+	off_t start = end > (off_t)size - 1 ? end - (off_t)size + 1 : 0;
+	ssize_t n = end > 0 ? pread(fd, out, (size_t)(end - start), start) : 0;
+
+	out[n > 0 ? n : 0] = '\0';
+	n = (ssize_t)strlen(out);
+	while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == '\r' ||
+			 out[n - 1] == ' '))
+		out[--n] = '\0';
+}
+
+static void read_file_tail(const char *path, char *out, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	out[0] = '\0';
+	if (fd >= 0) {
+		read_tail(fd, out, size);
+		close(fd);
+	}
+}
+
+/* ---- waiting ---- */
+
+/* Waits for our child PID to exit, up to TIMEOUT_MS.  Returns its wait
+ * status, or -1 if it is still running. */
+static int wait_child(pid_t pid, int timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+	int status;
+
+	for (;;) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+
+		if (r == pid)
+			return status;
+		if (r < 0 && errno != EINTR)
+			return 0;
+		if (now_ms() >= deadline)
+			return -1;
+		sleep_step();
+	}
+}
+
+static bool wait_inactive(const char *dir, const char *name, int timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+
+	while (qemu_state_is_active(dir, name)) {
+		if (now_ms() >= deadline)
+			return false;
+		sleep_step();
+	}
+	return true;
+}
+
+static bool process_exists(pid_t pid)
+{
+	return kill(pid, 0) == 0 || errno == EPERM;
+}
+
+static bool wait_gone(pid_t pid, int timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+
+	while (process_exists(pid)) {
+		if (now_ms() >= deadline)
+			return false;
+		sleep_step();
+	}
+	return true;
+}
+
+/* ---- backends ---- */
+
+/* True if /proc/PID/cmdline contains NEEDLE as a whole argument. */
+static bool cmdline_has(pid_t pid, const char *needle)
+{
+	char path[64], buf[8192];
+	ssize_t n;
+	size_t off = 0;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/cmdline", (long)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	while (off < (size_t)n) {
+		if (!strcmp(buf + off, needle))
+			return true;
+		off += strlen(buf + off) + 1;
+	}
+	return false;
+}
+
+static pid_t read_pidfile(const char *path)
+{
+	char buf[32];
+	long pid = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	pid = strtol(buf, NULL, 10);
+	return pid > 1 && pid < 0x7fffffff ? (pid_t)pid : 0;
+}
+
+/* Stops the backend whose pidfile is PIDFILE if it still runs (one-off
+ * backends normally left with QEMU), then removes its files. */
+static void stop_backend(const char *socket_path, const char *pidfile)
+{
+	pid_t pid = read_pidfile(pidfile);
+	char *repair = NULL;
+
+	if (pid > 0 && cmdline_has(pid, pidfile)) {
+		kill(pid, SIGTERM);
+		if (!wait_gone(pid, BACKEND_EXIT_WAIT_MS) &&
+		    cmdline_has(pid, pidfile))
+			kill(pid, SIGKILL);
+	}
+	unlink(pidfile);
+	if (socket_path) {
+		unlink(socket_path);
+		/* passt's socket for its migration helper (passt-repair). */
+		if (asprintf(&repair, "%s.repair", socket_path) >= 0) {
+			unlink(repair);
+			free(repair);
+		}
+	}
+}
+
+static void stop_backends(const char *dir, const struct vn_domain *dom)
+{
+	size_t i;
+
+	for (i = 0; i < dom->n_nets; i++) {
+		const struct vn_net *net = dom->nets[i];
+		char *socket_path, *pidfile;
+
+		if (!vn_net_is_passt(net))
+			continue;
+		socket_path = qemu_paths_passt_socket(dir, dom, net);
+		pidfile = qemu_paths_passt_pidfile(dir, dom, net);
+		if (pidfile)
+			stop_backend(socket_path, pidfile);
+		free(socket_path);
+		free(pidfile);
+	}
+}
+
+/* Removes everything DOM's run left in DIR (QEMU must be gone). */
+static void remove_domain_files(const char *dir, const struct vn_domain *dom,
+				bool keep_locks)
+{
+	char *monitor = qemu_paths_monitor_socket(dir, dom);
+	char *domain_dir = qemu_paths_domain_dir(dir, dom);
+
+	stop_backends(dir, dom);
+	if (monitor)
+		unlink(monitor);
+	if (domain_dir)
+		rmdir(domain_dir);
+	free(monitor);
+	free(domain_dir);
+	qemu_state_remove(dir, dom->name, keep_locks);
+}
+
+static const char *program_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+/* In the forked child: stdin/stdout to /dev/null, stderr to ERR_FD. */
+static void child_redirect(int out_fd, int err_fd)
+{
+	int null_fd = open("/dev/null", O_RDWR);
+
+	if (null_fd >= 0) {
+		dup2(null_fd, STDIN_FILENO);
+		dup2(out_fd >= 0 ? out_fd : null_fd, STDOUT_FILENO);
+		if (null_fd > STDERR_FILENO)
+			close(null_fd);
+	}
+	dup2(err_fd, STDERR_FILENO);
+}
+
+static void child_exec(char *const *argv)
+{
+	execvp(argv[0], argv);
+	dprintf(STDERR_FILENO, "cannot execute '%s': %s\n", argv[0],
+		strerror(errno));
+	_exit(127);
+}
+
+/* Runs one backend and waits for it to daemonize.  0 or -1 (reported). */
+static int start_backend(const struct qemu_argv *argv)
+{
+	const char *prog = program_name(argv->v[0]);
+	char said[MESSAGE_TAIL_MAX];
+	int err_fd = memfd_create("vunet-backend-stderr", MFD_CLOEXEC);
+	int status, ret = -1;
+	pid_t pid;
+
+	if (err_fd < 0) {
+		vn_error_report_errno(errno, "cannot start '%s'", prog);
+		return -1;
+	}
+	pid = fork();
+	if (pid == 0) {
+		child_redirect(-1, err_fd);
+		child_exec(argv->v);
+	}
+	if (pid < 0) {
+		vn_error_report_errno(errno, "cannot fork '%s'", prog);
+		goto out;
+	}
+	status = wait_child(pid, BACKEND_START_TIMEOUT_MS);
+	if (status == -1) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		vn_error_report(VN_ERR_INTERNAL_ERROR,
+				"Could not start '%s': no answer within %d ms",
+				prog, BACKEND_START_TIMEOUT_MS);
+		goto out;
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		ret = 0;
+		goto out;
+	}
+	read_tail(err_fd, said, sizeof(said));
+	vn_error_report(VN_ERR_INTERNAL_ERROR, "Could not start '%s': %s", prog,
+			said);
+out:
+	close(err_fd);
+	return ret;
+}
+
+/* ---- QEMU ---- */
+
+/* Drops -no-shutdown: without a daemon to act on a paused, powered-off
+ * guest, QEMU itself must end when the guest powers off. */
+static void drop_no_shutdown(struct qemu_argv *argv)
+{
+	size_t i;
+
+	for (i = 1; i < argv->n; i++) {
+		if (strcmp(argv->v[i], "-no-shutdown"))
+			continue;
+		free(argv->v[i]);
+		memmove(&argv->v[i], &argv->v[i + 1],
+			(argv->n - i) * sizeof(argv->v[0]));
+		argv->n--;
+		break;
+	}
+}
+
+/* Forks QEMU with its output in LOG_PATH and the alive lock ALIVE_FD
+ * inherited.  Returns its pid or -1 (reported). */
+static pid_t spawn_qemu(const struct qemu_argv *argv, const char *log_path,
+			int alive_fd)
+{
+	int log_fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+			  0600);
+	pid_t pid;
+
+	if (log_fd < 0) {
+		vn_error_report_errno(errno, "cannot create '%s'", log_path);
+		return -1;
+	}
+	pid = fork();
+	if (pid == 0) {
+		setsid();
+		child_redirect(log_fd, log_fd);
+		fcntl(alive_fd, F_SETFD, 0);
+		child_exec(argv->v);
+	}
+	if (pid < 0)
+		vn_error_report_errno(errno, "cannot fork '%s'", argv->v[0]);
+	close(log_fd);
+	return pid;
+}
+
+/* Connects QMP while checking that QEMU (our child PID) still runs.
+ * NULL on failure (reported, with QEMU's log when it exited). */
+static struct qemu_monitor *connect_monitor(const char *path, pid_t pid,
+					    const char *log_path)
+{
+	long long deadline = now_ms() + MONITOR_TIMEOUT_MS;
+	char said[MESSAGE_TAIL_MAX];
+	struct stat st;
+
+	for (;;) {
+		if (waitpid(pid, NULL, WNOHANG) == pid) {
+			read_file_tail(log_path, said, sizeof(said));
+			vn_error_report(VN_ERR_INTERNAL_ERROR,
+					"process exited while connecting to monitor: %s",
+					said);
+			return NULL;
+		}
+		if (stat(path, &st) == 0 && S_ISSOCK(st.st_mode))
+			break;
+		if (now_ms() >= deadline) {
+			vn_error_report(VN_ERR_INTERNAL_ERROR,
+					"QEMU did not create its monitor socket '%s' within %d ms",
+					path, MONITOR_TIMEOUT_MS);
+			return NULL;
+		}
+		sleep_step();
+	}
+	return qemu_monitor_open(path, (int)(deadline - now_ms() > 0 ?
+					     deadline - now_ms() : 0));
+}
+
+/* Writes the records a failed start or a later command cleans up from. */
+static int record_domain(const char *dir, struct vn_domain *dom)
+{
+	char *domain_dir = qemu_paths_domain_dir(dir, dom);
+	int ret = -1;
+
+	if (!domain_dir)
+		return -1;
+	if (mkdir(domain_dir, 0700) < 0 && errno != EEXIST)
+		vn_error_report_errno(errno, "cannot create directory '%s'",
+				      domain_dir);
+	else if (qemu_state_write_xml(dir, dom) == 0 &&
+		 qemu_state_write_status(dir, dom->name, dom->id, 0) == 0)
+		ret = 0;
+	free(domain_dir);
+	return ret;
+}
+
+static int start_backends(const struct qemu_plan *plan)
+{
+	size_t i;
+
+	for (i = 0; i < plan->n_backends; i++)
+		if (start_backend(plan->backends[i].argv) < 0)
+			return -1;
+	return 0;
+}
+
+/* Steps 4-6 of the start (qemu_process.h).  *QEMU_PID is set as soon
+ * as QEMU runs, for the caller's rollback. */
+static int launch(const char *dir, struct vn_domain *dom,
+		  struct qemu_plan *plan, int alive_fd, pid_t *qemu_pid)
+{
+	char *log_path = qemu_state_file(dir, dom->name, "log");
+	char *monitor_path = qemu_paths_monitor_socket(dir, dom);
+	struct qemu_monitor *mon = NULL;
+	int ret = -1;
+
+	if (!log_path || !monitor_path || start_backends(plan) < 0)
+		goto out;
+	*qemu_pid = spawn_qemu(plan->qemu, log_path, alive_fd);
+	if (*qemu_pid < 0)
+		goto out;
+	if (qemu_state_write_status(dir, dom->name, dom->id, *qemu_pid) < 0)
+		goto out;
+	mon = connect_monitor(monitor_path, *qemu_pid, log_path);
+	if (!mon || qemu_monitor_execute(mon, "cont", NULL, NULL,
+					 COMMAND_TIMEOUT_MS) < 0)
+		goto out;
+	ret = 0;
+out:
+	qemu_monitor_close(mon);
+	free(monitor_path);
+	free(log_path);
+	return ret;
+}
+
+static void report_already_active(const char *dir, const char *name)
+{
+	struct vn_domain *running = qemu_state_load_domain(dir, name);
+	char uuid[37] = "";
+	const unsigned char *u;
+
+	if (running) {
+		u = running->uuid;
+		snprintf(uuid, sizeof(uuid),
+			 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+			 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8],
+			 u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
+	}
+	vn_domain_free(running);
+	vn_error_report(VN_ERR_OPERATION_FAILED,
+			"domain '%s' already exists with uuid %s", name, uuid);
+}
+
+/* Removes the leftovers of a run of NAME whose QEMU is gone; the job
+ * lock is held (and kept when KEEP_LOCKS). */
+static void clear_leftovers(const char *dir, const char *name,
+			    bool keep_locks)
+{
+	struct vn_domain *old = qemu_state_load_domain(dir, name);
+
+	if (old)
+		remove_domain_files(dir, old, keep_locks);
+	else
+		qemu_state_remove(dir, name, keep_locks);
+	vn_domain_free(old);
+	vn_error_reset();
+}
+
+static bool has_leftovers(const char *dir, const char *name)
+{
+	char *path = qemu_state_file(dir, name, "xml");
+	bool exists = path && access(path, F_OK) == 0;
+
+	free(path);
+	return exists;
+}
+
+int qemu_process_start(struct vn_domain *dom,
+		       const struct qemu_process_opts *opts)
+{
+	const char *dir = opts->state_dir;
+	struct qemu_build_opts build = { .qemu_version = opts->qemu_version,
+					 .state_dir = dir };
+	struct qemu_plan *plan = NULL;
+	int job_fd = -1, alive_fd = -1, ret = -1;
+	pid_t qemu_pid = -1;
+	bool recorded = false;
+
+	if (qemu_state_prepare(dir) < 0)
+		return -1;
+	job_fd = qemu_state_lock_job(dir, dom->name, true);
+	if (job_fd < 0)
+		return -1;
+	if (qemu_state_is_active(dir, dom->name)) {
+		report_already_active(dir, dom->name);
+		goto out;
+	}
+	if (has_leftovers(dir, dom->name))
+		clear_leftovers(dir, dom->name, true);
+	dom->id = qemu_state_next_id(dir);
+	if (dom->id < 0)
+		goto out;
+	plan = qemu_plan_build(dom, &build, opts->backend);
+	if (!plan)
+		goto out;
+	drop_no_shutdown(plan->qemu);
+	alive_fd = qemu_state_lock_alive(dir, dom->name);
+	if (alive_fd < 0)
+		goto out;
+	recorded = true;
+	if (record_domain(dir, dom) < 0 ||
+	    launch(dir, dom, plan, alive_fd, &qemu_pid) < 0)
+		goto out;
+	ret = 0;
+out:
+	if (ret < 0 && qemu_pid > 0) {
+		kill(qemu_pid, SIGKILL);
+		waitpid(qemu_pid, NULL, 0);
+	}
+	if (alive_fd >= 0)
+		close(alive_fd);
+	if (ret < 0 && recorded)
+		remove_domain_files(dir, dom, false);
+	if (job_fd >= 0)
+		close(job_fd);
+	qemu_plan_free(plan);
+	return ret;
+}
+
+/* ---- stopping ---- */
+
+/* Sends COMMAND over NAME's QMP socket.  0 or -1 (reported). */
+static int send_monitor_command(const char *dir, const struct vn_domain *dom,
+				const char *command)
+{
+	char *path = qemu_paths_monitor_socket(dir, dom);
+	struct qemu_monitor *mon = path ? qemu_monitor_open(path,
+						COMMAND_TIMEOUT_MS) : NULL;
+	int ret = -1;
+
+	if (mon)
+		ret = qemu_monitor_execute(mon, command, NULL, NULL,
+					   COMMAND_TIMEOUT_MS);
+	qemu_monitor_close(mon);
+	free(path);
+	return ret;
+}
+
+/* SIGTERM, then SIGKILL, to QEMU PID while NAME's alive lock shows it is
+ * still our QEMU.  True once it is gone. */
+static bool kill_qemu(const char *dir, const char *name, pid_t pid)
+{
+	if (pid <= 0 || !qemu_state_is_active(dir, name))
+		return wait_inactive(dir, name, 0);
+	kill(pid, SIGTERM);
+	if (wait_inactive(dir, name, QUIT_WAIT_MS))
+		return true;
+	if (qemu_state_is_active(dir, name))
+		kill(pid, SIGKILL);
+	return wait_inactive(dir, name, QUIT_WAIT_MS);
+}
+
+/* Locks NAME for a stop and loads its live definition; NULL (reported)
+ * when it is not running.  *JOB_FD gets the job lock. */
+static struct vn_domain *begin_stop(const char *dir, const char *name,
+				    int *job_fd)
+{
+	struct vn_domain *dom = NULL;
+
+	*job_fd = -1;
+	if (!has_leftovers(dir, name)) {
+		vn_error_report(VN_ERR_NO_DOMAIN,
+				"no domain with matching name '%s'", name);
+		return NULL;
+	}
+	*job_fd = qemu_state_lock_job(dir, name, false);
+	if (*job_fd < 0)
+		return NULL;
+	if (!qemu_state_is_active(dir, name)) {
+		/* QEMU ended by itself: a transient domain is gone then. */
+		clear_leftovers(dir, name, false);
+		vn_error_report(VN_ERR_NO_DOMAIN,
+				"no domain with matching name '%s'", name);
+		return NULL;
+	}
+	dom = qemu_state_load_domain(dir, name);
+	return dom;
+}
+
+/* Ends QEMU the hard way if need be, then removes every file. */
+static int finish_stop(const char *dir, struct vn_domain *dom, int job_fd)
+{
+	pid_t pid = 0;
+	int id, ret = 0;
+
+	if (qemu_state_is_active(dir, dom->name) &&
+	    qemu_state_read_status(dir, dom->name, &id, &pid) == 0 &&
+	    !kill_qemu(dir, dom->name, pid)) {
+		vn_error_report(VN_ERR_OPERATION_FAILED,
+				"failed to terminate process %ld of domain '%s'",
+				(long)pid, dom->name);
+		ret = -1;
+	}
+	if (ret == 0)
+		remove_domain_files(dir, dom, false);
+	close(job_fd);
+	vn_domain_free(dom);
+	return ret;
+}
+
+int qemu_process_shutdown(const char *state_dir, const char *name,
+			  int timeout_s)
+{
+	int job_fd;
+	struct vn_domain *dom = begin_stop(state_dir, name, &job_fd);
+
+	if (!dom) {
+		if (job_fd >= 0)
+			close(job_fd);
+		return -1;
+	}
+	if (send_monitor_command(state_dir, dom, "system_powerdown") < 0 ||
+	    !wait_inactive(state_dir, name, timeout_s * 1000)) {
+		/* The guest ignored the request (no ACPI, no handler). */
+		send_monitor_command(state_dir, dom, "quit");
+		wait_inactive(state_dir, name, QUIT_WAIT_MS);
+	}
+	vn_error_reset();
+	return finish_stop(state_dir, dom, job_fd);
+}
+
+int qemu_process_destroy(const char *state_dir, const char *name)
+{
+	int job_fd;
+	struct vn_domain *dom = begin_stop(state_dir, name, &job_fd);
+
+	if (!dom) {
+		if (job_fd >= 0)
+			close(job_fd);
+		return -1;
+	}
+	if (send_monitor_command(state_dir, dom, "quit") == 0)
+		wait_inactive(state_dir, name, QUIT_WAIT_MS);
+	vn_error_reset();
+	return finish_stop(state_dir, dom, job_fd);
+}
+
+int qemu_process_reap(const char *state_dir, const char *name)
+{
+	int job_fd;
+
+	if (qemu_state_is_active(state_dir, name))
+		return 1;
+	job_fd = qemu_state_lock_job(state_dir, name, false);
+	if (job_fd < 0) {
+		vn_error_reset();
+		return 0;
+	}
+	if (qemu_state_is_active(state_dir, name)) {
+		close(job_fd);
+		return 1;
+	}
+	clear_leftovers(state_dir, name, false);
+	close(job_fd);
+	return 0;
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Starting and stopping a domain: the backends, QEMU, and their files.
+ *
+ * Theory of operation.  Start, as libvirt does it for a transient domain:
+ *   1. job lock, refuse a name that is active, clear leftovers of a
+ *      previous run of the name (qemu_state.h);
+ *   2. a new domain id, the launch plan built with it (qemu_plan.h), so
+ *      every socket/pidfile path carries ID-NAME and two domains with the
+ *      same aliases never collide;
+ *   3. alive lock, live XML and status written (so any later failure is
+ *      cleaned up from the same records a later command would use);
+ *   4. each backend run with the plan's exact argv and waited for: it
+ *      daemonizes once its socket listens, so its exit status says whether
+ *      it started; a failure aborts with its stderr in libvirt's message
+ *      "Could not start 'PROGRAM': STDERR";
+ *   5. QEMU spawned (the plan has -S: paused) in its own session, with
+ *      stdout/stderr in NAME.log and the alive lock inherited;
+ *   6. QMP connected (QEMU exiting meanwhile is reported with its log),
+ *      "cont", status written with QEMU's pid.
+ * Any failure rolls back: QEMU killed, every backend stopped through its
+ * pidfile, every socket (including a passt backend's SOCKET.repair),
+ * pidfile and state file removed, so the name is free again.
+ *
+ * No daemon watches the domain.  vunet does not pass -no-shutdown, so a
+ * guest power-off ends QEMU; the backends run --one-off and leave when
+ * QEMU disconnects; the next command touching the name (list, start,
+ * shutdown, destroy) removes what is left.  A per-domain supervisor can
+ * later take over that role through qemu_process_reap().
+ *
+ * Shutdown asks the guest (QMP system_powerdown), waits up to the
+ * timeout for QEMU to exit, then sends "quit", then SIGKILL.  Destroy
+ * sends "quit" at once, then SIGTERM and SIGKILL.  Both finish with the
+ * same clean-up as a failed start.  All waits are bounded.
+ */
+#ifndef VUNET_QEMU_QEMU_PROCESS_H
+#define VUNET_QEMU_QEMU_PROCESS_H
+
+#include "conf/domain_conf.h"
+
+/* Default for "vunet shutdown --timeout": a busybox or systemd guest
+ * with ACPI powers off well within it; a guest ignoring the request is
+ * then stopped with "quit". */
+#define QEMU_PROCESS_SHUTDOWN_TIMEOUT_S 30
+
+struct qemu_process_opts {
+	const char *state_dir;           /* qemu_paths.h */
+	const char *backend;             /* backend program */
+	unsigned long long qemu_version; /* QEMU_VERSION() encoding */
+};
+
+/* Starts DOM (validated).  Sets DOM->id.  0 or -1 (reported, rolled back). */
+int qemu_process_start(struct vn_domain *dom,
+		       const struct qemu_process_opts *opts);
+/* 0 when NAME has stopped and its files are gone, -1 (reported). */
+int qemu_process_shutdown(const char *state_dir, const char *name,
+			  int timeout_s);
+int qemu_process_destroy(const char *state_dir, const char *name);
+/* Removes the leftovers of NAME if its QEMU is gone (no-op while it runs
+ * or while another command holds its job lock).  Returns 1 if NAME is
+ * still active, 0 otherwise. */
+int qemu_process_reap(const char *state_dir, const char *name);
+
+#endif /* VUNET_QEMU_QEMU_PROCESS_H */

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The launcher's runtime state: what lets separate "vunet" commands
+ * (start, list, shutdown, ...) agree on which domains run, with no daemon.
+ *
+ * Theory of operation.  Everything lives in one state directory, chosen
+ * by qemu_paths_default_state_dir() (or --state-dir), created mode 0700
+ * and refused unless it is a real directory owned by the caller and
+ * closed to others (in /tmp anyone could have made it first).  Per
+ * running domain NAME it holds:
+ *
+ *   NAME.xml      the live definition (id, aliases, MACs filled in)
+ *   NAME.status   "id=N" and "pid=P" (QEMU's pid) lines
+ *   NAME.log      QEMU's stdout/stderr
+ *   NAME.lock     the "alive" lock: flock()ed by vunet start and inherited
+ *                 by QEMU, so it is held exactly as long as QEMU runs (a
+ *                 recycled pid can never look like a running domain)
+ *   NAME.job      the "job" lock: held by the one command changing the
+ *                 domain (start, shutdown, destroy, stale clean-up)
+ *   ids           the domain id counter, as virsh list's Id column
+ *   passt/, domain-ID-NAME/   backend and QMP paths (qemu_paths.h)
+ *
+ * A domain is active when NAME.lock is locked by someone.  Files of a
+ * domain whose lock is free are leftovers of a QEMU that exited by itself
+ * (guest power-off); qemu_process.c removes them under the job lock.
+ * Lock files are removed while the job lock is held; a command that
+ * locked a file another one had just unlinked notices (the inode differs
+ * from the path's) and retries.
+ *
+ * Functions return 0 / -1 or a pointer / NULL and report errors once.
+ */
+#ifndef VUNET_QEMU_QEMU_STATE_H
+#define VUNET_QEMU_QEMU_STATE_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "conf/domain_conf.h"
+
+/* Creates DIR (mode 0700, parents as needed) and DIR/passt, and checks
+ * that DIR is a directory owned by us and closed to others. */
+int qemu_state_prepare(const char *dir);
+
+/* "DIR/NAME.SUFFIX"; caller frees; NULL on ENOMEM (reported). */
+char *qemu_state_file(const char *dir, const char *name, const char *suffix);
+
+/* Takes NAME's job lock without waiting.  Returns the lock's fd (close it
+ * to release), or -1: reported, as "already being started" for START. */
+int qemu_state_lock_job(const char *dir, const char *name, bool start);
+/* Takes NAME's alive lock without waiting (vunet start).  Returns its fd
+ * (close-on-exec; the caller passes it to QEMU), or -1 (reported). */
+int qemu_state_lock_alive(const char *dir, const char *name);
+/* True while NAME's alive lock is held, i.e. its QEMU runs. */
+bool qemu_state_is_active(const char *dir, const char *name);
+
+/* Hands out the next domain id (1, 2, ...). -1 on error (reported). */
+int qemu_state_next_id(const char *dir);
+
+/* NAME.status: id and QEMU pid (0 while QEMU is not started yet). */
+int qemu_state_write_status(const char *dir, const char *name, int id,
+			    pid_t pid);
+/* 0, or -1 (not reported) when there is no readable status. */
+int qemu_state_read_status(const char *dir, const char *name, int *id,
+			   pid_t *pid);
+
+/* Writes DOM's live XML to NAME.xml (aliases shown, as libvirt's live
+ * XML does). */
+int qemu_state_write_xml(const char *dir, struct vn_domain *dom);
+/* The live XML text of NAME; NULL (reported as libvirt's "no domain with
+ * matching name") when there is none. */
+char *qemu_state_read_xml(const char *dir, const char *name);
+/* NAME's live definition with its id from NAME.status; NULL (reported). */
+struct vn_domain *qemu_state_load_domain(const char *dir, const char *name);
+
+/* Names of the domains that have a live XML in DIR, sorted; *N_NAMES set.
+ * Caller frees each and the array.  -1 on error (reported). */
+int qemu_state_list_names(const char *dir, char ***names, size_t *n_names);
+
+/* Removes NAME's files in DIR (xml, status, log) and, unless KEEP_LOCKS
+ * (a start clearing a previous run under its job lock), both lock files. */
+void qemu_state_remove(const char *dir, const char *name, bool keep_locks);
+
+#endif /* VUNET_QEMU_QEMU_STATE_H */
