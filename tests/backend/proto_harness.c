@@ -222,3 +222,48 @@ int pt_ip6_checksums_ok(const uint8_t *frame, size_t len)
 	sum = csum_add_pseudo6(0, &s, &d, ip[6], l4_len);
 	return csum_fold(csum_add_buf(sum, ip + IP6_HDR_LEN, l4_len)) == 0;
 }
+
+/* xorshift32: small, deterministic, good enough to pick bytes. */
+static uint32_t next_rand(uint32_t *seed)
+{
+	uint32_t x = *seed ? *seed : 1;
+
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	*seed = x;
+	return x;
+}
+
+void pt_mutate(uint8_t *buf, size_t len, uint32_t *seed)
+{
+	unsigned i, changes = 1 + next_rand(seed) % 4;
+
+	for (i = 0; i < changes && len; i++) {
+		uint32_t r = next_rand(seed);
+		size_t pos = r % len;
+
+		/* lengths and counts are what parsers trip on: favour
+		 * extreme values over random ones */
+		switch ((r >> 24) % 4) {
+		case 0:
+			buf[pos] = 0xff;
+			break;
+		case 1:
+			buf[pos] = 0;
+			break;
+		default:
+			buf[pos] = (uint8_t)(r >> 8);
+			break;
+		}
+	}
+}
+
+void pt_drain(void)
+{
+	static uint8_t sink[PT_FRAME_MAX];
+	int i;
+
+	for (i = 0; i < 64 && pt_from_vunetd(sink, sizeof(sink), 0) >= 0; i++)
+		;
+}

@@ -54,6 +54,12 @@ size_t pt_icmp6(uint8_t *frame, const struct in6_addr *src,
 size_t pt_icmp4(uint8_t *frame, struct in_addr src, struct in_addr dst,
 		const void *msg, size_t len);
 
+/* Mutates LEN bytes at BUF in place with a few random byte changes,
+ * from the caller's SEED (deterministic: a failure can be replayed). */
+void pt_mutate(uint8_t *buf, size_t len, uint32_t *seed);
+/* Reads and discards every frame vunetd has sent so far. */
+void pt_drain(void);
+
 struct in_addr pt_a4(const char *s);
 struct in6_addr pt_a6(const char *s);
 

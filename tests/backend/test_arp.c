@@ -156,4 +156,23 @@ TEST(arp_learns_guest_mac)
 	CHECK(!memcmp(c.guest_mac, pt_guest_mac, 6));
 }
 
+/* Corrupted ARP frames of every length: answered or dropped, never a
+ * read outside the frame. */
+TEST(arp_survives_corrupted_frames)
+{
+	uint8_t f[64];
+	uint32_t seed = 0x55aa55;
+	struct ctx c;
+	int i;
+
+	CHECK_INT(pt_setup(&c), 0);
+	for (i = 0; i < 5000; i++) {
+		arp_request(f, "192.0.2.2", "192.0.2.1", ARPOP_REQUEST);
+		pt_mutate(f + 14, 28, &seed);
+		pt_to_vunetd(&c, f, 14 + (size_t)(i % 40));
+		pt_drain();
+	}
+	CHECK(c.stats.frames_from_guest == 5000);
+}
+
 int main(int argc, char **argv) { return test_main(argc, argv); }

@@ -340,4 +340,33 @@ TEST(ndp_timer_spaces_later_ras_200_to_600_s)
 	CHECK(sent >= 4);
 }
 
+/* Corrupted solicitations of every NDP type and length: answered or
+ * dropped, never a read outside the message. */
+TEST(ndp_survives_corrupted_messages)
+{
+	static uint8_t frame[256];
+	struct in6_addr s = pt_a6(GUEST_LL), d = pt_a6("ff02::2");
+	uint8_t ns[32] = { ND_NEIGHBOR_SOLICIT }, x[32];
+	uint32_t seed = 0xabcdef;
+	struct ctx c;
+	int i;
+
+	CHECK_INT(pt_setup(&c), 0);
+	memcpy(ns + 8, &d, 16);
+	ns[8] = 0xfe; /* a link-local target */
+	ns[24] = 1;
+	ns[25] = 1;
+	for (i = 0; i < 5000; i++) {
+		memcpy(x, ns, sizeof(x));
+		pt_mutate(x, sizeof(x), &seed);
+		x[0] = (uint8_t)(133 + i % 5);
+		if (i % 3)
+			x[1] = 0;
+		pt_to_vunetd(&c, frame, pt_icmp6(frame, &s, &d, x,
+						 8 + (size_t)(i % 25)));
+		pt_drain();
+	}
+	CHECK(c.stats.frames_from_guest == 5000);
+}
+
 int main(int argc, char **argv) { return test_main(argc, argv); }
