@@ -1,10 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The argument vector of the command-line builders: see qemu_argv.h for
- * the model (owned copies, NULL-terminated, deferred ENOMEM) and for the
- * .args rendering.  Nothing here knows about QEMU or passt options; the
- * rendering rule "an argument starting with '-' opens a line" is the
- * whole of its knowledge about command lines.
+ * The argument vector of the command-line builders: see qemu_argv.h.
+ *
+ * Model: v[0..n-1] are heap copies owned by the vector, v[n] is NULL so
+ * the vector can go to execv() unchanged, and "failed" records that some
+ * append could not allocate (the append is then dropped, and every later
+ * append too, so a failed vector is never half-executed).
+ *
+ * Nothing here knows about QEMU or passt options.  The rendering rule
+ * "an argument starting with '-' opens a line" is the whole of its
+ * knowledge about command lines; quoting follows the character set that
+ * libvirt's .args files quote, with ' written as '\''.  Comma doubling
+ * (qemu_argv_add_escaped) is QEMU's option syntax, applied by the caller
+ * to the values that need it.
  */
 #include "qemu/qemu_argv.h"
 

@@ -3,11 +3,14 @@
  * QEMU's version and the capabilities derived from it: see
  * qemu_capabilities.h.
  *
- * The probe runs the emulator once with --version, reading at most
- * VERSION_OUTPUT_MAX bytes for at most VERSION_TIMEOUT_MS; a binary that
- * prints nothing useful, hangs or is missing gives an error naming it.
+ * The probe runs the emulator once with --version (a bare name is looked
+ * up in PATH), reading at most VERSION_OUTPUT_MAX bytes for at most
+ * VERSION_TIMEOUT_MS; a binary that prints nothing useful, hangs or is
+ * missing gives an error naming it, and a hung one is killed.
+ *
  * The thresholds below are the QEMU releases that introduced each
- * feature; each carries the reason it matters to vunet.
+ * feature; each predicate carries the reason it matters to vunet.  They
+ * are the only place a version number appears in the builders' logic.
  */
 #include "qemu/qemu_capabilities.h"
 

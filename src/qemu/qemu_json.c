@@ -1,9 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * JSON option values in libvirt's spelling: see qemu_json.h.  json-c
- * prints integers and booleans the way QEMU and libvirt do; the only
- * flag that matters besides PLAIN is NOSLASHESCAPE, since paths inside
- * the objects must read "/var/run", not "\/var\/run".
+ * JSON option values in libvirt's spelling: see qemu_json.h.
+ *
+ * Model: a json-c object built key by key is printed in insertion order,
+ * which is how the builders reproduce libvirt's key order.  json-c prints
+ * integers and booleans as QEMU and libvirt do; of the print flags, PLAIN
+ * removes spaces and NOSLASHESCAPE keeps paths readable ("/var/run", not
+ * "\/var\/run"), as in libvirt's .args files.
+ *
+ * Allocation failures are not checked key by key: a NULL object makes
+ * every helper a no-op and qemu_json_add_option() then marks the argv as
+ * failed, which qemu_argv_check() reports once at the end of the build.
  */
 #include "qemu/qemu_json.h"
 

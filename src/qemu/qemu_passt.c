@@ -3,11 +3,15 @@
  * The passt(-compatible) backend command line: see qemu_passt.h for the
  * option order and the port-forward SPEC grammar.
  *
- * Addresses are written as libvirt writes them after parsing into a
+ * Addresses are written as libvirt writes them after parsing them into a
  * socket address: in the canonical text form (inet_ntop), so that
  * "2001:DB8::0:1" becomes "2001:db8::1" on the command line just as it
  * does under libvirt.  A "to" with an "end" maps the whole range, so its
  * end is to + (end - start), computed here because passt wants both ends.
+ *
+ * Nothing is started here: the argv goes into a launch plan (qemu_plan.c)
+ * and the launcher runs it.  Socket and pidfile paths come from
+ * qemu_paths.c, which also checks the socket against sun_path.
  */
 #include "qemu/qemu_passt.h"
 

@@ -1,10 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Runtime paths of a domain and the backend program: see qemu_paths.h for
- * the scheme.  The short name is cut by characters, not bytes, as libvirt
- * does (it converts to wide characters), so a UTF-8 name is never split
- * in the middle of a character.  Bytes that are not valid UTF-8 count as
- * one character each.
+ * the scheme.
+ *
+ * The short name is cut by characters, not bytes, as libvirt does (it
+ * converts to wide characters), so a UTF-8 name is never split in the
+ * middle of a character; bytes that are not valid UTF-8 count as one
+ * character each.  Socket paths are checked against sun_path here, where
+ * they are made, so no caller can hand QEMU or the backend a path that
+ * the kernel would refuse or silently shorten.
+ *
+ * Only two functions look outside their arguments: the default state
+ * directory (environment, /run/user) and the backend lookup (environment,
+ * the launcher's own directory).  Both have pure variants or explicit
+ * inputs for the tests.
  */
 #include "qemu/qemu_paths.h"
 

@@ -1,8 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Launch plans: see qemu_plan.h.  The plan owns its argvs; the backend
- * entries borrow their interface from the domain, which must outlive the
- * plan.
+ * Launch plans: see qemu_plan.h for what a plan is and its text form.
+ *
+ * Model: struct qemu_plan owns every argv in it (the QEMU one and one per
+ * passt-backed interface); each backend entry borrows its struct vn_net
+ * from the domain, so the domain must outlive the plan.  Backends are
+ * listed in the domain's interface order, which is also the order the
+ * launcher starts them in.
+ *
+ * Building is all-or-nothing: QEMU's argv first (it refuses what vunet
+ * cannot run, so no backend argv is built for a domain that cannot
+ * start), then the backends; any failure frees what was built and
+ * returns NULL with the error reported by the builder that failed.
+ * Formatting allocates one string for the whole plan.
  */
 #include "qemu/qemu_plan.h"
 

@@ -8,6 +8,8 @@
  * <repo>/../shared/libvirt-testdata (the repository root comes from
  * tests/qemu/meson.build as VUNET_SOURCE_ROOT).  A test whose file is
  * missing skips with the path it looked for; it never passes silently.
+ * golden_read() returns a whole file as one string, for comparisons that
+ * are exact, byte for byte.
  */
 #ifndef VUNET_TESTS_QEMU_GOLDEN_H
 #define VUNET_TESTS_QEMU_GOLDEN_H

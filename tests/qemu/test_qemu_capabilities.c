@@ -1,8 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * QEMU version parsing and the capability predicates
- * (src/qemu/qemu_capabilities.c), and the probe against the QEMU this
- * machine has, when it has one.
+ * (src/qemu/qemu_capabilities.c).
+ *
+ * Specification, one behaviour per case: the Debian and upstream
+ * "--version" outputs parse; --qemu-version accepts X.Y and X.Y.Z and
+ * nothing else; each predicate switches at the release that added the
+ * feature (7.2 below, 8.0 / 9.0 / 9.2 at or above); the probe works on
+ * the QEMU this machine has (skipped without one), finds a bare name in
+ * PATH, and names a missing binary or a program that is not QEMU in its
+ * error.
  */
 #include "tests/harness.h"
 

@@ -2,11 +2,15 @@
 /*
  * End-to-end checks of the vunet command line (tools/vunet.c), run as a
  * user would run it: the built binary (VUNET_BIN, from meson) with real
- * files from libvirt's test data.  What is checked is what a user sees:
- * the exit status, stdout, and the exact error text on stderr, including
- * libvirt's own message for net-vhostuser-passt-no-shmem (its .err file).
- * Also: the man page (docs/vunet.1) documents every command and option
- * that --help prints.
+ * files from libvirt's test data.
+ *
+ * What is checked is what a user sees: the exit status, stdout, and the
+ * exact error text on stderr, including libvirt's own message for
+ * net-vhostuser-passt-no-shmem (its .err file), usage errors, a domain
+ * name that is not a file, and the launch plan's first lines.  Also: the
+ * man page (docs/vunet.1) documents every command and option that --help
+ * prints.  Each run is a fork/exec with both streams captured in
+ * temporary files that are removed afterwards.
  */
 #include "tests/harness.h"
 

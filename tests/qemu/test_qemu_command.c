@@ -1,11 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The QEMU command line (src/qemu/qemu_command*.c) from definitions built
- * as structs: the network options as libvirt writes them for each
- * interface type and QEMU version, the vectors=0 rule for QEMU 7.2 under
- * TCG, the machine/memory choices, and the launch plan's text.  The same
- * network lines are checked against libvirt's own .args files, from the
- * XML, in test_qemu_golden.c.
+ * as structs.
+ *
+ * Specification: the network options as libvirt writes them for each
+ * interface type (vhost-user with and without passt, multiqueue, stream
+ * for passt-backed user, slirp user, socket types) and QEMU version
+ * (reconnect vs reconnect-ms, stream reconnect only from 8.0); the
+ * vectors=0 rule (vhost-user, QEMU < 8.0, TCG only); ACPI and memory
+ * backend choices; disks on QEMU 7.2 and latest; console and kernel boot;
+ * refusals (vdpa, tap-based types, missing paths); comma escaping; and
+ * the launch plan's text.  The same network lines are checked against
+ * libvirt's own .args files, from the XML, in test_qemu_golden.c.
  */
 #include "tests/harness.h"
 

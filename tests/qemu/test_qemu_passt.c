@@ -1,10 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The passt backend command line (src/qemu/qemu_passt.c): the port
- * forwarding SPEC, one test per shape of <portForward>, and the whole
- * argv in libvirt's option order.  Definitions are built directly as
- * structs, so these tests do not depend on the XML parser; the golden
- * tests (test_qemu_golden.c) do the same from libvirt's XML files.
+ * The passt backend command line (src/qemu/qemu_passt.c).
+ *
+ * Specification: the port forwarding SPEC, one test per shape of
+ * <portForward> (no range, single port, range, mapped port, mapped range,
+ * excluded port and range, several ranges, address, device, both, bad
+ * address), and the whole argv in libvirt's option order for the minimal
+ * and the fullest interface, for type='vhostuser' and type='user'.
+ *
+ * Definitions are built directly as structs, so these tests do not depend
+ * on the XML parser; test_qemu_golden.c checks the same from libvirt's
+ * XML files.
  */
 #include "tests/harness.h"
 

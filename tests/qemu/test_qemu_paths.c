@@ -1,8 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Runtime paths (src/qemu/qemu_paths.c): libvirt's short name and passt
- * paths, the default state directory for each situation, and where the
- * backend program is looked for.
+ * Runtime paths (src/qemu/qemu_paths.c).
+ *
+ * Specification, one behaviour per case: libvirt's short name (ID-NAME,
+ * NAME cut to 20 characters, counted as characters in UTF-8), the passt
+ * socket and pidfile paths libvirt's test data shows, the monitor socket
+ * in the domain directory, the sun_path limit (107 bytes pass, 108 fail),
+ * the default state directory in each situation (root, XDG_RUNTIME_DIR,
+ * /run/user/UID, TMPDIR, /tmp), and where the backend program is looked
+ * for (--backend, VUNET_BACKEND, beside the launcher, PATH).
  */
 #include "tests/harness.h"
 
