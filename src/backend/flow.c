@@ -296,6 +296,13 @@ static socklen_t host_sockaddr4(const struct ctx *c,
 		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 		return sizeof(*sin);
 	}
+	/* --map-guest-addr: the host's own address, which the guest
+	 * shares by default and so cannot reach directly. */
+	if (c->ip4.map_guest_addr.s_addr &&
+	    dst.s_addr == c->ip4.map_guest_addr.s_addr) {
+		sin->sin_addr = c->ip4.addr;
+		return sizeof(*sin);
+	}
 	/* The host's resolver may well be on loopback (127.0.0.53). */
 	if (key->rport == 53 && c->ip4.dns_match.s_addr &&
 	    dst.s_addr == c->ip4.dns_match.s_addr) {
@@ -321,6 +328,11 @@ static socklen_t host_sockaddr6(const struct ctx *c,
 	    !IN6_IS_ADDR_UNSPECIFIED(&c->ip6.map_host_loopback) &&
 	    IN6_ARE_ADDR_EQUAL(dst, &c->ip6.map_host_loopback)) {
 		sin6->sin6_addr = in6addr_loopback;
+		return sizeof(*sin6);
+	}
+	if (!IN6_IS_ADDR_UNSPECIFIED(&c->ip6.map_guest_addr) &&
+	    IN6_ARE_ADDR_EQUAL(dst, &c->ip6.map_guest_addr)) {
+		sin6->sin6_addr = c->ip6.addr;
 		return sizeof(*sin6);
 	}
 	if (key->rport == 53 && !IN6_IS_ADDR_UNSPECIFIED(&c->ip6.dns_match) &&
@@ -434,6 +446,10 @@ static int inbound_addrs4(const struct ctx *c, struct in_addr peer,
 		return 0;
 	guest_addr(c, AF_INET, gaddr);
 	raddr->a4 = peer;
+	if (peer.s_addr == gaddr->a4.s_addr && c->ip4.map_guest_addr.s_addr) {
+		raddr->a4 = c->ip4.map_guest_addr;
+		return AF_INET;
+	}
 	if ((ntohl(peer.s_addr) >> 24) == IN_LOOPBACKNET ||
 	    peer.s_addr == gaddr->a4.s_addr) {
 		if (c->no_map_gw || !c->ip4.map_host_loopback.s_addr)
@@ -450,6 +466,11 @@ static int inbound_addrs6(const struct ctx *c, const struct in6_addr *peer,
 		return 0;
 	guest_addr(c, AF_INET6, gaddr);
 	raddr->a6 = *peer;
+	if (IN6_ARE_ADDR_EQUAL(peer, &gaddr->a6) &&
+	    !IN6_IS_ADDR_UNSPECIFIED(&c->ip6.map_guest_addr)) {
+		raddr->a6 = c->ip6.map_guest_addr;
+		return AF_INET6;
+	}
 	if (IN6_IS_ADDR_LOOPBACK(peer) ||
 	    IN6_ARE_ADDR_EQUAL(peer, &gaddr->a6)) {
 		if (c->no_map_gw ||

@@ -27,9 +27,10 @@
  * Also here, because TCP and UDP share it: the translation between the
  * guest's view of a flow and its host socket (flow_host_sockaddr(),
  * flow_bind_outbound(), flow_inbound_addrs()): the gateway address means
- * the host's loopback (unless --map-host-loopback none), the --dns-forward
- * address means the host's resolver, and -o / --outbound-if choose the
- * source.
+ * the host's loopback (unless --map-host-loopback none), the
+ * --map-guest-addr address means the host's own address (which the guest
+ * shares), the --dns-forward address means the host's resolver, and -o /
+ * --outbound-if choose the source.
  */
 #ifndef VUNET_BACKEND_FLOW_H
 #define VUNET_BACKEND_FLOW_H
@@ -171,8 +172,9 @@ union flow_ipaddr {
 /* For a connection or datagram from host peer PEER to a forwarded port
  * (-t / -u): the guest's address GADDR, and the remote address RADDR and
  * port RPORT as the guest sees them: the peer's own, except the host
- * itself (loopback, or the address it shares with the guest), which
- * appears as the gateway address.  Returns the family the guest sees
+ * itself: loopback appears as the gateway address, the address the host
+ * shares with the guest as the --map-guest-addr address (else as the
+ * gateway too).  Returns the family the guest sees
  * (AF_INET for IPv4-mapped peers), or 0 if it cannot be shown to the
  * guest (family disabled, or host-local with --map-host-loopback none). */
 int flow_inbound_addrs(const struct ctx *c, const union flow_sockaddr *peer,

@@ -413,6 +413,31 @@ TEST(forwarded_port_goes_to_remapped_guest_port)
 	udp_listen_close(&c);
 }
 
+TEST(map_guest_addr_reaches_the_host_address)
+{
+	struct sockaddr_storage from;
+	struct ctx c;
+	uint16_t port;
+	char buf[8];
+	int s;
+
+	CHECK_INT(ft_setup(&c, 64), 0);
+	/* The "host address" the guest shares is loopback here, so the
+	 * test needs no other interface. */
+	c.ip4.addr = pt_a4("127.0.0.1");
+	c.ip4.map_guest_addr = pt_a4("192.0.2.99");
+	s = ft_bind_udp(AF_INET, &port);
+	CHECK(s >= 0);
+	pt_to_vunetd(&c, frame, pt_udp4(frame, pt_a4("192.0.2.2"), GUEST_PORT,
+					pt_a4("192.0.2.99"), port, "m", 1));
+	CHECK_INT(host_recv(s, buf, sizeof(buf), &from), 1);
+	CHECK(sendto(s, "r", 1, 0, (struct sockaddr *)&from,
+		     sizeof(struct sockaddr_in)) == 1);
+	CHECK(ft_recv(&c, reply, sizeof(reply), 2000) > 0);
+	CHECK(!memcmp(reply + ETH_HDR_LEN + 12, "\xc0\x00\x02\x63", 4));
+	udp_close_all(&c);
+}
+
 int main(int argc, char **argv)
 {
 	return test_main(argc, argv);
