@@ -139,10 +139,12 @@ static int add_ram_object(struct qemu_argv *argv, const struct vn_domain *dom,
 			       kind == RAM_MEMFD ?
 				       effective != VN_MEMORY_ACCESS_PRIVATE :
 				       effective == VN_MEMORY_ACCESS_SHARED);
-		/* Keeps RAM block names stable across migrations, as
-		 * libvirt does for pc.ram on file-like backends. */
-		qemu_json_bool(props, "x-use-canonical-path-for-ramblock-id",
-			       false);
+		/* Keeps the RAM block named "pc.ram" as with the machine's
+		 * own RAM, as libvirt does for pc.ram (not for NUMA cells). */
+		if (!strcmp(id, "pc.ram"))
+			qemu_json_bool(props,
+				       "x-use-canonical-path-for-ramblock-id",
+				       false);
 	}
 	qemu_json_int(props, "size", size_kib * KIB);
 	qemu_json_add_option(argv, "-object", props);
@@ -172,17 +174,44 @@ static int add_memory(struct qemu_argv *argv, const struct vn_domain *dom,
 	return 0;
 }
 
+/* "cpus=A[,cpus=B...]": a list in libvirt's syntax ("0-1,4") has commas,
+ * which QEMU's option syntax reads as separators, so each part is a
+ * cpus= of its own, as libvirt writes it. */
+static void put_numa_cpus(FILE *out, const char *cpus)
+{
+	const char *part = cpus && *cpus ? cpus : "0";
+
+	while (part) {
+		const char *comma = strchr(part, ',');
+		int len = comma ? (int)(comma - part) : (int)strlen(part);
+
+		fprintf(out, ",cpus=%.*s", len, part);
+		part = comma ? comma + 1 : NULL;
+	}
+}
+
 static void add_numa_nodes(struct qemu_argv *argv, const struct vn_domain *dom)
 {
 	size_t i;
 
 	for (i = 0; i < dom->n_numa_cells; i++) {
 		const struct vn_numa_cell *cell = &dom->numa_cells[i];
+		char *text = NULL;
+		size_t len = 0;
+		FILE *out = open_memstream(&text, &len);
 
-		qemu_argv_add(argv, "-numa");
-		qemu_argv_addf(argv, "node,nodeid=%u,cpus=%s,memdev=ram-node%u",
-			       cell->id, cell->cpus ? cell->cpus : "0",
-			       cell->id);
+		if (!out) {
+			argv->failed = true;
+			return;
+		}
+		fprintf(out, "node,nodeid=%u", cell->id);
+		put_numa_cpus(out, cell->cpus);
+		fprintf(out, ",memdev=ram-node%u", cell->id);
+		if (fclose(out) == 0)
+			qemu_argv_add_pair(argv, "-numa", text);
+		else
+			argv->failed = true;
+		free(text);
 	}
 }
 

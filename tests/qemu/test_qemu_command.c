@@ -537,6 +537,34 @@ TEST(file_source_is_a_file_in_the_state_dir)
 	qemu_argv_free(argv);
 }
 
+TEST(numa_cells_get_one_backend_each)
+{
+	struct vn_numa_cell cells[] = {
+		{ .id = 0, .cpus = "0", .memory_kib = 131072,
+		  .mem_access = VN_MEMORY_ACCESS_SHARED },
+		{ .id = 1, .cpus = "1-2,4", .memory_kib = 131072 },
+	};
+	struct vn_domain dom = make_domain(NULL);
+	struct qemu_argv *argv;
+
+	dom.vcpus = 5;
+	dom.numa_cells = cells;
+	dom.n_numa_cells = 2;
+	argv = build(&dom, LATEST);
+	CHECK(argv);
+	CHECK_PAIR(argv, "-machine",
+		   "pc,usb=off,dump-guest-core=off,acpi=off");
+	CHECK_PAIR(argv, "-object",
+		   "{\"qom-type\":\"memory-backend-memfd\",\"id\":\"ram-node0\",\"share\":true,\"size\":134217728}");
+	CHECK_PAIR(argv, "-object",
+		   "{\"qom-type\":\"memory-backend-ram\",\"id\":\"ram-node1\",\"size\":134217728}");
+	CHECK_PAIR(argv, "-numa", "node,nodeid=0,cpus=0,memdev=ram-node0");
+	CHECK_PAIR(argv, "-numa",
+		   "node,nodeid=1,cpus=1-2,cpus=4,memdev=ram-node1");
+	CHECK(find_arg(argv, "-numa") > find_arg(argv, "-smp"));
+	qemu_argv_free(argv);
+}
+
 TEST(head_of_the_command_line_in_libvirts_order)
 {
 	struct vn_domain dom = make_domain(NULL);
