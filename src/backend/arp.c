@@ -18,7 +18,9 @@
  * reply, which correctly tells the prober the address is in use.
  *
  * The guest's MAC is learnt from the sender hardware address of its
- * requests: replies and every frame built for the guest go there.
+ * requests: replies and every frame built for the guest go there.  The
+ * sender protocol address, when not 0.0.0.0, is the address the guest
+ * uses (c->ip4.addr_seen).
  *
  * Stateless apart from that; no allocation, no per-frame logging.  Frames
  * that are too short or not Ethernet/IPv4 ARP are dropped and counted.
@@ -55,6 +57,16 @@ static void arp_learn_guest_mac(struct ctx *c, const uint8_t *sha)
 		return;
 	memcpy(c->guest_mac, sha, ETH_ADDR_LEN);
 	c->guest_mac_known = true;
+}
+
+/* The address the guest uses, from the sender of anything it says (probes
+ * say 0.0.0.0: nothing to learn). */
+static void arp_learn_guest_addr(struct ctx *c, const uint8_t *spa)
+{
+	static const uint8_t unspecified[4];
+
+	if (memcmp(spa, unspecified, 4))
+		memcpy(&c->ip4.addr_seen, spa, 4);
 }
 
 /* Whether REQ (an Ethernet/IPv4 request) deserves an answer. */
@@ -101,6 +113,7 @@ int arp_handler(struct ctx *c, const struct tap_frame *f)
 		ctx_drop(c, DROP_DISABLED);
 		goto out;
 	}
+	arp_learn_guest_addr(c, req + ARP_SPA_OFF);
 	if (ip_get_be16(req + 6) != ARPOP_REQUEST ||
 	    !arp_should_answer(c, req)) {
 		ctx_drop(c, DROP_UNHANDLED);

@@ -156,6 +156,21 @@ TEST(arp_learns_guest_mac)
 	CHECK(!memcmp(c.guest_mac, pt_guest_mac, 6));
 }
 
+TEST(arp_learns_guest_address_but_not_from_probes)
+{
+	uint8_t f[64];
+	struct in_addr seen = pt_a4("192.0.2.7");
+	struct ctx c;
+
+	CHECK_INT(pt_setup(&c), 0);
+	pt_to_vunetd(&c, f, arp_request(f, "0.0.0.0", "192.0.2.7",
+					ARPOP_REQUEST));
+	CHECK_INT(c.ip4.addr_seen.s_addr, 0);
+	pt_to_vunetd(&c, f, arp_request(f, "192.0.2.7", "192.0.2.1",
+					ARPOP_REQUEST));
+	CHECK(!memcmp(&c.ip4.addr_seen, &seen, 4));
+}
+
 /* Corrupted ARP frames of every length: answered or dropped, never a
  * read outside the frame. */
 TEST(arp_survives_corrupted_frames)

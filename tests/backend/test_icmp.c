@@ -180,6 +180,7 @@ TEST(icmp_echo_to_gateway_reaches_host_loopback)
 	CHECK_INT(ip_get_be16(r + IP4_L4_OFF + 6), 1);
 	CHECK(!memcmp(r + IP4_L4_OFF + 8, "vunet-ping", 10));
 	CHECK(!memcmp(r, pt_guest_mac, 6));
+	CHECK(!memcmp(&c.ip4.addr_seen, &guest, 4)); /* learnt from it */
 }
 
 TEST(icmp6_echo_to_gateway_reaches_host_loopback)
