@@ -788,6 +788,8 @@ TEST(forwarded_port_goes_to_remapped_guest_port)
 	CHECK_INT(ft_tcp_recv(&c, rxbuf, sizeof(rxbuf), &s, 2000), 0);
 	CHECK_INT(s.flags, FT_SYN);
 	CHECK_INT(s.dport, 8080);
+	/* the guest has not spoken yet: its MAC is unknown */
+	CHECK(!memcmp(rxbuf, "\xff\xff\xff\xff\xff\xff", 6));
 	tcp_close_all(&c);
 	tcp_listen_close(&c);
 }
