@@ -10,11 +10,11 @@
  * "error: <category>: <message>" on stderr, exit status 1.
  *
  * A domain argument containing '/' or ending in ".xml" is a definition
- * file; anything else names a running domain, which only the launcher
- * subcommands (a later addition: start, list, shutdown, destroy, console,
- * attach-device, detach-device) will know about, so for now such a name
- * is reported as not found.  Those commands are deliberately absent from
- * the table and from --help until they exist.
+ * file; anything else names a running domain, found in the state
+ * directory (src/qemu/qemu_state.h).  start, list, shutdown, destroy and
+ * console run domains (src/qemu/qemu_process.h, qemu_console.h); each
+ * command reads the state and talks QMP itself, there is no daemon.
+ * attach-device and detach-device are a later addition.
  *
  * The QEMU version that command lines depend on comes from
  * --qemu-version or from running the domain's <emulator> with --version.
@@ -28,9 +28,12 @@
 
 #include "conf/domain_conf.h"
 #include "qemu/qemu_capabilities.h"
+#include "qemu/qemu_console.h"
 #include "qemu/qemu_command.h"
 #include "qemu/qemu_paths.h"
 #include "qemu/qemu_plan.h"
+#include "qemu/qemu_process.h"
+#include "qemu/qemu_state.h"
 #include "qemu/qemu_validate.h"
 #include "util/error.h"
 
@@ -43,12 +46,25 @@ struct cli_opts {
 	const char *state_dir;
 	const char *backend;
 	const char *domain;
+	const char *timeout;  /* shutdown --timeout S */
+	bool console;         /* start --console */
+	bool all;             /* list --all */
+};
+
+/* Which options a command takes besides the plan options. */
+enum command_flags {
+	CMD_STATE_DIR = 1 << 0, /* --state-dir */
+	CMD_CONSOLE = 1 << 1,   /* --console */
+	CMD_ALL = 1 << 2,       /* --all */
+	CMD_TIMEOUT = 1 << 3,   /* --timeout S */
+	CMD_NO_DOMAIN = 1 << 4, /* takes no DOMAIN argument */
 };
 
 struct command {
 	const char *name;
 	int (*run)(const struct cli_opts *opts);
 	bool takes_plan_options;
+	unsigned flags; /* enum command_flags */
 	const char *synopsis;
 	const char *summary;
 };
@@ -131,14 +147,50 @@ out:
 	return ret == EXIT_OK ? EXIT_OK : report_failure();
 }
 
+/* The state directory: --state-dir, else the per-user default.  Caller
+ * frees; NULL on ENOMEM (reported). */
+static char *state_dir_of(const struct cli_opts *opts)
+{
+	char *dir = opts->state_dir ? strdup(opts->state_dir)
+				    : qemu_paths_default_state_dir();
+
+	if (!dir)
+		vn_error_report_errno(ENOMEM, "cannot find the state directory");
+	return dir;
+}
+
+/* A running domain's live XML, after removing leftovers of one whose
+ * QEMU has gone (so a stopped transient domain is not found). */
+static char *live_xml_of(const struct cli_opts *opts)
+{
+	char *dir = state_dir_of(opts);
+	char *xml = NULL;
+
+	if (dir && qemu_process_reap(dir, opts->domain) == 1)
+		xml = qemu_state_read_xml(dir, opts->domain);
+	else if (dir)
+		vn_error_report(VN_ERR_NO_DOMAIN,
+				"no domain with matching name '%s'",
+				opts->domain);
+	free(dir);
+	return xml;
+}
+
 static int cmd_dumpxml(const struct cli_opts *opts)
 {
-	struct vn_domain *dom = load_domain(opts);
-	char *xml = dom ? vn_domain_format(dom) : NULL;
+	struct vn_domain *dom = NULL;
+	char *xml = NULL;
 	int ret = EXIT_ERROR;
 
-	if (dom && !xml)
-		vn_error_report_errno(ENOMEM, "cannot format %s", opts->domain);
+	if (names_a_file(opts->domain)) {
+		dom = load_domain(opts);
+		xml = dom ? vn_domain_format(dom) : NULL;
+		if (dom && !xml)
+			vn_error_report_errno(ENOMEM, "cannot format %s",
+					      opts->domain);
+	} else {
+		xml = live_xml_of(opts);
+	}
 	if (xml && fputs(xml, stdout) >= 0)
 		ret = EXIT_OK;
 	free(xml);
@@ -186,15 +238,187 @@ static int cmd_domxml_to_native(const struct cli_opts *opts)
 	return ret == EXIT_OK ? EXIT_OK : report_failure();
 }
 
+static int cmd_start(const struct cli_opts *opts)
+{
+	struct vn_domain *dom = load_domain(opts);
+	struct qemu_process_opts run = { 0 };
+	char *state_dir = NULL, *backend = NULL;
+	int ret = EXIT_ERROR;
+
+	if (!dom || qemu_version_of(dom, opts, &run.qemu_version) < 0 ||
+	    validate_domain(dom, run.qemu_version) < 0)
+		goto out;
+	state_dir = state_dir_of(opts);
+	backend = qemu_paths_backend_program(opts->backend, "/proc/self/exe");
+	if (!state_dir || !backend)
+		goto out;
+	run.state_dir = state_dir;
+	run.backend = backend;
+	if (qemu_process_start(dom, &run) < 0)
+		goto out;
+	printf("Domain '%s' started\n\n", dom->name);
+	fflush(stdout);
+	ret = EXIT_OK;
+	if (opts->console && qemu_console_attach(state_dir, dom->name) < 0)
+		ret = EXIT_ERROR;
+out:
+	free(state_dir);
+	free(backend);
+	vn_domain_free(dom);
+	return ret == EXIT_OK ? EXIT_OK : report_failure();
+}
+
+/* Prints virsh's table: a leading blank, columns padded to their widest
+ * cell and three blanks apart, a rule of dashes under the header. */
+static void print_domain_table(char **names, const int *ids, size_t n)
+{
+	int id_w = 2, name_w = 4, state_w = 5, i_w; /* the headers' widths */
+	char id[16];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		i_w = snprintf(id, sizeof(id), "%d", ids[i]);
+		id_w = i_w > id_w ? i_w : id_w;
+		if ((int)strlen(names[i]) > name_w)
+			name_w = (int)strlen(names[i]);
+	}
+	if (n > 0)
+		state_w = (int)strlen("running");
+	printf(" %-*s   %-*s   %-*s\n", id_w, "Id", name_w, "Name", state_w,
+	       "State");
+	for (i = 0; i < (size_t)(id_w + name_w + state_w + 10); i++)
+		putchar('-');
+	putchar('\n');
+	for (i = 0; i < n; i++) {
+		snprintf(id, sizeof(id), "%d", ids[i]);
+		printf(" %-*s   %-*s   %-*s\n", id_w, id, name_w, names[i],
+		       state_w, "running");
+	}
+	putchar('\n');
+}
+
+static int cmd_list(const struct cli_opts *opts)
+{
+	char *dir = state_dir_of(opts);
+	char **names = NULL;
+	size_t n = 0, i, n_running = 0;
+	int *ids = NULL, ret = EXIT_ERROR;
+	pid_t pid;
+
+	/* Transient domains only: --all shows the same (a stopped one is
+	 * gone).  Leftovers of a QEMU that exited are removed on the way. */
+	if (!dir || qemu_state_list_names(dir, &names, &n) < 0)
+		goto out;
+	ids = calloc(n ? n : 1, sizeof(*ids));
+	if (!ids) {
+		vn_error_report_errno(ENOMEM, "cannot list domains");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (qemu_process_reap(dir, names[i]) != 1 ||
+		    qemu_state_read_status(dir, names[i], &ids[n_running], &pid) < 0)
+			continue;
+		if (n_running != i) {
+			names[n_running] = names[i];
+			names[i] = NULL;
+		}
+		n_running++;
+	}
+	print_domain_table(names, ids, n_running);
+	ret = EXIT_OK;
+out:
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	free(ids);
+	free(dir);
+	return ret == EXIT_OK ? EXIT_OK : report_failure();
+}
+
+static int cmd_shutdown(const struct cli_opts *opts)
+{
+	char *dir = state_dir_of(opts);
+	char *end = NULL;
+	long timeout_s = QEMU_PROCESS_SHUTDOWN_TIMEOUT_S;
+	int ret = EXIT_ERROR;
+
+	if (opts->timeout) {
+		errno = 0;
+		timeout_s = strtol(opts->timeout, &end, 10);
+		if (errno || end == opts->timeout || *end || timeout_s < 0 ||
+		    timeout_s > 3600) {
+			free(dir);
+			return usage_error("invalid --timeout '%s' (seconds, 0-3600)",
+					   opts->timeout);
+		}
+	}
+	if (dir && qemu_process_shutdown(dir, opts->domain, (int)timeout_s) == 0) {
+		printf("Domain '%s' is being shutdown\n\n", opts->domain);
+		ret = EXIT_OK;
+	}
+	free(dir);
+	return ret == EXIT_OK ? EXIT_OK : report_failure();
+}
+
+static int cmd_destroy(const struct cli_opts *opts)
+{
+	char *dir = state_dir_of(opts);
+	int ret = EXIT_ERROR;
+
+	if (dir && qemu_process_destroy(dir, opts->domain) == 0) {
+		printf("Domain '%s' destroyed\n\n", opts->domain);
+		ret = EXIT_OK;
+	}
+	free(dir);
+	return ret == EXIT_OK ? EXIT_OK : report_failure();
+}
+
+static int cmd_console(const struct cli_opts *opts)
+{
+	char *dir = state_dir_of(opts);
+	int ret = EXIT_ERROR;
+
+	if (dir && qemu_process_reap(dir, opts->domain) == 1 &&
+	    qemu_console_attach(dir, opts->domain) == 0)
+		ret = EXIT_OK;
+	else if (dir && vn_error_code() == VN_ERR_NONE)
+		vn_error_report(VN_ERR_NO_DOMAIN,
+				"no domain with matching name '%s'",
+				opts->domain);
+	free(dir);
+	return ret == EXIT_OK ? EXIT_OK : report_failure();
+}
+
 static const struct command commands[] = {
-	{ "validate", cmd_validate, true, "validate [--qemu-version X.Y.Z] FILE.xml",
+	{ "validate", cmd_validate, true, 0,
+	  "validate [--qemu-version X.Y.Z] FILE.xml",
 	  "check a definition as libvirt would; exit 0 when valid" },
-	{ "dumpxml", cmd_dumpxml, false, "dumpxml FILE.xml",
-	  "print the definition as libvirt formats it" },
-	{ "domxml-to-native", cmd_domxml_to_native, true,
+	{ "dumpxml", cmd_dumpxml, false, CMD_STATE_DIR,
+	  "dumpxml [--state-dir DIR] FILE.xml|NAME",
+	  "print a definition as libvirt formats it, or a running domain's\n"
+	  "      live definition" },
+	{ "domxml-to-native", cmd_domxml_to_native, true, 0,
 	  "domxml-to-native [--qemu-version X.Y.Z] [--state-dir DIR]\n"
 	  "                   [--backend PATH] FILE.xml",
 	  "print the launch plan: the backend and QEMU command lines" },
+	{ "start", cmd_start, true, CMD_CONSOLE,
+	  "start [--console] [--qemu-version X.Y.Z] [--state-dir DIR]\n"
+	  "        [--backend PATH] FILE.xml",
+	  "start a domain from a definition (like virsh create): backends,\n"
+	  "      then QEMU; --console attaches to its serial console" },
+	{ "list", cmd_list, false, CMD_STATE_DIR | CMD_ALL | CMD_NO_DOMAIN,
+	  "list [--all] [--state-dir DIR]",
+	  "list running domains (Id, Name, State)" },
+	{ "shutdown", cmd_shutdown, false, CMD_STATE_DIR | CMD_TIMEOUT,
+	  "shutdown [--timeout S] [--state-dir DIR] NAME",
+	  "ask the guest to power off (ACPI), stop QEMU after S seconds\n"
+	  "      (default 30); backends and files are cleaned up" },
+	{ "destroy", cmd_destroy, false, CMD_STATE_DIR,
+	  "destroy [--state-dir DIR] NAME",
+	  "stop a domain at once (QMP quit, then signals)" },
+	{ "console", cmd_console, false, CMD_STATE_DIR,
+	  "console [--state-dir DIR] NAME",
+	  "attach to a domain's serial console; Ctrl-] leaves" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -219,11 +443,12 @@ static void print_help(void)
 	       "                        /run/vunet for root)\n"
 	       "  --backend PATH        backend program (default: $VUNET_BACKEND, else\n"
 	       "                        vunetd beside vunet, else vunetd in PATH)\n"
+	       "  --timeout S           shutdown: seconds the guest gets to power off\n"
 	       "  -h, --help            print this help and exit\n"
 	       "  -V, --version         print the version and exit\n\n"
 	       "DOMAIN is a definition file (an argument containing '/' or ending\n"
-	       "in .xml).  Errors are printed as \"error: <category>: <message>\"\n"
-	       "with exit status 1.  See vunet(1).\n");
+	       "in .xml), NAME a running domain's name.  Errors are printed as\n"
+	       "\"error: <category>: <message>\" with exit status 1.  See vunet(1).\n");
 }
 
 static const struct command *find_command(const char *name)
@@ -256,38 +481,61 @@ static bool is_option(const char *arg, const char *option)
 	return !strncmp(arg, option, len) && (!arg[len] || arg[len] == '=');
 }
 
+/* The slot of a value-taking option ARG for CMD, with the option's full
+ * name in *NAME; NULL if CMD does not take it. */
+static const char **value_slot(const struct command *cmd, const char *arg,
+			       struct cli_opts *opts, const char **name)
+{
+	bool plan = cmd->takes_plan_options;
+
+	*name = NULL;
+	if (plan && is_option(arg, "--qemu-version"))
+		*name = "--qemu-version";
+	else if ((plan || (cmd->flags & CMD_STATE_DIR)) &&
+		 is_option(arg, "--state-dir"))
+		*name = "--state-dir";
+	else if (plan && is_option(arg, "--backend"))
+		*name = "--backend";
+	else if ((cmd->flags & CMD_TIMEOUT) && is_option(arg, "--timeout"))
+		*name = "--timeout";
+	if (!*name)
+		return NULL;
+	switch ((*name)[2]) {
+	case 'q': return &opts->qemu_version;
+	case 's': return &opts->state_dir;
+	case 'b': return &opts->backend;
+	default: return &opts->timeout;
+	}
+}
+
 static int parse_command_args(const struct command *cmd, int argc,
 			      char **argv, struct cli_opts *opts)
 {
-	const char **slot;
+	const char **slot, *name;
 	int i;
 
 	for (i = 0; i < argc; i++) {
 		const char *arg = argv[i];
 
-		slot = NULL;
-		if (cmd->takes_plan_options && is_option(arg, "--qemu-version"))
-			slot = &opts->qemu_version;
-		else if (cmd->takes_plan_options && is_option(arg, "--state-dir"))
-			slot = &opts->state_dir;
-		else if (cmd->takes_plan_options && is_option(arg, "--backend"))
-			slot = &opts->backend;
+		slot = value_slot(cmd, arg, opts, &name);
 		if (slot) {
-			*slot = option_value(argc, argv, &i, arg[2] == 'q' ?
-				"--qemu-version" : arg[2] == 's' ?
-				"--state-dir" : "--backend");
+			*slot = option_value(argc, argv, &i, name);
 			if (!*slot)
 				return usage_error("option '%s' needs a value",
 						   arg);
+		} else if ((cmd->flags & CMD_CONSOLE) && !strcmp(arg, "--console")) {
+			opts->console = true;
+		} else if ((cmd->flags & CMD_ALL) && !strcmp(arg, "--all")) {
+			opts->all = true;
 		} else if (arg[0] == '-' && arg[1]) {
 			return usage_error("unknown option '%s'", arg);
-		} else if (opts->domain) {
+		} else if (opts->domain || (cmd->flags & CMD_NO_DOMAIN)) {
 			return usage_error("unexpected argument '%s'", arg);
 		} else {
 			opts->domain = arg;
 		}
 	}
-	if (!opts->domain)
+	if (!opts->domain && !(cmd->flags & CMD_NO_DOMAIN))
 		return usage_error("command '%s' needs a domain", cmd->name);
 	return EXIT_OK;
 }

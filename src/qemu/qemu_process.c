@@ -361,21 +361,29 @@ static pid_t spawn_qemu(const struct qemu_argv *argv, const char *log_path,
 	return pid;
 }
 
-/* Connects QMP while checking that QEMU (our child PID) still runs.
- * NULL on failure (reported, with QEMU's log when it exited). */
-static struct qemu_monitor *connect_monitor(const char *path, pid_t pid,
+static void report_qemu_exit(const char *log_path)
+{
+	char said[MESSAGE_TAIL_MAX];
+
+	read_file_tail(log_path, said, sizeof(said));
+	vn_error_report(VN_ERR_INTERNAL_ERROR,
+			"process exited while connecting to monitor: %s", said);
+}
+
+/* Connects QMP while checking that QEMU (our child *PID) still runs.
+ * NULL on failure (reported, with QEMU's log when it exited; *PID is
+ * then 0, the child reaped). */
+static struct qemu_monitor *connect_monitor(const char *path, pid_t *pid,
 					    const char *log_path)
 {
 	long long deadline = now_ms() + MONITOR_TIMEOUT_MS;
-	char said[MESSAGE_TAIL_MAX];
+	struct qemu_monitor *mon = NULL;
 	struct stat st;
 
 	for (;;) {
-		if (waitpid(pid, NULL, WNOHANG) == pid) {
-			read_file_tail(log_path, said, sizeof(said));
-			vn_error_report(VN_ERR_INTERNAL_ERROR,
-					"process exited while connecting to monitor: %s",
-					said);
+		if (waitpid(*pid, NULL, WNOHANG) == *pid) {
+			*pid = 0;
+			report_qemu_exit(log_path);
 			return NULL;
 		}
 		if (stat(path, &st) == 0 && S_ISSOCK(st.st_mode))
@@ -388,8 +396,15 @@ static struct qemu_monitor *connect_monitor(const char *path, pid_t pid,
 		}
 		sleep_step();
 	}
-	return qemu_monitor_open(path, (int)(deadline - now_ms() > 0 ?
-					     deadline - now_ms() : 0));
+	mon = qemu_monitor_open(path, (int)(deadline - now_ms() > 0 ?
+					    deadline - now_ms() : 0));
+	/* QEMU may have listened, then failed (a missing kernel): its log
+	 * says why better than the broken connection does. */
+	if (!mon && wait_child(*pid, QUIT_WAIT_MS) != -1) {
+		*pid = 0;
+		report_qemu_exit(log_path);
+	}
+	return mon;
 }
 
 /* Writes the records a failed start or a later command cleans up from. */
@@ -437,7 +452,7 @@ static int launch(const char *dir, struct vn_domain *dom,
 		goto out;
 	if (qemu_state_write_status(dir, dom->name, dom->id, *qemu_pid) < 0)
 		goto out;
-	mon = connect_monitor(monitor_path, *qemu_pid, log_path);
+	mon = connect_monitor(monitor_path, qemu_pid, log_path);
 	if (!mon || qemu_monitor_execute(mon, "cont", NULL, NULL,
 					 COMMAND_TIMEOUT_MS) < 0)
 		goto out;

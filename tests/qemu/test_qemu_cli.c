@@ -97,8 +97,9 @@ TEST(help_lists_the_commands_and_exits_0)
 	ok = r.status == 0 && strstr(r.out, "validate") &&
 	     strstr(r.out, "dumpxml") && strstr(r.out, "domxml-to-native") &&
 	     !*r.err;
-	/* The launcher commands come with a later change. */
-	ok = ok && !strstr(r.out, "start") && !strstr(r.out, "destroy");
+	ok = ok && strstr(r.out, "start") && strstr(r.out, "list") &&
+	     strstr(r.out, "shutdown") && strstr(r.out, "destroy") &&
+	     strstr(r.out, "console");
 	run_clear(&r);
 	CHECK(ok);
 }
