@@ -462,6 +462,7 @@ static uint32_t get_be32(const uint8_t *p)
  * protocol. */
 static bool stream_consume(struct ctx *c)
 {
+	struct iovec frame;
 	size_t pos = 0;
 	bool ok = true;
 
@@ -491,14 +492,9 @@ static bool stream_consume(struct ctx *c)
 		}
 		if (avail < STREAM_LEN_BYTES + len)
 			break;
-		{
-			struct iovec iov = {
-				.iov_base = rx.buf + pos + STREAM_LEN_BYTES,
-				.iov_len = len,
-			};
-
-			tap_handler(c, &iov, 1, len);
-		}
+		frame.iov_base = rx.buf + pos + STREAM_LEN_BYTES;
+		frame.iov_len = len;
+		tap_handler(c, &frame, 1, len);
 		pos += STREAM_LEN_BYTES + len;
 	}
 	memmove(rx.buf, rx.buf + pos, rx.fill - pos);
