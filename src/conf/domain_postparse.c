@@ -384,6 +384,9 @@ static int controller_defaults(struct vn_domain *dom)
 	if (!has_controller_type(dom, VN_CONTROLLER_USB) &&
 	    add_controller(dom, VN_CONTROLLER_USB, 0, NULL) < 0)
 		return -1;
+	/* q35's ICH9 always has its AHCI (SATA) controller. */
+	if (q35 && add_controller(dom, VN_CONTROLLER_SATA, 0, NULL) < 0)
+		return -1;
 	if (!has_controller_type(dom, VN_CONTROLLER_PCI) &&
 	    add_controller(dom, VN_CONTROLLER_PCI, 0,
 			   q35 ? "pcie-root" : "pci-root") < 0)

@@ -221,6 +221,23 @@ TEST(piix3_functions_hold_ide_and_usb)
 	vn_domain_free(dom);
 }
 
+TEST(q35_has_its_sata_controller_in_the_chipset_slot)
+{
+	struct vn_domain *dom = vn_domain_parse_string(
+		"<domain type='qemu'><name>t</name><memory>65536</memory>"
+		"<os><type machine='q35'>hvm</type></os><devices/></domain>");
+	const struct vn_controller *sata;
+
+	CHECK_MSG(dom, "%s", vn_error_message());
+	sata = controller(dom, VN_CONTROLLER_SATA);
+	CHECK(sata);
+	CHECK_INT(sata->pci.slot, 0x1f);
+	CHECK_INT(sata->pci.function, 2);
+	CHECK_STR(controller(dom, VN_CONTROLLER_PCI)->model, "pcie-root");
+	CHECK_STR(controller(dom, VN_CONTROLLER_USB)->model, "qemu-xhci");
+	vn_domain_free(dom);
+}
+
 TEST(ide_disk_gets_bus_driver_and_drive_address)
 {
 	struct vn_domain *dom = parse_devices(
