@@ -274,7 +274,9 @@ static int parse_backend(const xmlNode *node, struct vn_net *net)
 
 	if (vn_xml_prop_enum(node, "type", names, 3, false, &type) < 0)
 		return -1;
-	net->backend_type_str = vn_xml_prop(node, "type");
+	/* 'default' is what an absent type means: libvirt prints neither. */
+	if (type > 0)
+		net->backend_type_str = strdup(names[type]);
 	net->backend_type = type == 2 ? VN_NET_BACKEND_PASST :
 					 VN_NET_BACKEND_DEFAULT;
 	net->backend_tap = vn_xml_prop(node, "tap");
