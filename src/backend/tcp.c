@@ -1013,6 +1013,16 @@ static void syn_for_flow(struct ctx *c, struct flow *fl,
 {
 	uint32_t ev = fl->tcp.events;
 
+	if (!(ev & TCP_EV_SOCK_ACCEPTED) && !(flags & TCP_FLAG_ACK) &&
+	    seq != fl->tcp.seq_from_guest - 1 && (ev & TCP_EV_GUEST_SYN_ACKED)) {
+		/* A new connection on the same ports (a rebooted guest):
+		 * the old one is over. */
+		struct flow_key key = fl->key;
+
+		flow_close(c, fl, true);
+		conn_from_guest(c, f, &key, seq, wnd_raw);
+		return;
+	}
 	if (!(ev & TCP_EV_SOCK_ACCEPTED)) {
 		if ((ev & TCP_EV_ESTABLISHED) && !(ev & TCP_EV_GUEST_SYN_ACKED))
 			send_ctl(c, fl, TCP_FLAG_SYN | TCP_FLAG_ACK,

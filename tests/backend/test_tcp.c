@@ -85,18 +85,21 @@ static int guest_connect(struct ctx *c, struct conn *cn, int af, int l,
 {
 	struct ft_seg s;
 
+	static uint32_t isn = GUEST_ISN; /* each connection its own */
+
 	memset(cn, 0, sizeof(*cn));
 	cn->af = af;
 	cn->port = port;
-	cn->seq = GUEST_ISN;
+	cn->seq = isn;
+	isn += 1000000;
 	s = guest_seg(cn, FT_SYN);
 	s.mss = mss;
 	s.wscale = GUEST_WSCALE;
 	ft_tcp_send(c, &s);
 	if (ft_tcp_recv(c, rxbuf, sizeof(rxbuf), &s, 3000) ||
-	    s.flags != (FT_SYN | FT_ACK) || s.ack != GUEST_ISN + 1)
+	    s.flags != (FT_SYN | FT_ACK) || s.ack != cn->seq + 1)
 		return -1;
-	cn->seq = GUEST_ISN + 1;
+	cn->seq++;
 	cn->ack = s.seq + 1;
 	cn->mss = s.mss;
 	cn->host = accept_host(l);
@@ -678,6 +681,32 @@ TEST(window_update_follows_when_host_drains_a_full_socket)
 	CHECK(i < 100);
 	CHECK_INT(s.flags, FT_ACK);
 	CHECK_INT(s.ack, acked);
+	tcp_close_all(&c);
+}
+
+TEST(new_syn_on_same_ports_replaces_a_stale_connection)
+{
+	struct ctx c;
+	struct conn cn, again;
+	uint16_t port;
+	uint8_t buf[4];
+	struct pollfd p;
+	int l;
+
+	CHECK_INT(ft_setup(&c, 64), 0);
+	l = listener(AF_INET, &port);
+	CHECK(l >= 0);
+	CHECK_INT(guest_connect(&c, &cn, AF_INET, l, port, 1460), 0);
+	/* the guest rebooted and connects again from the same port */
+	CHECK_INT(guest_connect(&c, &again, AF_INET, l, port, 1460), 0);
+	CHECK_INT(flow_count(), 1);
+	p.fd = cn.host;
+	p.events = POLLIN;
+	CHECK_INT(poll(&p, 1, 2000), 1);
+	CHECK(recv(cn.host, buf, sizeof(buf), 0) < 0); /* reset */
+	send_data(&c, &again, "new", 3);
+	CHECK_INT(host_read(&c, again.host, buf, 3), 3);
+	CHECK(!memcmp(buf, "new", 3));
 	tcp_close_all(&c);
 }
 
