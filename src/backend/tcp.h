@@ -1,6 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * TCP translation between the guest and host sockets (see tcp.c).
+ * TCP translation between the guest and host sockets: the interface the
+ * rest of vunetd uses (the model and its invariants are in tcp.c).
+ *
+ * Callers and what they promise:
+ *  - tap.c hands every TCP segment from the guest to tcp_tap_handler(),
+ *    with headers already bounds-checked into a struct tap_frame, and
+ *    calls tcp_batch_done() at the end of each batch of guest frames
+ *    (ACKs are sent there, once per flow);
+ *  - the event loop passes EPOLL_TYPE_TCP events to tcp_sock_handler()
+ *    and EPOLL_TYPE_TCP_LISTEN events to tcp_listen_handler(), calls
+ *    tcp_timer() about once a second, and tcp_guest_rx_ready() when the
+ *    guest can take frames again (vhost-user rx_ready, stream drained);
+ *  - at start, after flow_init(): tcp_listen_init() for the -t ports
+ *    (before privileges are dropped, for ports below 1024); at exit,
+ *    tcp_close_all() and tcp_listen_close().
+ * Everything runs on the loop's single thread.
  */
 #ifndef VUNET_BACKEND_TCP_H
 #define VUNET_BACKEND_TCP_H

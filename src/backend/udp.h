@@ -1,6 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * UDP translation between the guest and host sockets (see udp.c).
+ * UDP translation between the guest and host sockets: the interface the
+ * rest of vunetd uses (the model is in udp.c).
+ *
+ * Callers and what they promise:
+ *  - tap.c hands every UDP datagram from the guest that is not DHCP or
+ *    DHCPv6 to udp_tap_handler(), headers bounds-checked into a struct
+ *    tap_frame;
+ *  - the event loop passes EPOLL_TYPE_UDP events to udp_sock_handler()
+ *    and EPOLL_TYPE_UDP_LISTEN events to udp_listen_handler(), and calls
+ *    udp_timer() about once a second;
+ *  - at start, after flow_init(): udp_listen_init() for the -u ports; at
+ *    exit, udp_close_all() and udp_listen_close().
+ * Everything runs on the loop's single thread.
  */
 #ifndef VUNET_BACKEND_UDP_H
 #define VUNET_BACKEND_UDP_H
