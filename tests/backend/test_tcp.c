@@ -710,6 +710,61 @@ TEST(new_syn_on_same_ports_replaces_a_stale_connection)
 	tcp_close_all(&c);
 }
 
+/* The host socket of the connection CN, from the flow table. */
+static int host_side_socket(const struct conn *cn)
+{
+	struct in_addr g = pt_a4("192.0.2.2"), gw = pt_a4("192.0.2.1");
+	struct flow_key key;
+	struct flow *fl;
+
+	flow_key_set(&key, IPPROTO_TCP, AF_INET, &g, GUEST_PORT, &gw,
+		     cn->port);
+	fl = flow_lookup(&key);
+	return fl ? fl->sock : -1;
+}
+
+TEST(host_sockets_use_keepalive)
+{
+	struct ctx c;
+	struct conn cn;
+	uint16_t port;
+	int l, s, on = 0;
+	socklen_t sl = sizeof(on);
+
+	CHECK_INT(ft_setup(&c, 64), 0);
+	l = listener(AF_INET, &port);
+	CHECK(l >= 0);
+	CHECK_INT(guest_connect(&c, &cn, AF_INET, l, port, 1460), 0);
+	s = host_side_socket(&cn);
+	CHECK(s >= 0);
+	CHECK(!getsockopt(s, SOL_SOCKET, SO_KEEPALIVE, &on, &sl));
+	CHECK(on);
+	tcp_close_all(&c);
+}
+
+TEST(idle_connection_is_reset_after_inactivity_timeout)
+{
+	struct ctx c;
+	struct conn cn;
+	struct ft_seg s;
+	struct timespec now;
+	uint16_t port;
+	int l;
+
+	CHECK_INT(ft_setup(&c, 64), 0);
+	l = listener(AF_INET, &port);
+	CHECK(l >= 0);
+	CHECK_INT(guest_connect(&c, &cn, AF_INET, l, port, 1460), 0);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	tcp_timer(&c, &now);
+	CHECK_INT(flow_count(), 1);
+	now.tv_sec += TCP_IDLE_TIMEOUT_MS / 1000 + 1;
+	tcp_timer(&c, &now);
+	CHECK_INT(flow_count(), 0);
+	CHECK_INT(ft_tcp_recv(&c, rxbuf, sizeof(rxbuf), &s, 2000), 0);
+	CHECK(s.flags & FT_RST);
+}
+
 /* A host client connecting (non-blocking) to loopback PORT. */
 static int host_connect(int af, uint16_t port)
 {
