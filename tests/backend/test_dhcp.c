@@ -460,6 +460,43 @@ TEST(dhcp_message_type_in_overloaded_file_field)
 	CHECK(v && v[0] == 2);
 }
 
+TEST(dhcp_learns_guest_mac_from_chaddr)
+{
+	const uint8_t other[6] = { 0x02, 0, 0, 0, 0, 0x42 };
+	uint8_t f[2048];
+	struct ctx c;
+	struct req r;
+
+	CHECK_INT(pt_setup(&c), 0);
+	req_init(&r, 1);
+	memcpy(r.m + 28, other, 6);
+	req_end(&r);
+	CHECK(exchange(&c, &r, f) > 0);
+	CHECK(!memcmp(c.guest_mac, other, 6));
+	CHECK(!memcmp(f, other, 6)); /* the offer goes to chaddr */
+}
+
+TEST(dhcp_renewal_with_ciaddr_gets_unicast_ack)
+{
+	uint8_t f[2048], l;
+	struct in_addr yi = pt_a4("192.0.2.2");
+	const uint8_t *v;
+	struct ctx c;
+	struct req r;
+	ssize_t n;
+
+	CHECK_INT(pt_setup(&c), 0);
+	req_init(&r, 3);
+	memcpy(r.m + 12, &yi, 4); /* RENEWING: ciaddr set, no option 50 */
+	req_end(&r);
+	n = exchange(&c, &r, f);
+	CHECK(n > 0);
+	v = opt(REPLY(f), (size_t)n, 53, &l);
+	CHECK(v && v[0] == 5);
+	CHECK(!memcmp(REPLY(f) + 12, &yi, 4));
+	CHECK(!memcmp(f + ETH_HDR_LEN + 16, &yi, 4));
+}
+
 TEST(dhcp_drops_truncated_option)
 {
 	uint8_t f[2048];
