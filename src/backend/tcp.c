@@ -452,8 +452,14 @@ static ssize_t peek_new_data(struct flow *fl, const struct iovec *dst,
 	return (size_t)n > already ? n - (ssize_t)already : 0;
 }
 
+/* Results of the two output paths, besides a negative errno. */
+enum {
+	SENT_MORE_LEFT = 0, /* stopped by the window, or the guest's room */
+	SENT_DRAINED = 1,   /* everything the socket held went out */
+};
+
 /* MODE_STREAM: peeks up to WANT bytes at once into static frames and
- * queues them.  Returns the bytes peeked, or a negative errno. */
+ * queues them.  Returns SENT_* or a negative errno (-EAGAIN: no data). */
 static ssize_t stream_data_to_guest(struct ctx *c, struct flow *fl,
 				    uint32_t want)
 {
@@ -483,10 +489,12 @@ static ssize_t stream_data_to_guest(struct ctx *c, struct flow *fl,
 					     fl->tcp.seq_to_guest, NULL, 0,
 					     &p) + plen;
 		if (tap_send_frame(c, &frame, 1))
-			break; /* no room: rx_ready or the timer resumes */
+			return SENT_MORE_LEFT; /* rx_ready or the timer resumes */
 		fl->tcp.seq_to_guest += (uint32_t)plen;
 	}
-	return n;
+	if (n < 0)
+		return n;
+	return (size_t)n < want ? SENT_DRAINED : SENT_MORE_LEFT;
 }
 
 /* The part of reserved frame RF after HDR_LEN bytes, up to LEN bytes, as
@@ -512,13 +520,13 @@ static size_t payload_iov(const struct vu_rx_frame *rf, size_t hdr_len,
 }
 
 /* MODE_VU, zero copy: peeks straight into guest RX buffers, one reserved
- * frame at a time, headers written in front.  Returns the bytes peeked
- * into the last frame tried, or a negative errno. */
+ * frame at a time, headers written in front.  Returns SENT_* or a
+ * negative errno (-EAGAIN: no data). */
 static ssize_t vu_data_to_guest(struct ctx *c, struct flow *fl, uint32_t want)
 {
 	static struct vu_rx_frame rf;
 	size_t hdr_len = l4_off_of(fl) + TCP_HDR_LEN, mss = fl->tcp.mss_to_guest;
-	ssize_t n = -EAGAIN;
+	ssize_t n;
 	int i;
 
 	for (i = 0; want && i < TCP_FRAMES_PER_PEEK; i++) {
@@ -528,11 +536,11 @@ static ssize_t vu_data_to_guest(struct ctx *c, struct flow *fl, uint32_t want)
 		struct payload p = { .iov = dst };
 
 		if (cap < 0)
-			return n; /* no buffers: rx_ready resumes */
+			return SENT_MORE_LEFT; /* no buffers: rx_ready resumes */
 		if (rf.iovcnt < 1 || rf.iov[0].iov_len < hdr_len ||
 		    (size_t)cap <= hdr_len) {
 			vu_rx_commit(c->vdev, &rf, 0); /* headers must fit */
-			return n;
+			return SENT_MORE_LEFT;
 		}
 		if ((size_t)cap - hdr_len < room)
 			room = (size_t)cap - hdr_len;
@@ -540,7 +548,7 @@ static ssize_t vu_data_to_guest(struct ctx *c, struct flow *fl, uint32_t want)
 		n = peek_new_data(fl, dst, p.iovcnt);
 		if (n <= 0) {
 			vu_rx_commit(c->vdev, &rf, 0);
-			return n;
+			return n ? n : SENT_DRAINED;
 		}
 		p.len = (size_t)n;
 		fill_segment(c, fl, rf.iov[0].iov_base,
@@ -552,9 +560,9 @@ static ssize_t vu_data_to_guest(struct ctx *c, struct flow *fl, uint32_t want)
 		fl->tcp.seq_to_guest += (uint32_t)n;
 		want -= (uint32_t)n;
 		if ((size_t)n < room)
-			return 0; /* the queue is drained */
+			return SENT_DRAINED;
 	}
-	return n;
+	return SENT_MORE_LEFT;
 }
 
 static void send_fin_if_due(struct ctx *c, struct flow *fl)
@@ -587,7 +595,7 @@ static bool data_to_guest(struct ctx *c, struct flow *fl)
 		return true;
 
 	if (c->mode == MODE_VU)
-		n = c->vdev ? vu_data_to_guest(c, fl, want) : -EAGAIN;
+		n = c->vdev ? vu_data_to_guest(c, fl, want) : SENT_MORE_LEFT;
 	else
 		n = stream_data_to_guest(c, fl, want);
 	if (n < 0 && n != -EAGAIN && n != -EWOULDBLOCK) {
@@ -596,8 +604,8 @@ static bool data_to_guest(struct ctx *c, struct flow *fl)
 	}
 	if (fl->tcp.seq_to_guest != before)
 		fl->tcp.data_sent_ms = fl->tcp.active_ms = flow_now_ms();
-	/* Less than asked for: everything before the host's FIN is out. */
-	if (n >= 0 && fl->tcp.seq_to_guest - before < want)
+	/* Everything before the host's FIN is out: the FIN may follow. */
+	if (n == SENT_DRAINED)
 		send_fin_if_due(c, fl);
 	return true;
 }

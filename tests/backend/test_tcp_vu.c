@@ -357,6 +357,41 @@ TEST(vu_sending_resumes_when_guest_adds_rx_buffers)
 	tcp_close_all(&vt.c);
 }
 
+TEST(vu_fin_waits_until_all_data_fit_in_guest_buffers)
+{
+	struct conn cn;
+	struct ft_seg s;
+	unsigned nb = 0;
+	size_t data = 0;
+	char buf[20000];
+	bool fin = false;
+	int i;
+
+	tcp_set_peek_offset(false);
+	CHECK_INT(vt_setup(8), 0);
+	CHECK_INT(connect_guest(&cn, 1460), 0);
+	memset(buf, 'f', sizeof(buf));
+	CHECK(send(cn.host, buf, sizeof(buf), 0) == (ssize_t)sizeof(buf));
+	close(cn.host);
+	for (i = 0; i < 200 && !fin; i++) {
+		if (guest_recv(&s, &nb, 300)) {
+			vt_post_rx(4); /* a little room at a time */
+			continue;
+		}
+		if (s.len) {
+			CHECK_INT(s.seq, cn.ack + data);
+			data += s.len;
+		}
+		if (s.flags & FT_FIN) {
+			fin = true;
+			CHECK_INT(s.seq, cn.ack + sizeof(buf));
+		}
+	}
+	CHECK(fin);
+	CHECK_INT(data, sizeof(buf));
+	tcp_close_all(&vt.c);
+}
+
 TEST(vu_guest_data_reaches_host)
 {
 	struct conn cn;
