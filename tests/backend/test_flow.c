@@ -2,6 +2,11 @@
 /* The flow table: lookup by key, fixed capacity, refusal when full. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "backend/ctx.h"
 
 #include "backend/flow.h"
 #include "tests/harness.h"
@@ -169,6 +174,100 @@ TEST(lookups_survive_heavy_churn)
 			  live_port[i]);
 	}
 	flow_fini();
+}
+
+/* Binds a fresh UDP socket as for a flow to DST; returns its local
+ * address in *LOCAL, or -1. */
+static int bound_for(const struct ctx *c, const char *dst, uint16_t port,
+		     struct sockaddr_in *local)
+{
+	union flow_sockaddr sa = { .sin = { .sin_family = AF_INET,
+					    .sin_port = htons(9) } };
+	socklen_t sl = sizeof(*local);
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc;
+
+	inet_pton(AF_INET, dst, &sa.sin.sin_addr);
+	rc = flow_bind_outbound(c, s, &sa, port);
+	if (!rc)
+		rc = getsockname(s, (struct sockaddr *)local, &sl);
+	close(s);
+	return rc ? -1 : 0;
+}
+
+TEST(outbound_address_is_the_source_towards_other_hosts)
+{
+	struct ctx c;
+	struct sockaddr_in local;
+
+	memset(&c, 0, sizeof(c));
+	/* -o 127.0.0.2: a local address, so the bind works anywhere; no
+	 * datagram is sent */
+	inet_pton(AF_INET, "127.0.0.2", &c.ip4.addr_out);
+	CHECK_INT(bound_for(&c, "192.0.2.1", 0, &local), 0);
+	CHECK_INT(ntohl(local.sin_addr.s_addr), 0x7f000002);
+}
+
+TEST(outbound_address_is_not_used_towards_loopback)
+{
+	struct ctx c;
+	struct sockaddr_in local;
+
+	memset(&c, 0, sizeof(c));
+	inet_pton(AF_INET, "127.0.0.2", &c.ip4.addr_out);
+	CHECK_INT(bound_for(&c, "127.0.0.1", 40999, &local), 0);
+	CHECK_INT(local.sin_addr.s_addr, 0);
+	CHECK_INT(ntohs(local.sin_port), 40999);
+}
+
+TEST(taken_guest_port_falls_back_to_any_port)
+{
+	struct ctx c;
+	struct sockaddr_in local, taken = { .sin_family = AF_INET };
+	socklen_t sl = sizeof(taken);
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	memset(&c, 0, sizeof(c));
+	inet_pton(AF_INET, "127.0.0.2", &c.ip4.addr_out);
+	taken.sin_addr.s_addr = htonl(0x7f000002);
+	CHECK(!bind(s, (struct sockaddr *)&taken, sizeof(taken)));
+	CHECK(!getsockname(s, (struct sockaddr *)&taken, &sl));
+	CHECK_INT(bound_for(&c, "192.0.2.1", ntohs(taken.sin_port), &local),
+		  0);
+	CHECK(local.sin_port != taken.sin_port);
+	CHECK_INT(ntohl(local.sin_addr.s_addr), 0x7f000002);
+	close(s);
+}
+
+TEST(gateway_means_host_loopback_unless_disabled)
+{
+	struct ctx c;
+	struct flow_key k;
+	union flow_sockaddr sa;
+
+	memset(&c, 0, sizeof(c));
+	inet_pton(AF_INET, "192.0.2.1", &c.ip4.map_host_loopback);
+	key4(&k, IPPROTO_TCP, "192.0.2.2", 40000, "192.0.2.1", 80);
+	CHECK_INT(flow_host_sockaddr(&c, &k, &sa), sizeof(struct sockaddr_in));
+	CHECK_INT(ntohl(sa.sin.sin_addr.s_addr), INADDR_LOOPBACK);
+	CHECK_INT(ntohs(sa.sin.sin_port), 80);
+	c.no_map_gw = true;
+	CHECK_INT(flow_host_sockaddr(&c, &k, &sa), sizeof(struct sockaddr_in));
+	CHECK_INT(ntohl(sa.sin.sin_addr.s_addr), 0xc0000201);
+}
+
+TEST(guest_cannot_reach_loopback_or_multicast_directly)
+{
+	struct ctx c;
+	struct flow_key k;
+	union flow_sockaddr sa;
+
+	memset(&c, 0, sizeof(c));
+	key4(&k, IPPROTO_UDP, "192.0.2.2", 1, "127.0.0.1", 2);
+	CHECK_INT(flow_host_sockaddr(&c, &k, &sa), 0);
+	key4(&k, IPPROTO_UDP, "192.0.2.2", 1, "224.0.0.251", 5353);
+	CHECK_INT(flow_host_sockaddr(&c, &k, &sa), 0);
+	key6(&k, IPPROTO_UDP, "2001:db8::2", 1, "::1", 2);
+	CHECK_INT(flow_host_sockaddr(&c, &k, &sa), 0);
 }
 
 int main(int argc, char **argv)
