@@ -13,7 +13,7 @@
  *  3. epoll: the listening socket (or the -F connection), a signalfd for
  *     SIGTERM/SIGINT/SIGHUP (exit) and SIGUSR1 (log counters; the signals
  *     are blocked from the very start), a 1 s timerfd driving the
- *     protocol timers, the flow table, and the -t listening sockets —
+ *     protocol timers, the flow table, and the -t/-u listening sockets —
  *     still with the caller's privileges, so root may forward low ports;
  *  4. started as root, vunetd then switches to nobody (or --runas) for
  *     good, and installs the seccomp deny list when built with it.
@@ -433,6 +433,8 @@ static int setup_loop(struct ctx *c)
 	/* before dropping privileges: root may forward ports below 1024 */
 	if (c->tcp_fwd.mode != FWD_NONE && !c->no_tcp)
 		tcp_listen_init(c);
+	if (c->udp_fwd.mode != FWD_NONE && !c->no_udp)
+		udp_listen_init(c);
 	if (c->mode == MODE_VU) {
 		c->vdev = vu_dev_new(c->epollfd, &vu_ops, c);
 		if (!c->vdev) {
@@ -605,6 +607,9 @@ static void handle_event(struct ctx *c, const struct epoll_event *ev)
 	case EPOLL_TYPE_UDP:
 		udp_sock_handler(c, ref, ev->events);
 		break;
+	case EPOLL_TYPE_UDP_LISTEN:
+		udp_listen_handler(c, ref, ev->events);
+		break;
 	case EPOLL_TYPE_TIMER:
 		handle_timer(c);
 		break;
@@ -621,6 +626,7 @@ static void cleanup(struct ctx *c)
 	tcp_close_all(c);
 	udp_close_all(c);
 	tcp_listen_close(c);
+	udp_listen_close(c);
 	flow_fini();
 	if (c->mode == MODE_STREAM)
 		tap_stream_detach(c);

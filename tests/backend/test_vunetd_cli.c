@@ -585,7 +585,7 @@ static int free_tcp_port(void)
 	return port;
 }
 
-TEST(forwarded_tcp_port_listens_when_the_daemon_is_ready)
+TEST(forwarded_ports_listen_when_the_daemon_is_ready)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET,
 				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
@@ -595,11 +595,17 @@ TEST(forwarded_tcp_port_listens_when_the_daemon_is_ready)
 	REQUIRE_BINARY();
 	CHECK(port > 0);
 	snprintf(spec, sizeof(spec), "127.0.0.1/%d", port);
-	CHECK_INT(RUN(ADDRS, "-s", sock, "-P", pidfile, "-t", spec), 0);
+	CHECK_INT(RUN(ADDRS, "-s", sock, "-P", pidfile, "-t", spec, "-u",
+		      spec), 0);
 	sa.sin_port = htons(port);
 	fd = socket(AF_INET, SOCK_STREAM, 0);
 	CHECK_MSG(!connect(fd, (struct sockaddr *)&sa, sizeof(sa)),
 		  "port %d not listening: %s", port, strerror(errno));
+	close(fd);
+	/* the UDP port is taken too: binding it again fails */
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	CHECK(bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0);
+	CHECK_INT(errno, EADDRINUSE);
 	close(fd);
 	fd = open(pidfile, O_RDONLY);
 	CHECK(fd >= 0 && read(fd, pidtext, sizeof(pidtext) - 1) > 0);
