@@ -9,10 +9,10 @@
 # the test namespace of lib.sh, the backend runs in vhost-user mode as the
 # unprivileged test user; testpmd connects to its socket (--no-huge:
 # plain shared memory that the backend maps) and, once it forwards,
-# sends for TRAFFIC_S seconds 64-byte UDP frames from the guest's address (the host's,
-# 192.0.2.10) to the gateway (192.0.2.1, which the backend maps to the
-# namespace's loopback, where nothing listens on the port: every frame stays
-# in the namespace).  Then it checks:
+# sends for TRAFFIC_S seconds 64-byte UDP frames from the guest's address
+# (the host's, 192.0.2.10) to the gateway (192.0.2.1, which the backend
+# maps to the namespace's loopback, where nothing listens on the port:
+# every frame stays in the namespace).  Then it checks:
 #   handshake        testpmd started its port with the link up, and the
 #                    backend logged the front-end's connection
 #   traffic_counted  every frame testpmd counted as sent was received and
@@ -29,7 +29,9 @@
 # Needs dpdk-testpmd (Debian package dpdk-dev) with the virtio and ring
 # mempool PMDs (librte-net-virtio23, librte-mempool-ring23) and two CPUs
 # (testpmd polls one); otherwise every case is skipped with the reason.
-# Every wait is bounded: testpmd by timeout(1), the backend by lib.sh.
+# Every wait is bounded: testpmd's start and run by counted loops and
+# timeout(1), the backend's exit by lib.sh; the EXIT trap of lib.sh ends
+# whatever is left.
 
 # Case lists are blank-separated words, split on purpose.
 # shellcheck disable=SC2086
@@ -110,7 +112,7 @@ start_testpmd() {
 	# log even if it has to be killed.
 	(HOME=$dpdk_dir XDG_RUNTIME_DIR=$dpdk_dir e2e_run_unprivileged \
 		timeout -s INT -k 10 "$TESTPMD_LIMIT_S" stdbuf -oL "$TESTPMD" \
-		--no-huge -m "$MEMORY_MB" --no-pci --no-shconf \
+		--no-huge -m "$MEMORY_MB" --no-pci --no-shconf --no-telemetry \
 		--file-prefix "vunet-e2e-$$" --lcores "$(lcore_map)" \
 		--vdev "net_virtio_user0,path=$socket,queues=1,queue_size=$QUEUE_SIZE,mac=$E2E_GUEST_MAC" \
 		-- --forward-mode=txonly --stats-period 1 --no-lsc-interrupt --no-mlockall \
@@ -176,7 +178,7 @@ counter() {
 }
 
 check_handshake() {
-	if ! grep -q 'Link up' "$E2E_WORK/testpmd.log"; then
+	if ! grep -q 'Port 0 Link up' "$E2E_WORK/testpmd.log"; then
 		e2e_fail handshake "testpmd never reported its port's link up: $(grep -m 1 -E 'Cause|[Ee]rror|[Ff]ail' "$E2E_WORK/testpmd.log")"
 		return 1
 	fi
@@ -251,7 +253,7 @@ check_backend_exit() {
 }
 
 run_test() {
-	local early= late= ok=0
+	local early='' late='' ok=0 c
 	e2e_log "==== vhost-user, front-end $TESTPMD, backend $VUNET_E2E_BACKEND"
 	if ! e2e_start_backend vhost-user; then
 		if [ "$E2E_BACKEND_MISSING" -eq 1 ]; then
