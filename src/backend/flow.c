@@ -538,3 +538,23 @@ int flow_bind_forwarded(const struct ctx *c, const struct fwd_ports *fwd,
 	}
 	return rc ? rc : s;
 }
+
+void flow_guest_addr_seen(struct ctx *c, int af, const void *addr)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+
+	if (af == AF_INET) {
+		memcpy(&a4, addr, sizeof(a4));
+		if (a4.s_addr && a4.s_addr != c->ip4.addr_seen.s_addr)
+			c->ip4.addr_seen = a4;
+		return;
+	}
+	memcpy(&a6, addr, sizeof(a6));
+	if (IN6_IS_ADDR_UNSPECIFIED(&a6) || IN6_IS_ADDR_MULTICAST(&a6))
+		return;
+	if (IN6_IS_ADDR_LINKLOCAL(&a6))
+		c->ip6.addr_ll_seen = a6;
+	else
+		c->ip6.addr_seen = a6;
+}

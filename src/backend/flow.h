@@ -163,6 +163,11 @@ int flow_bind_outbound(const struct ctx *c, int s,
 int flow_bind_forwarded(const struct ctx *c, const struct fwd_ports *fwd,
 			unsigned port, int type);
 
+/* Records ADDR (family AF), the source of a TCP/UDP packet from the
+ * guest, as the address the guest uses (ctx's "seen" fields): inbound
+ * flows go to it. */
+void flow_guest_addr_seen(struct ctx *c, int af, const void *addr);
+
 /* An address of either family, as IP headers carry it. */
 union flow_ipaddr {
 	struct in_addr a4;

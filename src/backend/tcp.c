@@ -1102,6 +1102,7 @@ int tcp_tap_handler(struct ctx *c, const struct tap_frame *f)
 		ctx_drop(c, DROP_BAD_CSUM);
 		return -1;
 	}
+	flow_guest_addr_seen(c, f->family, &f->saddr);
 	seq = ip_get_be32(th + 4);
 	ack = ip_get_be32(th + 8);
 	flags = th[13];

@@ -262,6 +262,7 @@ int udp_tap_handler(struct ctx *c, const struct tap_frame *f)
 		return -1;
 	}
 
+	flow_guest_addr_seen(c, f->family, &f->saddr);
 	flow_key_set(&key, IPPROTO_UDP, f->family, &f->saddr, f->sport,
 		     &f->daddr, f->dport);
 	fl = flow_lookup(&key);

@@ -438,6 +438,41 @@ TEST(map_guest_addr_reaches_the_host_address)
 	udp_close_all(&c);
 }
 
+TEST(inbound_datagram_goes_to_the_address_the_guest_uses)
+{
+	struct sockaddr_in6 to = { .sin6_family = AF_INET6,
+				   .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	struct in6_addr gw = pt_a6("fe80::1"), slaac = pt_a6("2001:db8::abcd");
+	struct sockaddr_storage from;
+	struct ctx c;
+	uint16_t port = ft_closed_port(AF_INET6, SOCK_DGRAM), sport, cport;
+	char spec[16], buf[8];
+	ssize_t n;
+	int s, h;
+
+	if (!port)
+		SKIP("no IPv6 loopback on this machine");
+	CHECK_INT(ft_setup(&c, 64), 0);
+	snprintf(spec, sizeof(spec), "%u", port);
+	CHECK_INT(forward(&c, spec), 0);
+	/* the guest speaks from an address of its own choosing (SLAAC) */
+	s = ft_bind_udp(AF_INET6, &sport);
+	CHECK(s >= 0);
+	pt_to_vunetd(&c, frame, pt_udp6(frame, &slaac, GUEST_PORT, &gw, sport,
+					"hi", 2));
+	CHECK_INT(host_recv(s, buf, sizeof(buf), &from), 2);
+
+	h = ft_bind_udp(AF_INET6, &cport);
+	CHECK(h >= 0);
+	to.sin6_port = htons(port);
+	CHECK(sendto(h, "in", 2, 0, (struct sockaddr *)&to, sizeof(to)) == 2);
+	n = ft_recv(&c, reply, sizeof(reply), 2000);
+	CHECK_INT(n, UDP6_PAYLOAD_OFF + 2);
+	CHECK(!memcmp(reply + ETH_HDR_LEN + 24, &slaac, 16));
+	udp_close_all(&c);
+	udp_listen_close(&c);
+}
+
 int main(int argc, char **argv)
 {
 	return test_main(argc, argv);
