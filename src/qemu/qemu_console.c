@@ -72,6 +72,18 @@ static int connect_unix(const char *spec)
 	return fd;
 }
 
+/* Our end of the pty passes bytes through untouched: no line editing
+ * (a prompt without a newline must show), no echo, no CR/LF mapping. */
+static void make_raw(int fd)
+{
+	struct termios t;
+
+	if (tcgetattr(fd, &t) == 0) {
+		cfmakeraw(&t);
+		tcsetattr(fd, TCSANOW, &t);
+	}
+}
+
 /* Opens the console's host side.  Returns an fd or -1 (reported). */
 static int open_console(const char *dir, const struct vn_domain *dom)
 {
@@ -91,6 +103,8 @@ static int open_console(const char *dir, const struct vn_domain *dom)
 		if (fd < 0)
 			vn_error_report_errno(errno, "cannot open console '%s'",
 					      file + 4);
+		else
+			make_raw(fd);
 	} else if (file && !strncmp(file, "unix:", 5)) {
 		fd = connect_unix(file + 5);
 		if (fd < 0)

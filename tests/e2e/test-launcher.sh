@@ -18,6 +18,8 @@
 #   two_domains          same aliases, both get a lease, no collision
 #   same_name_twice      refused, the first keeps running
 #   guest_poweroff       QEMU exits by itself: backend gone, name free
+#   console              "vunet console" shows a pty serial's output (the
+#                        guest's lease verdict); Ctrl-] detaches
 #   fail_invalid_xml, fail_missing_emulator, fail_missing_kernel,
 #   fail_backend, fail_qemu   refused with the reason, nothing left
 # Guests stay up at most GUEST_STAY_S; every wait is bounded.
@@ -33,12 +35,14 @@ VUNET_TIMEOUT_S=120
 CASES="vhost-user/start vhost-user/dhcp_lease vhost-user/list
 vhost-user/dumpxml vhost-user/shutdown vhost-user/nothing_left
 stream/start stream/dhcp_lease stream/destroy stream/nothing_left
-two_domains same_name_twice guest_poweroff fail_invalid_xml
+console two_domains same_name_twice guest_poweroff fail_invalid_xml
 fail_missing_emulator fail_missing_kernel fail_backend fail_qemu"
 
 VUNET=$VUNET_BUILD/vunet
 STATE=
 OUT=
+# The <serial> of write_domain's next domain: a file by default.
+SERIAL='file'
 
 # vunet ARGS...: runs vunet as the test user with the test's state dir
 # and backend; stdout+stderr in $OUT, returns vunet's status.
@@ -77,14 +81,21 @@ write_domain() {
       <backend type='passt'/>
       <model type='virtio'/>
     </interface>
-    <serial type='file'>
-      <source path='$E2E_WORK/$name.console'/>
-    </serial>
+$(serial_xml "$name")
     <memballoon model='none'/>
   </devices>
 </domain>
 EOF
 	chmod 644 "$E2E_WORK/$name.xml"
+}
+
+serial_xml() {
+	if [ "$SERIAL" = pty ]; then
+		echo "    <serial type='pty'/>"
+	else
+		printf "    <serial type='file'>\n      <source path='%s'/>\n    </serial>\n" \
+			"$E2E_WORK/$1.console"
+	fi
 }
 
 # Pids of NAME's QEMU and backends, as recorded in the state directory.
@@ -221,8 +232,45 @@ scenario_stream() {
 	check_clean stream/nothing_left $pids
 }
 
+# The console is a pty: vunet console relays it until Ctrl-] (sent after
+# the guest had time to report), well before its stdin would end.
+scenario_console() {
+	local why='' pids elapsed i
+	SERIAL=pty write_domain lcon vhostuser $GUEST_STAY_S
+	if vunet start "$E2E_WORK/lcon.xml"; then
+		pids=$(domain_pids lcon)
+		rm -f "$E2E_WORK/console.done"
+		# The writer stops waiting once the console command has left.
+		OUT=$( { sleep 40; printf '\035'
+			for i in $(seq 400); do
+				[ -e "$E2E_WORK/console.done" ] && break
+				sleep 0.1
+			done; } |
+			{ start=$(date +%s)
+			(e2e_run_unprivileged timeout -k 5 90 "$VUNET" console \
+				--state-dir "$STATE" lcon) 2>&1
+			echo "ELAPSED $(( $(date +%s) - start ))"
+			touch "$E2E_WORK/console.done"; } | tr -d '\r')
+		elapsed=$(printf '%s\n' "$OUT" | sed -n 's/^ELAPSED //p')
+		printf '%s\n' "$OUT" | grep -q "^Connected to domain 'lcon'" ||
+			why="no 'Connected to domain' line: $(printf '%s' "$OUT" | head -c 200)"
+		[ -z "$why" ] && ! printf '%s\n' "$OUT" | grep -q "E2E-RESULT dhcp_lease ok" &&
+			why="guest's lease verdict not seen on the console: $(printf '%s' "$OUT" | tail -c 300)"
+		[ -z "$why" ] && [ "${elapsed:-99}" -ge 60 ] &&
+			why="console did not detach on Ctrl-] (left after ${elapsed:-?} s)"
+		vunet list
+		[ -z "$why" ] && ! printf '%s\n' "$OUT" | grep -qE ' lcon +running' &&
+			why="domain gone after detaching: $OUT"
+		force_stop lcon
+		[ -z "$why" ] && why=$(nothing_left $pids)
+	else
+		why="start failed: $OUT"
+	fi
+	if [ -z "$why" ]; then e2e_pass console; else e2e_fail console "$why"; fi
+}
+
 scenario_two_domains() {
-	local why= pids= v
+	local why='' pids='' v
 	write_domain la vhostuser $GUEST_STAY_S
 	write_domain lb vhostuser $GUEST_STAY_S
 	vunet start "$E2E_WORK/la.xml" || why="start la: $OUT"
@@ -247,7 +295,7 @@ scenario_two_domains() {
 }
 
 scenario_same_name_twice() {
-	local why= pids
+	local why='' pids
 	write_domain ltwice vhostuser $GUEST_STAY_S
 	if vunet start "$E2E_WORK/ltwice.xml"; then
 		pids=$(domain_pids ltwice)
@@ -269,7 +317,7 @@ scenario_same_name_twice() {
 }
 
 scenario_guest_poweroff() {
-	local why= pids pid i=0
+	local why='' pids pid i=0
 	write_domain loff vhostuser 0
 	if vunet start "$E2E_WORK/loff.xml"; then
 		pids=$(domain_pids loff)
@@ -308,8 +356,8 @@ expect_failed_start() {
 	left=$(nothing_left)
 	if [ -n "$left" ]; then
 		e2e_fail "$case" "$left"
-	elif ps -eo args | grep -F -- "$STATE/" | grep -qv grep; then
-		e2e_fail "$case" "a process still uses $STATE: $(ps -eo pid,args | grep -F -- "$STATE/" | grep -v grep | head -n 2)"
+	elif pgrep -f -- "$STATE/" >/dev/null; then
+		e2e_fail "$case" "a process still uses $STATE: $(pgrep -af -- "$STATE/" | head -n 2)"
 	else
 		e2e_pass "$case"
 	fi
@@ -332,6 +380,7 @@ scenario_failures() {
 		"^error: internal error: Could not start 'fail-backend': fake-backend: cannot bind its socket" \
 		--backend "$E2E_WORK/fail-backend"
 	# A "QEMU" that answers --version like the real one, then fails.
+	# shellcheck disable=SC2016 # $1 is the fake QEMU's own argument
 	printf '#!/bin/sh\n[ "$1" = --version ] && exec %s --version\necho "fake-qemu: cannot start" >&2\nexit 1\n' \
 		"$(command -v "$E2E_QEMU")" > "$E2E_WORK/fail-qemu"
 	chmod 755 "$E2E_WORK/fail-qemu"
@@ -353,12 +402,13 @@ main() {
 	export VUNET_BACKEND=$VUNET_BUILD/vunetd
 	scenario_vhost_user
 	scenario_stream
+	scenario_console
 	scenario_two_domains
 	scenario_same_name_twice
 	scenario_guest_poweroff
 	scenario_failures
 	# Whatever a failed scenario left running goes with the work dir.
-	for n in lvu lst la lb ltwice loff; do
+	for n in lvu lst lcon la lb ltwice loff; do
 		[ -f "$STATE/$n.xml" ] && force_stop $n
 	done
 }
