@@ -427,31 +427,37 @@ out:
 	return rc;
 }
 
-/* The guest's address of family AF: the one it uses, else the one it
- * was given. */
+/* The guest's address of family AF: the one it uses.  Before the guest
+ * used a global IPv6 address, its link-local one (from router or
+ * neighbour solicitations) is the one it surely has: a SLAAC guest may
+ * never take the address it was offered. */
 static void guest_addr(const struct ctx *c, int af, union flow_ipaddr *a)
 {
 	if (af == AF_INET)
 		a->a4 = c->ip4.addr_seen.s_addr ? c->ip4.addr_seen :
 						  c->ip4.addr;
+	else if (!IN6_IS_ADDR_UNSPECIFIED(&c->ip6.addr_seen))
+		a->a6 = c->ip6.addr_seen;
+	else if (!IN6_IS_ADDR_UNSPECIFIED(&c->ip6.addr_ll_seen))
+		a->a6 = c->ip6.addr_ll_seen;
 	else
-		a->a6 = IN6_IS_ADDR_UNSPECIFIED(&c->ip6.addr_seen) ?
-			c->ip6.addr : c->ip6.addr_seen;
+		a->a6 = c->ip6.addr;
 }
 
 static int inbound_addrs4(const struct ctx *c, struct in_addr peer,
 			  union flow_ipaddr *gaddr, union flow_ipaddr *raddr)
 {
+	bool host_shared = peer.s_addr == c->ip4.addr.s_addr;
+
 	if (!c->ip4.enabled)
 		return 0;
 	guest_addr(c, AF_INET, gaddr);
 	raddr->a4 = peer;
-	if (peer.s_addr == gaddr->a4.s_addr && c->ip4.map_guest_addr.s_addr) {
+	if (host_shared && c->ip4.map_guest_addr.s_addr) {
 		raddr->a4 = c->ip4.map_guest_addr;
 		return AF_INET;
 	}
-	if ((ntohl(peer.s_addr) >> 24) == IN_LOOPBACKNET ||
-	    peer.s_addr == gaddr->a4.s_addr) {
+	if ((ntohl(peer.s_addr) >> 24) == IN_LOOPBACKNET || host_shared) {
 		if (c->no_map_gw || !c->ip4.map_host_loopback.s_addr)
 			return 0;
 		raddr->a4 = c->ip4.map_host_loopback;
@@ -462,22 +468,27 @@ static int inbound_addrs4(const struct ctx *c, struct in_addr peer,
 static int inbound_addrs6(const struct ctx *c, const struct in6_addr *peer,
 			  union flow_ipaddr *gaddr, union flow_ipaddr *raddr)
 {
+	bool host_shared = IN6_ARE_ADDR_EQUAL(peer, &c->ip6.addr);
+
 	if (!c->ip6.enabled)
 		return 0;
 	guest_addr(c, AF_INET6, gaddr);
 	raddr->a6 = *peer;
-	if (IN6_ARE_ADDR_EQUAL(peer, &gaddr->a6) &&
-	    !IN6_IS_ADDR_UNSPECIFIED(&c->ip6.map_guest_addr)) {
+	if (host_shared && !IN6_IS_ADDR_UNSPECIFIED(&c->ip6.map_guest_addr)) {
 		raddr->a6 = c->ip6.map_guest_addr;
 		return AF_INET6;
 	}
-	if (IN6_IS_ADDR_LOOPBACK(peer) ||
-	    IN6_ARE_ADDR_EQUAL(peer, &gaddr->a6)) {
-		if (c->no_map_gw ||
-		    IN6_IS_ADDR_UNSPECIFIED(&c->ip6.map_host_loopback))
-			return 0;
-		raddr->a6 = c->ip6.map_host_loopback;
-	}
+	if (!IN6_IS_ADDR_LOOPBACK(peer) && !host_shared)
+		return AF_INET6;
+	if (c->no_map_gw || IN6_IS_ADDR_UNSPECIFIED(&c->ip6.map_host_loopback))
+		return 0;
+	raddr->a6 = c->ip6.map_host_loopback;
+	/* To the guest's link-local address, the host speaks from our own
+	 * link-local one: the guest answers from the address it was
+	 * reached at only if both are of the same scope. */
+	if (IN6_IS_ADDR_LINKLOCAL(&gaddr->a6) &&
+	    !IN6_IS_ADDR_UNSPECIFIED(&c->ip6.our_tap_ll))
+		raddr->a6 = c->ip6.our_tap_ll;
 	return AF_INET6;
 }
 
