@@ -473,6 +473,38 @@ TEST(inbound_datagram_goes_to_the_address_the_guest_uses)
 	udp_listen_close(&c);
 }
 
+TEST(inbound_before_any_global_address_goes_to_guest_link_local)
+{
+	struct sockaddr_in6 to = { .sin6_family = AF_INET6,
+				   .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	struct in6_addr ll = pt_a6("fe80::5054:ff:fe12:3456");
+	struct in6_addr ours = pt_a6("fe80::99");
+	struct ctx c;
+	uint16_t port = ft_closed_port(AF_INET6, SOCK_DGRAM), cport;
+	char spec[16];
+	ssize_t n;
+	int h;
+
+	if (!port)
+		SKIP("no IPv6 loopback on this machine");
+	CHECK_INT(ft_setup(&c, 64), 0);
+	c.ip6.addr_ll_seen = ll;  /* learnt from its solicitations */
+	c.ip6.our_tap_ll = ours;
+	snprintf(spec, sizeof(spec), "%u", port);
+	CHECK_INT(forward(&c, spec), 0);
+	h = ft_bind_udp(AF_INET6, &cport);
+	CHECK(h >= 0);
+	to.sin6_port = htons(port);
+	CHECK(sendto(h, "ll", 2, 0, (struct sockaddr *)&to, sizeof(to)) == 2);
+	n = ft_recv(&c, reply, sizeof(reply), 2000);
+	CHECK_INT(n, UDP6_PAYLOAD_OFF + 2);
+	CHECK(pt_ip6_checksums_ok(reply, (size_t)n));
+	CHECK(!memcmp(reply + ETH_HDR_LEN + 8, &ours, 16));
+	CHECK(!memcmp(reply + ETH_HDR_LEN + 24, &ll, 16));
+	udp_close_all(&c);
+	udp_listen_close(&c);
+}
+
 int main(int argc, char **argv)
 {
 	return test_main(argc, argv);
