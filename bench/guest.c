@@ -39,8 +39,15 @@
  * the back-end's sending. */
 #define GUEST_WSCALE 7
 #define GUEST_WINDOW 65535
-#define RETRANSMIT_NS (200 * 1000000ULL)
-#define DUPACK_THRESHOLD 3
+/* Loss recovery as a Linux guest roughly does it without SACK: after
+ * PROBE_NS without progress, resend the first unacknowledged segment (a
+ * tail loss probe; Linux's floor is about 10 ms); if the ACK covers
+ * exactly that segment, what followed was dropped too (passt does not
+ * keep data after a gap): go back N.  Duplicate ACKs also trigger go-back-N:
+ * passt asks for a retransmission with two of them, not three. */
+#define PROBE_NS (10 * 1000000ULL)
+#define SYN_RETRANSMIT_NS (200 * 1000000ULL)
+#define DUPACK_THRESHOLD 2
 #define FRAME_MAX (65536 + 128)
 #define ISS_BASE 0x10000000u
 #define EPHEMERAL_PORT_BASE 40000
@@ -228,13 +235,35 @@ static void send_arp_request(struct bench_guest *g)
 	memset(a, 0, 28);
 }
 
+/* Resends the first unacknowledged segment (see PROBE_NS). */
+static void send_probe(struct bench_guest *g, struct bench_tcp_conn *c,
+		       uint64_t now)
+{
+	uint32_t len = c->snd_nxt - c->snd_una;
+
+	if (seq_after(c->snd_nxt, c->snd_end))
+		len = c->snd_end - c->snd_una; /* not the FIN */
+	if (len > c->mss)
+		len = c->mss;
+	c->last_ack_ns = now;
+	g->retransmits++;
+	if (!len) {
+		c->snd_nxt = c->snd_una; /* only the FIN is out: resend it */
+		return;
+	}
+	if (!send_segment(g, c, TCP_ACK | TCP_PSH, c->snd_una, len)) {
+		c->probe_end = c->snd_una + len;
+		c->probing = true;
+	}
+}
+
 /* Sends what C's window, queue and state allow. */
 static void tcp_output(struct bench_guest *g, struct bench_tcp_conn *c)
 {
 	uint64_t now = now_ns();
 
 	if (c->state == BENCH_TCP_SYN_SENT) {
-		if (now - c->last_ack_ns > RETRANSMIT_NS) {
+		if (now - c->last_ack_ns > SYN_RETRANSMIT_NS) {
 			send_segment(g, c, c->passive ? TCP_SYN | TCP_ACK :
 				     TCP_SYN, c->snd_una, 0);
 			c->last_ack_ns = now;
@@ -244,11 +273,8 @@ static void tcp_output(struct bench_guest *g, struct bench_tcp_conn *c)
 	}
 	if (c->state != BENCH_TCP_ESTABLISHED && c->state != BENCH_TCP_FIN_SENT)
 		return;
-	if (c->snd_nxt != c->snd_una && now - c->last_ack_ns > RETRANSMIT_NS) {
-		c->snd_nxt = c->snd_una; /* go back N */
-		c->last_ack_ns = now;
-		g->retransmits++;
-	}
+	if (c->snd_nxt != c->snd_una && now - c->last_ack_ns > PROBE_NS)
+		send_probe(g, c, now);
 	while (seq_after(c->snd_end, c->snd_nxt)) {
 		uint32_t in_flight = c->snd_nxt - c->snd_una;
 		uint32_t len = c->snd_end - c->snd_nxt;
@@ -332,6 +358,9 @@ static void tcp_take_ack(struct bench_guest *g, struct bench_tcp_conn *c,
 	if (seq_after(ack, c->snd_una) && !seq_after(ack, c->snd_nxt)) {
 		c->acked_bytes += (uint32_t)((seq_after(ack, c->snd_end) ?
 					      c->snd_end : ack) - c->snd_una);
+		if (c->probing && ack == c->probe_end)
+			c->snd_nxt = ack; /* the rest was dropped: go back N */
+		c->probing = false;
 		c->snd_una = ack;
 		c->dupacks = 0;
 		c->last_ack_ns = now_ns();
@@ -559,7 +588,7 @@ int bench_guest_arp(struct bench_guest *g, int timeout_ms)
 	while (!g->gw_mac_known && now_ns() < deadline) {
 		if (now_ns() >= next_request) {
 			send_arp_request(g);
-			next_request = now_ns() + RETRANSMIT_NS;
+			next_request = now_ns() + SYN_RETRANSMIT_NS;
 		}
 		bench_guest_poll(g, 10);
 	}

@@ -47,6 +47,8 @@ struct bench_tcp_conn {
 	enum bench_tcp_state state;
 	bool passive;                 /* opened by the back-end (-t) */
 	bool fin_received, fin_acked;
+	bool probing;                 /* a loss probe ending at probe_end is out */
+	uint32_t probe_end;
 	bool ack_now;                 /* out-of-order data or FIN: ACK at once */
 	uint16_t lport, rport;
 	uint32_t snd_una, snd_nxt, snd_end; /* snd_end: bytes queued so far */
