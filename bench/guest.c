@@ -619,24 +619,31 @@ int bench_tcp_wait_established(struct bench_guest *g,
 	return c->state == BENCH_TCP_ESTABLISHED ? 0 : -ETIMEDOUT;
 }
 
+/* A forwarded connection that is established and not handed out yet. */
+static struct bench_tcp_conn *conn_unaccepted(struct bench_guest *g)
+{
+	unsigned i;
+
+	for (i = 0; i < g->n_conns; i++)
+		if (g->conn[i].passive && !g->conn[i].accepted &&
+		    g->conn[i].state == BENCH_TCP_ESTABLISHED)
+			return &g->conn[i];
+	return NULL;
+}
+
 struct bench_tcp_conn *bench_tcp_accept(struct bench_guest *g, uint16_t port,
 					int timeout_ms)
 {
 	uint64_t deadline = now_ns() + (uint64_t)timeout_ms * 1000000ULL;
-	unsigned first = g->n_conns;
+	struct bench_tcp_conn *c;
 
+	/* Stays set: several flows' SYNs may come in one batch. */
 	g->listen_port = port;
-	while (now_ns() < deadline) {
+	while (!(c = conn_unaccepted(g)) && now_ns() < deadline)
 		bench_guest_poll(g, 1);
-		if (g->n_conns > first &&
-		    g->conn[first].state == BENCH_TCP_ESTABLISHED)
-			break;
-	}
-	g->listen_port = 0;
-	if (g->n_conns > first &&
-	    g->conn[first].state == BENCH_TCP_ESTABLISHED)
-		return &g->conn[first];
-	return NULL;
+	if (c)
+		c->accepted = true;
+	return c;
 }
 
 void bench_tcp_push(struct bench_tcp_conn *c, uint32_t len)

@@ -46,6 +46,7 @@ enum bench_tcp_state {
 struct bench_tcp_conn {
 	enum bench_tcp_state state;
 	bool passive;                 /* opened by the back-end (-t) */
+	bool accepted;                /* passive: handed to the caller */
 	bool fin_received, fin_acked;
 	bool probing;                 /* a loss probe ending at probe_end is out */
 	uint32_t probe_end;
@@ -101,7 +102,8 @@ struct bench_tcp_conn *bench_tcp_connect(struct bench_guest *g,
 int bench_tcp_wait_established(struct bench_guest *g,
 			       struct bench_tcp_conn *c, int timeout_ms);
 /* Accepts the back-end's connection to local PORT (a -t forward), waiting
- * up to TIMEOUT_MS for its SYN.  NULL on timeout. */
+ * up to TIMEOUT_MS for its SYN.  NULL on timeout.  From the first call on,
+ * SYNs to PORT are answered, so several flows can be accepted in turn. */
 struct bench_tcp_conn *bench_tcp_accept(struct bench_guest *g, uint16_t port,
 					int timeout_ms);
 /* Queues LEN more bytes to send on C (sent as window and ring allow). */
