@@ -13,6 +13,9 @@
 #   /modules/order     their load order, from modprobe --show-depends
 #   /tests/*.sh        the guest halves of the e2e tests
 #   /etc/udhcpc.sh     the DHCP client's event script
+#   /bin/<tool>        each guest/*.c, built with gcc -static (test tools
+#                      busybox lacks, e.g. e2e-net for UDP); skipped with
+#                      a warning when no static C toolchain is there
 # It is written with cpio (newc) + gzip, without device nodes, so no root
 # is needed; /init mounts devtmpfs before it opens the console.
 #
@@ -80,6 +83,17 @@ copy_module() {
 	echo "$name" >> "$dir/order"
 }
 
+# Builds each guest/*.c into a static binary in DIR.  A tool that cannot
+# be built is left out (the guest test needing it then reports why).
+build_tools() {
+	local dir=$1 src
+	for src in "$here"/guest/*.c; do
+		[ -f "$src" ] || continue
+		gcc -static -O2 -Wall -o "$dir/$(basename "$src" .c)" "$src" ||
+			echo "build-guest: cannot build $src statically; left out" >&2
+	done
+}
+
 make_root() {
 	local version=$1 root=$2 mod
 	mkdir -p "$root/bin" "$root/modules" "$root/tests" "$root/etc"
@@ -87,6 +101,7 @@ make_root() {
 	install -m 755 "$here/guest/init" "$root/init"
 	install -m 755 "$here/guest/udhcpc.sh" "$root/etc/udhcpc.sh"
 	cp "$here"/guest/tests/*.sh "$root/tests/"
+	build_tools "$root/bin"
 	: > "$root/modules/order"
 	for mod in $(module_chain "$version"); do
 		copy_module "$mod" "$root/modules"
