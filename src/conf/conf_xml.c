@@ -228,17 +228,14 @@ int vn_xml_parse_kib(const char *value, const char *unit, const char *what,
 		return -1;
 	}
 	if (bytes > max_bytes / scale) {
-		/* libvirt's VIR_ERR_OVERFLOW category has no code here yet. */
-		vn_error_report(VN_ERR_SYSTEM_ERROR,
-				"numerical overflow: value too large: %llu%s",
+		vn_error_report(VN_ERR_OVERFLOW, "value too large: %llu%s",
 				bytes, unit ? unit : "");
 		return -1;
 	}
 	bytes *= scale;
 	*kib = bytes / 1024 + (bytes % 1024 != 0);
 	if (*kib >= max_bytes / 1024 + 1) {
-		vn_error_report(VN_ERR_SYSTEM_ERROR,
-				"numerical overflow: size value too large");
+		vn_error_report(VN_ERR_OVERFLOW, "size value too large");
 		return -1;
 	}
 	return 0;

@@ -973,9 +973,8 @@ static int parse_root(const xmlNode *root, struct vn_domain *dom)
 			return -1;
 	}
 	if (!dom->name || !*dom->name) {
-		/* libvirt's VIR_ERR_NO_NAME prints without a category. */
-		vn_error_report(VN_ERR_SYSTEM_ERROR,
-				"missing name information");
+		/* libvirt's VIR_ERR_NO_NAME: the category is the message. */
+		vn_error_report(VN_ERR_NO_NAME, "missing name information");
 		return -1;
 	}
 	if (strchr(dom->name, '\n')) {

@@ -17,8 +17,9 @@ static const char *category(enum vn_error_code code)
 	case VN_ERR_CONFIG_UNSUPPORTED:
 		return "unsupported configuration: ";
 	case VN_ERR_XML_ERROR:
-	case VN_ERR_XML_DETAIL:
 		return "XML error: ";
+	case VN_ERR_OVERFLOW:
+		return "numerical overflow: ";
 	case VN_ERR_INTERNAL_ERROR:
 		return "internal error: ";
 	case VN_ERR_INVALID_ARG:

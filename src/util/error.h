@@ -17,12 +17,14 @@ enum vn_error_code {
 	VN_ERR_NONE = 0,
 	VN_ERR_CONFIG_UNSUPPORTED, /* "unsupported configuration" */
 	VN_ERR_XML_ERROR,          /* "XML error" */
-	VN_ERR_XML_DETAIL,         /* "XML error" from the parser itself */
+	VN_ERR_XML_DETAIL,         /* the parser's own message: no prefix */
 	VN_ERR_INTERNAL_ERROR,     /* "internal error" */
 	VN_ERR_INVALID_ARG,        /* "invalid argument" */
 	VN_ERR_OPERATION_FAILED,   /* "operation failed" */
 	VN_ERR_OPERATION_INVALID,  /* "Requested operation is not valid" */
 	VN_ERR_NO_DOMAIN,          /* "Domain not found" */
+	VN_ERR_OVERFLOW,           /* "numerical overflow" */
+	VN_ERR_NO_NAME,            /* "missing name information" */
 	VN_ERR_SYSTEM_ERROR,       /* no prefix: the message names the call */
 };
 

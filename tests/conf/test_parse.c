@@ -434,7 +434,7 @@ TEST(name_that_cannot_be_a_file_name_is_refused)
 	CHECK_STR(error_with("<name>a/../b</name><memory>1</memory>", ""),
 		  "unsupported configuration: vunet does not support '/' in a domain name");
 	CHECK_STR(error_with("<name>a&#10;b</name><memory>1</memory>", ""),
-		  "XML error: invalid char in name: 0x0a");
+		  "invalid char in name: 0x0a");
 }
 
 TEST(user_alias_with_path_characters_is_refused)
