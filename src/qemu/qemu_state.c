@@ -31,6 +31,8 @@
 #define SMALL_FILE_MAX 256
 /* A live definition is bounded like a definition file. */
 #define LIVE_XML_MAX (10 * 1024 * 1024)
+/* Index of "lock" in qemu_state_remove()'s list of suffixes. */
+#define FIRST_LOCK_SUFFIX 3
 
 char *qemu_state_file(const char *dir, const char *name, const char *suffix)
 {
@@ -422,9 +424,13 @@ int qemu_state_list_names(const char *dir, char ***names, size_t *n_names)
 
 	*names = NULL;
 	*n_names = 0;
-	if (!d)
-		return errno == ENOENT ? 0 : (vn_error_report_errno(errno,
-					"cannot open state directory '%s'", dir), -1);
+	if (!d && errno == ENOENT)
+		return 0; /* nothing ever ran here */
+	if (!d) {
+		vn_error_report_errno(errno, "cannot open state directory '%s'",
+				      dir);
+		return -1;
+	}
 	while ((ent = readdir(d))) {
 		size_t len = strlen(ent->d_name);
 
@@ -445,12 +451,13 @@ int qemu_state_list_names(const char *dir, char ***names, size_t *n_names)
 
 void qemu_state_remove(const char *dir, const char *name, bool keep_locks)
 {
+	/* The lock files come last, from FIRST_LOCK_SUFFIX on. */
 	static const char *const suffixes[] = { "xml", "status", "log",
 						"lock", "job" };
 	size_t i;
 
 	for (i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
-		if (keep_locks && i >= 3)
+		if (keep_locks && i >= FIRST_LOCK_SUFFIX)
 			break;
 		char *path = qemu_state_file(dir, name, suffixes[i]);
 
