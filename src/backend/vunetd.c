@@ -281,18 +281,17 @@ static void report_ready(const struct ctx *c)
 
 	if (proc.ready_pipe < 0)
 		return;
-	if (null >= 0) {
-		dup2(null, STDIN_FILENO);
-		dup2(null, STDOUT_FILENO);
-		dup2(null, STDERR_FILENO);
+	/* a front-end passed with -F may itself be one of fds 0-2 */
+	for (int fd = STDIN_FILENO; null >= 0 && fd <= STDERR_FILENO; fd++)
+		if (fd != c->fd_conn)
+			dup2(null, fd);
+	if (null >= 0)
 		close(null);
-	}
 	log_stop_stderr();
 	if (write(proc.ready_pipe, &ok, 1) != 1)
 		warn("Couldn't report readiness to the parent");
 	close(proc.ready_pipe);
 	proc.ready_pipe = -1;
-	(void)c;
 }
 
 static int epoll_add(const struct ctx *c, int fd, enum epoll_type type,
