@@ -267,6 +267,12 @@ static void child_redirect(int out_fd, int err_fd)
 
 static void child_exec(char *const *argv)
 {
+	sigset_t none;
+
+	/* The start blocks termination signals; the child must not inherit
+	 * that across exec. */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 	execvp(argv[0], argv);
 	dprintf(STDERR_FILENO, "cannot execute '%s': %s\n", argv[0],
 		strerror(errno));
@@ -506,6 +512,21 @@ static bool has_leftovers(const char *dir, const char *name)
 	return exists;
 }
 
+/* True if one of SIGNALS (blocked) arrived meanwhile. */
+static bool interrupted(const sigset_t *signals)
+{
+	sigset_t pending;
+	int sig;
+
+	if (sigpending(&pending) < 0)
+		return false;
+	for (sig = 1; sig < NSIG; sig++)
+		if (sigismember(signals, sig) == 1 &&
+		    sigismember(&pending, sig) == 1)
+			return true;
+	return false;
+}
+
 int qemu_process_start(struct vn_domain *dom,
 		       const struct qemu_process_opts *opts)
 {
@@ -516,12 +537,20 @@ int qemu_process_start(struct vn_domain *dom,
 	int job_fd = -1, alive_fd = -1, ret = -1;
 	pid_t qemu_pid = -1;
 	bool recorded = false;
+	sigset_t stop_signals, saved_mask;
 
+	/* A Ctrl-C in the middle must not leave half a domain: it takes
+	 * effect once the start has finished or been rolled back. */
+	sigemptyset(&stop_signals);
+	sigaddset(&stop_signals, SIGINT);
+	sigaddset(&stop_signals, SIGTERM);
+	sigaddset(&stop_signals, SIGHUP);
+	sigprocmask(SIG_BLOCK, &stop_signals, &saved_mask);
 	if (qemu_state_prepare(dir) < 0)
-		return -1;
+		goto out;
 	job_fd = qemu_state_lock_job(dir, dom->name, true);
 	if (job_fd < 0)
-		return -1;
+		goto out;
 	if (qemu_state_is_active(dir, dom->name)) {
 		report_already_active(dir, dom->name);
 		goto out;
@@ -542,6 +571,11 @@ int qemu_process_start(struct vn_domain *dom,
 	if (record_domain(dir, dom) < 0 ||
 	    launch(dir, dom, plan, alive_fd, &qemu_pid) < 0)
 		goto out;
+	if (interrupted(&stop_signals)) {
+		vn_error_report(VN_ERR_OPERATION_FAILED,
+				"start of domain '%s' interrupted", dom->name);
+		goto out;
+	}
 	ret = 0;
 out:
 	if (ret < 0 && qemu_pid > 0) {
@@ -555,6 +589,7 @@ out:
 	if (job_fd >= 0)
 		close(job_fd);
 	qemu_plan_free(plan);
+	sigprocmask(SIG_SETMASK, &saved_mask, NULL);
 	return ret;
 }
 

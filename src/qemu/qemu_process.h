@@ -20,7 +20,10 @@
  *      "cont", status written with QEMU's pid.
  * Any failure rolls back: QEMU killed, every backend stopped through its
  * pidfile, every socket (including a passt backend's SOCKET.repair),
- * pidfile and state file removed, so the name is free again.
+ * pidfile and state file removed, so the name is free again.  SIGINT,
+ * SIGTERM and SIGHUP are held back during the start (children get them
+ * unblocked); one that arrived meanwhile rolls the start back, then
+ * takes effect: an interrupted start leaves nothing either.
  *
  * No daemon watches the domain.  vunet does not pass -no-shutdown, so a
  * guest power-off ends QEMU; the backends run --one-off and leave when
