@@ -30,6 +30,7 @@
 # Case and check lists are blank-separated words, split on purpose.
 # shellcheck disable=SC2046,SC2086
 set -u
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 MODES=${VUNET_E2E_MODES:-vhost-user stream}
@@ -64,6 +65,7 @@ HTTP_BYTES=$((1024 * 1024))
 BULK_BYTES=$((16 * 1024 * 1024))
 # A guest run: boot ~5 s, four 16 MiB transfers at ~25 Mbit/s (~25 s),
 # the rest a few seconds each; a sanitizer build is slower.
+# shellcheck disable=SC2034  # read by lib.sh's e2e_run_guest
 E2E_GUEST_TIMEOUT_S=${VUNET_E2E_GUEST_TIMEOUT_S:-240}
 HOST_READY_WAIT_S=120
 
@@ -172,7 +174,7 @@ check_fwd_udp() {
 release_guest() {
 	local i
 	for i in 1 2 3 4 5 6 7 8 9 10; do
-		echo done | timeout 5 busybox nc 127.0.0.1 $FWD_DONE >/dev/null 2>&1 && return 0
+		echo "done" | timeout 5 busybox nc 127.0.0.1 $FWD_DONE >/dev/null 2>&1 && return 0
 		sleep 1
 	done
 	e2e_log "could not tell the guest the host checks are done (port $FWD_DONE)"

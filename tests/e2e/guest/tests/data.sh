@@ -73,7 +73,7 @@ wait_for_host() {
 	echo "E2E-READY"
 	# The host's inbound checks take a few seconds; give up after 90 s.
 	while kill -0 "$done_listener" 2>/dev/null && [ $i -lt 900 ] &&
-		! grep -q done /tmp/host-done 2>/dev/null; do
+		! grep -q "done" /tmp/host-done 2>/dev/null; do
 		sleep 0.1
 		i=$((i + 1))
 	done
