@@ -206,8 +206,6 @@ static int backend_reap(struct backend *be)
 {
 	int status = -1, i;
 
-	if (be->pid <= 0)
-		return -1;
 	for (i = 0; i < EXIT_WAIT_MS / 10; i++) {
 		if (waitpid(be->pid, &status, WNOHANG) == be->pid)
 			goto out;
@@ -216,12 +214,17 @@ static int backend_reap(struct backend *be)
 	fprintf(stderr, "vunet-bench: back-end did not exit, ending it\n");
 	kill(be->pid, SIGKILL);
 	waitpid(be->pid, &status, 0);
+	status = -1;
 out:
 	be->pid = 0;
+	return status;
+}
+
+static void backend_remove_files(struct backend *be)
+{
 	unlink(be->log);
 	unlink(be->sock);
 	rmdir(be->dir);
-	return status;
 }
 
 /* ---- scenarios: set-up ---- */
@@ -533,16 +536,26 @@ static int bench_open(struct bench *b)
 	return 0;
 }
 
-static void bench_close(struct bench *b, bool failed)
+/* Ends the scenario.  Returns -EIO if the back-end did not exit cleanly
+ * by itself (-1) once we left: a crash or a sanitizer report counts. */
+static int bench_close(struct bench *b, bool failed)
 {
+	int status = 0;
+
 	bench_peer_stop(&b->peer);
 	bench_peer_stop(&b->peer2);
 	bench_guest_free(b->g);
 	b->g = NULL;
-	if (failed && b->be.pid > 0)
-		backend_show_log(&b->be);
+	if (!b->be.dir[0])
+		return 0;
 	if (b->be.pid > 0)
-		backend_reap(&b->be);
+		status = backend_reap(&b->be);
+	if (status)
+		fprintf(stderr, "vunet-bench: back-end exit status %d\n", status);
+	if (failed || status)
+		backend_show_log(&b->be);
+	backend_remove_files(&b->be);
+	return status ? -EIO : 0;
 }
 
 static int bench_run(const struct options *o)
@@ -567,7 +580,8 @@ static int bench_run(const struct options *o)
 		fprintf(stderr, "vunet-bench: %llu unexpected frames\n",
 			(unsigned long long)b.g->rx_bad);
 out:
-	bench_close(&b, rc != 0);
+	if (bench_close(&b, rc != 0) && !rc)
+		rc = -EIO;
 	free(b.lat_ns);
 	return rc;
 }
