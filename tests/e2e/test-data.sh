@@ -15,6 +15,9 @@
 #      fwd_tcp_remap4/6  ... and through a remapped one (-t HOST:GUEST)
 #      fwd_udp4/6        a datagram to a forwarded UDP port (-u) comes
 #                        back from the guest's echo service
+#      fwd_tcp_bulk4/6   16 MiB downloaded from the guest's httpd through
+#                        the forwarded port have the SHA-256 the guest
+#                        printed for them
 #    then this script connects to one more forwarded port to let the
 #    guest go on;
 #  - outbound, checked by the guest (see guest/tests/data.sh):
@@ -34,7 +37,8 @@ set -u
 . "$(dirname "$0")/lib.sh"
 
 MODES=${VUNET_E2E_MODES:-vhost-user stream}
-HOST_CHECKS="fwd_tcp4 fwd_tcp_remap4 fwd_udp4 fwd_tcp6 fwd_tcp_remap6 fwd_udp6"
+HOST_CHECKS="fwd_tcp4 fwd_tcp_remap4 fwd_udp4 fwd_tcp_bulk4"
+HOST_CHECKS="$HOST_CHECKS fwd_tcp6 fwd_tcp_remap6 fwd_udp6 fwd_tcp_bulk6"
 GUEST_CHECKS=""
 for f in 4 6; do
 	GUEST_CHECKS="$GUEST_CHECKS http_download$f tcp_refused$f udp_request$f"
@@ -169,6 +173,25 @@ check_fwd_udp() {
 	fi
 }
 
+check_fwd_tcp_bulk() {
+	# check_fwd_tcp_bulk CASE ADDRESS
+	local url="http://$2:$FWD_WEB/big" want got
+	want=$(tr -d '\r' < "$E2E_WORK/console.log" |
+		awk '$1 == "E2E-SHA" && $2 == "www_big" { print $3; exit }')
+	rm -f "$E2E_WORK/big"
+	if ! timeout 90 busybox wget -q -O "$E2E_WORK/big" "$url" 2>"$E2E_WORK/wget.err"; then
+		host_result "$1" fail "$url: $(tail -n 1 "$E2E_WORK/wget.err")"
+		return
+	fi
+	got=$(sha_of "$E2E_WORK/big")
+	if [ -n "$want" ] && [ "$got" = "$want" ]; then
+		host_result "$1" ok "$(wc -c < "$E2E_WORK/big") bytes from $url, SHA-256 matches"
+	else
+		host_result "$1" fail "$url: SHA-256 $got, guest has '$want' ($(wc -c < "$E2E_WORK/big") bytes)"
+	fi
+	rm -f "$E2E_WORK/big"
+}
+
 # Tells the guest the inbound checks are over (it waits for this before
 # its own checks); retried while the guest's listener is not up yet.
 release_guest() {
@@ -195,9 +218,11 @@ host_side() {
 	check_fwd_tcp fwd_tcp4 127.0.0.1 $FWD_WEB "$token"
 	check_fwd_tcp fwd_tcp_remap4 127.0.0.1 $FWD_REMAP_HOST "$token"
 	check_fwd_udp fwd_udp4 127.0.0.1
+	check_fwd_tcp_bulk fwd_tcp_bulk4 127.0.0.1
 	check_fwd_tcp fwd_tcp6 "[::1]" $FWD_WEB "$token"
 	check_fwd_tcp fwd_tcp_remap6 "[::1]" $FWD_REMAP_HOST "$token"
 	check_fwd_udp fwd_udp6 ::1
+	check_fwd_tcp_bulk fwd_tcp_bulk6 "[::1]"
 	release_guest
 }
 

@@ -5,7 +5,8 @@
 # TCG guest is slow enough without competing with itself):
 #  1. inbound: get the addresses (DHCP, SLAAC), start the services the
 #     host reaches through forwarded ports (busybox httpd on e2e_web1 and
-#     e2e_web2 serving /www/id = e2e_token, e2e-net udp-echo on e2e_udpfwd,
+#     e2e_web2 serving /www/id = e2e_token and /www/big, 16 MiB whose
+#     SHA-256 it prints as "E2E-SHA www_big SHA", e2e-net udp-echo on e2e_udpfwd,
 #     all on IPv4 and IPv6), print E2E-READY, then wait (bounded) until the
 #     host connects to e2e_doneport to say it has finished its checks;
 #  2. outbound, over IPv4 (gateway e2e_gw4) then IPv6 (e2e_gw6), each a
@@ -55,24 +56,27 @@ bring_up_network() {
 start_services() {
 	mkdir -p /www
 	e2e_arg token > /www/id
+	# For the host's download through the forwarded port (fwd_tcp_bulk).
+	dd if=/dev/urandom of=/www/big bs=1M count=$E2E_BULK_MIB 2>/dev/null
+	echo "E2E-SHA www_big $(sha256sum /www/big | cut -d' ' -f1)"
 	httpd -p "$(e2e_arg web1)" -h /www
 	httpd -p "$(e2e_arg web2)" -h /www
 	local i=0
-	e2e-net udp-echo "$(e2e_arg udpfwd)" 150 > /tmp/udp-echo.log &
+	e2e-net udp-echo "$(e2e_arg udpfwd)" 170 > /tmp/udp-echo.log &
 	# READY must not come before the echo service has its sockets.
 	while ! grep -q listening /tmp/udp-echo.log 2>/dev/null && [ $i -lt 50 ]; do
 		sleep 0.1
 		i=$((i + 1))
 	done
-	timeout 120 nc -l -p "$(e2e_arg doneport)" > /tmp/host-done &
+	timeout 170 nc -l -p "$(e2e_arg doneport)" > /tmp/host-done &
 	done_listener=$!
 }
 
 wait_for_host() {
 	local i=0
 	echo "E2E-READY"
-	# The host's inbound checks take a few seconds; give up after 90 s.
-	while kill -0 "$done_listener" 2>/dev/null && [ $i -lt 900 ] &&
+	# The host's inbound checks take a few seconds; give up after 150 s.
+	while kill -0 "$done_listener" 2>/dev/null && [ $i -lt 1500 ] &&
 		! grep -q "done" /tmp/host-done 2>/dev/null; do
 		sleep 0.1
 		i=$((i + 1))
