@@ -366,7 +366,8 @@ expect_failed_start() {
 scenario_failures() {
 	printf '<domain type="qemu"><name>lbad</name>\n' > "$E2E_WORK/lbad.xml"
 	chmod 644 "$E2E_WORK/lbad.xml"
-	expect_failed_start fail_invalid_xml "$E2E_WORK/lbad.xml" '^error: XML error: '
+	expect_failed_start fail_invalid_xml "$E2E_WORK/lbad.xml" \
+		"^error: (XML error: )?$E2E_WORK/lbad.xml:[0-9]+: "
 	write_domain lnoemu vhostuser 0 "$E2E_WORK/vmlinuz" /nonexistent/qemu-system-x86_64
 	expect_failed_start fail_missing_emulator "$E2E_WORK/lnoemu.xml" \
 		"^error: .*/nonexistent/qemu-system-x86_64"
