@@ -322,8 +322,10 @@ static int tcp_bulk(char **argv)
 			}
 			if (slen > spos) {
 				n = send(pfd.fd, sbuf + spos, slen - spos, 0);
-				if (n < 0 && errno != EAGAIN)
-					die("tcp-bulk: send");
+				if (n < 0 && errno != EAGAIN) {
+					perror("tcp-bulk: send");
+					break;
+				}
 				if (n > 0) {
 					spos += n;
 					sent += n;
@@ -332,8 +334,11 @@ static int tcp_bulk(char **argv)
 		}
 		if (receiving && (pfd.revents & (POLLIN | POLLERR | POLLHUP))) {
 			n = recv(pfd.fd, rbuf, sizeof(rbuf), 0);
-			if (n < 0 && errno != EAGAIN)
-				die("tcp-bulk: recv");
+			if (n < 0 && errno != EAGAIN) {
+				/* Say how far it got: that locates the bug. */
+				perror("tcp-bulk: recv");
+				break;
+			}
 			if (n == 0)
 				receiving = 0;
 			if (n > 0 && write_all(out, rbuf, n) < 0)
@@ -343,7 +348,7 @@ static int tcp_bulk(char **argv)
 		}
 	}
 	printf("sent %llu bytes, received %llu bytes%s\n", sent, got,
-	       sending || receiving ? ", timed out" : "");
+	       sending || receiving ? ", not finished" : "");
 	return sending || receiving ? 1 : 0;
 }
 
