@@ -71,6 +71,7 @@ struct options {
 	enum scenario scenario;
 	const char *backend, *socket;
 	unsigned mtu, flows, runs, queue_size;
+	unsigned fwd_port;   /* --socket: the running back-end's -t port */
 	double duration_s, warmup_s;
 };
 
@@ -519,7 +520,8 @@ static int bench_open(struct bench *b)
 
 	if (b->o->scenario == SC_LOOPBACK)
 		return 0;
-	b->fwd_port = bench_free_port();
+	b->fwd_port = b->o->fwd_port ? (uint16_t)b->o->fwd_port :
+				       bench_free_port();
 	if (b->o->backend) {
 		if (backend_start(&b->be, b->o, b->fwd_port))
 			return -EIO;
@@ -594,6 +596,7 @@ static void usage(FILE *f)
 "           loopback (host TCP between two sockets, no back-end)\n"
 "  --backend PATH   start PATH with passt's command line (-t, -m, ...)\n"
 "  --socket PATH    connect to a running back-end's vhost-user socket\n"
+"  --port N         the -t port to use (with --socket: the one it forwards)\n"
 "  --mtu N          MTU (default 65520)      --flows N   TCP flows (1-%d)\n"
 "  --duration S     seconds per run (2)      --runs N    runs (3, max %d)\n"
 "  --warmup S       seconds before runs (1)  --queue-size N  ring size (256)\n",
@@ -623,6 +626,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "runs", required_argument, NULL, 'r' },
 		{ "warmup", required_argument, NULL, 'w' },
 		{ "queue-size", required_argument, NULL, 'q' },
+		{ "port", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -641,6 +645,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'r': o->runs = (unsigned)atoi(optarg); break;
 		case 'w': o->warmup_s = atof(optarg); break;
 		case 'q': o->queue_size = (unsigned)atoi(optarg); break;
+		case 'p': o->fwd_port = (unsigned)atoi(optarg); break;
 		case 'h': usage(stdout); exit(0);
 		default: return -1;
 		}
@@ -651,7 +656,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	    o->flows > BENCH_MAX_CONNS || !o->runs || o->runs > MAX_RUNS ||
 	    o->duration_s <= 0 || o->duration_s > 600 || o->warmup_s < 0 ||
 	    o->warmup_s > 600 || o->queue_size < 64 || o->queue_size > 1024 ||
-	    (o->queue_size & (o->queue_size - 1)))
+	    (o->queue_size & (o->queue_size - 1)) || o->fwd_port > 65535)
 		return -1;
 	if (o->scenario != SC_LOOPBACK && !o->backend == !o->socket)
 		return -1;
