@@ -9,7 +9,12 @@
  * after the listening socket, pid file and log file are opened (so they
  * may live in root-only directories) and before the event loop starts.
  * Started as any other user, vunetd keeps that user and --runas is only
- * checked for syntax, as in passt.
+ * checked for syntax, as in passt.  Being uid 0 inside a user namespace
+ * other than the initial one (`unshare -r`, a rootless container) is not
+ * real root: the capabilities only reach that namespace's own resources,
+ * and the namespace usually maps no "nobody" to switch to.  As passt does,
+ * vunetd keeps its identity there; the initial namespace is recognised by
+ * its identity uid_map ("0 0 4294967295").
  *
  * The optional seccomp filter (built when libseccomp is available) is a
  * deny list rather than an allow list: it refuses, with EPERM, system
@@ -25,6 +30,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -83,9 +89,29 @@ int isolation_parse_runas(const char *spec, uid_t *uid, gid_t *gid)
 	return 0;
 }
 
+/* The initial user namespace maps every id to itself in one line. */
+#define UID_MAP_PATH "/proc/self/uid_map"
+#define UID_MAP_LINE_MAX 128
+
+bool isolation_in_initial_userns(void)
+{
+	char line[UID_MAP_LINE_MAX];
+	unsigned long inner, outer, count;
+	bool initial = true; /* if the map cannot be read: assume real root */
+	FILE *f = fopen(UID_MAP_PATH, "re");
+
+	if (!f)
+		return true;
+	if (fgets(line, sizeof(line), f) &&
+	    sscanf(line, "%lu %lu %lu", &inner, &outer, &count) == 3)
+		initial = inner == 0 && outer == 0 && count == 4294967295UL;
+	fclose(f);
+	return initial;
+}
+
 int isolation_drop_user(uid_t uid, gid_t gid)
 {
-	if (geteuid() != 0)
+	if (geteuid() != 0 || !isolation_in_initial_userns())
 		return 0;
 	if (setgroups(0, NULL) || setgid(gid) || setuid(uid))
 		return -errno;
