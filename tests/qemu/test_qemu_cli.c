@@ -195,6 +195,50 @@ TEST(vdpa_is_refused_by_validate_and_domxml_to_native)
 	}
 }
 
+/* Two faults in one interface: virsh names QEMU's device rule (shared
+ * memory) before the generic one (a vhostuser model must be virtio). */
+static const char two_faults_xml[] =
+	"<domain type='qemu'>\n"
+	"  <name>twofaults</name>\n"
+	"  <memory unit='KiB'>219136</memory>\n"
+	"  <os><type arch='x86_64' machine='pc'>hvm</type></os>\n"
+	"  <devices>\n"
+	"    <interface type='vhostuser'>\n"
+	"      <source type='unix' path='/tmp/vhost0.sock' mode='client'/>\n"
+	"      <model type='rtl8139'/>\n"
+	"    </interface>\n"
+	"  </devices>\n"
+	"</domain>\n";
+
+TEST(validate_reports_qemu_rule_before_generic_rule)
+{
+	char path[] = "/tmp/vunet-cli-xml-XXXXXX";
+	int fd = mkstemp(path);
+	bool written;
+	struct run r;
+
+	CHECK(fd >= 0);
+	written = write(fd, two_faults_xml, strlen(two_faults_xml)) ==
+		  (ssize_t)strlen(two_faults_xml);
+	close(fd);
+	if (!written)
+		unlink(path);
+	CHECK(written);
+	if (access(VUNET_BIN, X_OK) < 0) {
+		unlink(path);
+		SKIP("%s is not built", VUNET_BIN);
+	}
+	{
+		const char *const args[] = { "validate", "--qemu-version",
+					     "10.0.0", path, NULL };
+		int rc = run_vunet(&r, args);
+
+		unlink(path);
+		CHECK(rc == 0);
+	}
+	CHECK_RUN(r, 1, "error: unsupported configuration: 'interface' requires shared memory\n");
+}
+
 TEST(missing_file_names_it)
 {
 	struct run r;
