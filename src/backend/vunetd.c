@@ -9,7 +9,8 @@
  *  2. unless -f, vunetd daemonizes: the parent waits on a pipe until the
  *     child has written the pid file and reports ready, then exits 0 — so
  *     a caller running vunetd synchronously (libvirt) finds the socket
- *     listening and the pid file written when the command returns;
+ *     listening and the pid file written when the command returns; the
+ *     daemon logs to its -l file, or without one to syslog(3);
  *  3. epoll: the listening socket (or the -F connection), a signalfd for
  *     SIGTERM/SIGINT/SIGHUP (exit) and SIGUSR1 (log counters; the signals
  *     are blocked from the very start), a 1 s timerfd driving the
@@ -28,7 +29,8 @@
  * the socket itself.  Frames for the guest go through tap_send_frame().
  * Nothing in the loop allocates; what is worth knowing per frame is
  * counted in c->stats and logged on SIGUSR1 and at exit in one line,
- * "counters: name=value ...", whose names are listed in vunetd(1).
+ * "counters: name=value ...", whose names are listed in vunetd(1); it was
+ * asked for, so --quiet does not hide it.
  */
 #include "backend/vunetd.h"
 
@@ -133,7 +135,8 @@ static void log_counters(const struct ctx *c)
 	char line[COUNTERS_LINE_MAX];
 
 	vunetd_format_counters(c, line, sizeof(line));
-	info("%s", line);
+	/* asked for (SIGUSR1, exit): shown even with --quiet */
+	log_always("%s", line);
 }
 
 /* Binds and listens on PATH.  Returns the socket, or a negative errno. */
@@ -287,6 +290,9 @@ static void report_ready(const struct ctx *c)
 			dup2(null, fd);
 	if (null >= 0)
 		close(null);
+	/* stderr is gone: without a log file, keep the log in syslog */
+	if (!c->logfile[0])
+		log_open_syslog();
 	log_stop_stderr();
 	if (write(proc.ready_pipe, &ok, 1) != 1)
 		warn("Couldn't report readiness to the parent");

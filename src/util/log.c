@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -17,6 +18,7 @@ static const char *log_prog = "vunet";
 static enum log_level log_level = LOG_LEVEL_INFO;
 static int log_file_fd = -1;
 static int log_to_stderr = 1;
+static int log_to_syslog;
 
 void log_init(const char *prog)
 {
@@ -48,6 +50,28 @@ int log_open_file(const char *path)
 void log_stop_stderr(void)
 {
 	log_to_stderr = 0;
+}
+
+void log_open_syslog(void)
+{
+	openlog(log_prog, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	log_to_syslog = 1;
+}
+
+static int syslog_priority(enum log_level level)
+{
+	switch (level) {
+	case LOG_LEVEL_ALWAYS:
+		return LOG_NOTICE;
+	case LOG_LEVEL_ERR:
+		return LOG_ERR;
+	case LOG_LEVEL_WARN:
+		return LOG_WARNING;
+	case LOG_LEVEL_INFO:
+		return LOG_INFO;
+	default:
+		return LOG_DEBUG;
+	}
 }
 
 static const char *level_name(enum log_level level)
@@ -93,6 +117,11 @@ void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 
 	if (log_to_stderr)
 		write_all(STDERR_FILENO, line, len);
+	/* syslog names the program itself: skip our "prog: " prefix */
+	if (log_to_syslog)
+		syslog(syslog_priority(level), "%.*s",
+		       len - 1 - (int)strlen(log_prog) - 2,
+		       line + strlen(log_prog) + 2);
 	if (log_file_fd >= 0) {
 		char stamp[48];
 		struct timespec ts;

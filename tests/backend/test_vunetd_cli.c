@@ -399,6 +399,23 @@ TEST(sigterm_exits_cleanly_with_counters)
 	CHECK(access(sock, F_OK));
 }
 
+/* QEMU's -netdev passt passes --quiet; the counters were asked for. */
+TEST(quiet_still_logs_the_counters_at_exit)
+{
+	pid_t pid;
+	int status;
+
+	REQUIRE_BINARY();
+	pid = SPAWN(ADDRS, "-f", "--quiet", "-s", sock);
+	CHECK(connect_when_ready(sock) >= 0);
+	kill(pid, SIGTERM);
+	status = wait_exit(pid);
+	CHECK(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	read_output();
+	CHECK(strstr(output, "counters: frames_from_guest="));
+	CHECK(!strstr(output, "UNIX domain socket bound")); /* info hidden */
+}
+
 TEST(one_off_exits_when_the_front_end_disconnects)
 {
 	pid_t pid;
