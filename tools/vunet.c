@@ -14,7 +14,8 @@
  * directory (src/qemu/qemu_state.h).  start, list, shutdown, destroy and
  * console run domains (src/qemu/qemu_process.h, qemu_console.h); each
  * command reads the state and talks QMP itself, there is no daemon.
- * attach-device and detach-device are a later addition.
+ * attach-device and detach-device take a second argument, the file
+ * holding one <interface>, and hot-plug it over QMP (qemu_hotplug.h).
  *
  * The QEMU version that command lines depend on comes from
  * --qemu-version or from running the domain's <emulator> with --version.
@@ -29,6 +30,7 @@
 #include "conf/domain_conf.h"
 #include "qemu/qemu_capabilities.h"
 #include "qemu/qemu_console.h"
+#include "qemu/qemu_hotplug.h"
 #include "qemu/qemu_command.h"
 #include "qemu/qemu_paths.h"
 #include "qemu/qemu_plan.h"
@@ -46,6 +48,7 @@ struct cli_opts {
 	const char *state_dir;
 	const char *backend;
 	const char *domain;
+	const char *device_file; /* attach-device/detach-device FILE */
 	const char *timeout;  /* shutdown --timeout S */
 	bool console;         /* start --console */
 	bool all;             /* list --all */
@@ -58,6 +61,7 @@ enum command_flags {
 	CMD_ALL = 1 << 2,       /* --all */
 	CMD_TIMEOUT = 1 << 3,   /* --timeout S */
 	CMD_NO_DOMAIN = 1 << 4, /* takes no DOMAIN argument */
+	CMD_DEVICE = 1 << 5,    /* NAME FILE: a device definition too */
 };
 
 struct command {
@@ -389,6 +393,103 @@ static int cmd_console(const struct cli_opts *opts)
 	return ret == EXIT_OK ? EXIT_OK : report_failure();
 }
 
+/* The whole content of PATH (a device definition).  Caller frees; NULL
+ * (reported) when it cannot be read. */
+static char *read_text_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *text = NULL;
+	size_t size = 0;
+	FILE *out = open_memstream(&text, &size);
+	char buf[4096];
+	size_t n;
+
+	if (!f || !out) {
+		vn_error_report_errno(errno, "Failed to open file '%s'", path);
+		goto out;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		fwrite(buf, 1, n, out);
+	if (ferror(f)) {
+		vn_error_report_errno(errno, "Failed to read file '%s'", path);
+		fclose(out);
+		out = NULL;
+		free(text);
+		text = NULL;
+	}
+out:
+	if (out)
+		fclose(out);
+	if (f)
+		fclose(f);
+	return text;
+}
+
+/* The QEMU version of running domain NAME: --qemu-version, else its
+ * <emulator>'s. */
+static int running_qemu_version(const char *dir, const struct cli_opts *opts,
+				unsigned long long *version)
+{
+	struct vn_domain *dom;
+	int ret;
+
+	if (opts->qemu_version)
+		return qemu_caps_parse_version_string(opts->qemu_version,
+						      version);
+	dom = qemu_state_load_domain(dir, opts->domain);
+	ret = dom ? qemu_version_of(dom, opts, version) : -1;
+	vn_domain_free(dom);
+	return ret;
+}
+
+static int cmd_attach_device(const struct cli_opts *opts)
+{
+	struct qemu_hotplug_opts hp = { 0 };
+	char *dir = state_dir_of(opts), *backend = NULL, *xml = NULL;
+	int ret = EXIT_ERROR;
+
+	if (!dir)
+		goto out;
+	backend = qemu_paths_backend_program(opts->backend, "/proc/self/exe");
+	xml = read_text_file(opts->device_file);
+	if (!backend || !xml ||
+	    running_qemu_version(dir, opts, &hp.qemu_version) < 0)
+		goto out;
+	hp.state_dir = dir;
+	hp.backend = backend;
+	if (qemu_hotplug_attach_net(opts->domain, xml, &hp) < 0)
+		goto out;
+	printf("Device attached successfully\n\n");
+	ret = EXIT_OK;
+out:
+	free(xml);
+	free(backend);
+	free(dir);
+	return ret == EXIT_OK ? EXIT_OK : report_failure();
+}
+
+static int cmd_detach_device(const struct cli_opts *opts)
+{
+	struct qemu_hotplug_opts hp = { 0 };
+	char *dir = state_dir_of(opts), *xml = NULL;
+	int ret = EXIT_ERROR;
+
+	if (!dir)
+		goto out;
+	xml = read_text_file(opts->device_file);
+	if (!xml)
+		goto out;
+	hp.state_dir = dir;
+	if (qemu_hotplug_detach_net(opts->domain, xml, &hp) < 0)
+		goto out;
+	printf("Device detached successfully\n\n");
+	ret = EXIT_OK;
+out:
+	free(xml);
+	free(dir);
+	return ret == EXIT_OK ? EXIT_OK : report_failure();
+}
+
 static const struct command commands[] = {
 	{ "validate", cmd_validate, true, 0,
 	  "validate [--qemu-version X.Y.Z] FILE.xml",
@@ -419,6 +520,15 @@ static const struct command commands[] = {
 	{ "console", cmd_console, false, CMD_STATE_DIR,
 	  "console [--state-dir DIR] NAME",
 	  "attach to a domain's serial console; Ctrl-] leaves" },
+	{ "attach-device", cmd_attach_device, true, CMD_DEVICE,
+	  "attach-device [--qemu-version X.Y.Z] [--state-dir DIR]\n"
+	  "                [--backend PATH] NAME FILE.xml",
+	  "hot-plug the <interface> in FILE.xml into a running domain\n"
+	  "      (its backend started first; undone on any failure)" },
+	{ "detach-device", cmd_detach_device, false, CMD_STATE_DIR | CMD_DEVICE,
+	  "detach-device [--state-dir DIR] NAME FILE.xml",
+	  "unplug the interface FILE.xml designates (by MAC, address or\n"
+	  "      alias); the guest must release it (ACPI), then its backend stops" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -529,6 +639,9 @@ static int parse_command_args(const struct command *cmd, int argc,
 			opts->all = true;
 		} else if (arg[0] == '-' && arg[1]) {
 			return usage_error("unknown option '%s'", arg);
+		} else if (opts->domain && (cmd->flags & CMD_DEVICE) &&
+			   !opts->device_file) {
+			opts->device_file = arg;
 		} else if (opts->domain || (cmd->flags & CMD_NO_DOMAIN)) {
 			return usage_error("unexpected argument '%s'", arg);
 		} else {
@@ -537,6 +650,9 @@ static int parse_command_args(const struct command *cmd, int argc,
 	}
 	if (!opts->domain && !(cmd->flags & CMD_NO_DOMAIN))
 		return usage_error("command '%s' needs a domain", cmd->name);
+	if ((cmd->flags & CMD_DEVICE) && !opts->device_file)
+		return usage_error("command '%s' needs a device definition file",
+				   cmd->name);
 	return EXIT_OK;
 }
 

@@ -730,3 +730,15 @@ int qemu_process_reap(const char *state_dir, const char *name)
 	close(job_fd);
 	return 0;
 }
+
+/* ---- for hot-plug (qemu_hotplug.c) ---- */
+
+int qemu_process_start_backend(const struct qemu_argv *argv)
+{
+	return start_backend(argv);
+}
+
+void qemu_process_stop_backend(const char *socket_path, const char *pidfile)
+{
+	stop_backend(socket_path, pidfile);
+}

@@ -40,6 +40,7 @@
 #define VUNET_QEMU_QEMU_PROCESS_H
 
 #include "conf/domain_conf.h"
+#include "qemu/qemu_argv.h"
 
 /* Default for "vunet shutdown --timeout": a busybox or systemd guest
  * with ACPI powers off well within it; a guest ignoring the request is
@@ -63,5 +64,11 @@ int qemu_process_destroy(const char *state_dir, const char *name);
  * or while another command holds its job lock).  Returns 1 if NAME is
  * still active, 0 otherwise. */
 int qemu_process_reap(const char *state_dir, const char *name);
+
+/* One backend, as the start runs it (hot-plug): waits until it has
+ * daemonized; 0 or -1 reported as "Could not start 'PROGRAM': STDERR". */
+int qemu_process_start_backend(const struct qemu_argv *argv);
+/* Stops the backend of PIDFILE if it still runs, removes its files. */
+void qemu_process_stop_backend(const char *socket_path, const char *pidfile);
 
 #endif /* VUNET_QEMU_QEMU_PROCESS_H */

@@ -30,6 +30,8 @@ static const char *category(enum vn_error_code code)
 		return "Requested operation is not valid: ";
 	case VN_ERR_NO_DOMAIN:
 		return "Domain not found: ";
+	case VN_ERR_DEVICE_MISSING:
+		return "device not found: ";
 	default:
 		return "";
 	}

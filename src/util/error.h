@@ -26,6 +26,7 @@ enum vn_error_code {
 	VN_ERR_OVERFLOW,           /* "numerical overflow" */
 	VN_ERR_NO_NAME,            /* "missing name information" */
 	VN_ERR_SYSTEM_ERROR,       /* no prefix: the message names the call */
+	VN_ERR_DEVICE_MISSING,     /* "device not found" */
 };
 
 void vn_error_report(enum vn_error_code code, const char *fmt, ...)

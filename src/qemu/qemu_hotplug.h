@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Hot-plug of network interfaces into a running domain ("vunet
+ * attach-device" / "detach-device"), over QMP, as libvirt does it.
+ *
+ * Theory of operation.  Both operations hold the domain's job lock (so
+ * no start, stop or other hot-plug runs meanwhile), load the live
+ * definition (NAME.xml) and end by rewriting it.
+ *
+ * Attach: the lone <interface> is parsed against the live definition
+ * (next free netN alias and PCI slot), validated for this QEMU, turned
+ * into the same -chardev/-netdev/-device options a start would use
+ * (qemu_command_add_net), then:
+ *   1. a passt-backed interface's backend is started exactly as at start
+ *      (synchronously, its stderr quoted on failure);
+ *   2. chardev-add (vhost-user only), netdev_add, device_add, with
+ *      arguments translated from those very options, so the hot-plugged
+ *      device equals a cold-plugged one ("vectors":0 on QEMU 7.2 TCG);
+ *   3. the interface is appended to the live XML.
+ * A failure at any step undoes the steps before it, in reverse order:
+ * device_del, netdev_del, chardev-remove, backend stopped, its socket and
+ * pidfile removed.  The domain keeps running untouched.
+ *
+ * Detach: the interface is found as libvirt finds it (by the MAC, PCI
+ * address and alias the given XML specifies; none specified matches the
+ * only interface), then device_del and a bounded wait for QEMU's
+ * DEVICE_DELETED event for its alias: the guest has to release the
+ * device (on the pc machine through ACPI, so the domain needs <acpi/>).
+ * Only then netdev_del, chardev-remove, the backend stopped and its files
+ * removed, and the interface dropped from the live XML.  If the guest
+ * does not let go in time, nothing else is changed and an error says so.
+ */
+#ifndef VUNET_QEMU_QEMU_HOTPLUG_H
+#define VUNET_QEMU_QEMU_HOTPLUG_H
+
+/* How long detach waits for the guest to release the device. */
+#define QEMU_HOTPLUG_DETACH_TIMEOUT_S 30
+
+struct qemu_hotplug_opts {
+	const char *state_dir;           /* qemu_paths.h */
+	const char *backend;             /* backend program */
+	unsigned long long qemu_version; /* QEMU_VERSION() encoding */
+};
+
+/* Attaches the <interface> in XML to the running domain NAME.  0, or -1
+ * (reported; everything done so far undone). */
+int qemu_hotplug_attach_net(const char *name, const char *xml,
+			    const struct qemu_hotplug_opts *opts);
+/* Detaches the interface XML designates from NAME.  0 or -1 (reported). */
+int qemu_hotplug_detach_net(const char *name, const char *xml,
+			    const struct qemu_hotplug_opts *opts);
+
+#endif /* VUNET_QEMU_QEMU_HOTPLUG_H */
