@@ -131,6 +131,29 @@ TEST(unknown_option_is_a_usage_error)
 	CHECK_RUN(r, 1, "error: unknown option '--frobnicate'\n");
 }
 
+TEST(attach_device_needs_a_device_file)
+{
+	struct run r;
+
+	RUN(r, "attach-device", "somedomain");
+	CHECK_RUN(r, 1,
+		  "error: command 'attach-device' needs a device definition file\n");
+}
+
+/* Hot-plug into a name that does not run: libvirt's "no domain". */
+TEST(detach_device_from_unknown_domain_is_domain_not_found)
+{
+	char dir[] = "/tmp/vunet-cli-XXXXXX";
+	struct run r;
+
+	CHECK(mkdtemp(dir) != NULL);
+	RUN(r, "detach-device", "--state-dir", dir, "nosuchdomain",
+	    "/dev/null");
+	rmdir(dir);
+	CHECK_RUN(r, 1,
+		  "error: Domain not found: no domain with matching name 'nosuchdomain'\n");
+}
+
 TEST(valid_definition_validates_silently)
 {
 	GOLDEN_PATH(xml, "net-vhostuser-passt.xml");
@@ -335,7 +358,8 @@ TEST(man_page_is_in_step_with_help)
 	static const char *const words[] = {
 		"validate", "dumpxml", "domxml-to-native", "--qemu-version",
 		"--state-dir", "--backend", "--help", "--version",
-		"VUNET_BACKEND", "XDG_RUNTIME_DIR", NULL,
+		"VUNET_BACKEND", "XDG_RUNTIME_DIR", "attach-device",
+		"detach-device", NULL,
 	};
 	char man_path[4096];
 	char *man, *p, *q;
