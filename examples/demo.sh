@@ -7,7 +7,7 @@
 #   1. builds the guest on the spot: tests/e2e/build-guest.sh makes a
 #      Debian kernel + busybox initramfs from installed packages; a second
 #      cpio archive appended to it adds examples/guest/demo.sh (the guest's
-#      part, see there) and the ACPI power button driver;
+#      part, see there) and the ACPI power button and evdev drivers;
 #   2. starts a tiny web server (busybox httpd) on the host's 127.0.0.1;
 #   3. starts examples/demo.xml through "vunet start" as an ordinary user:
 #      the invoking user, or, run as root, the system user vunet-demo
@@ -151,8 +151,9 @@ build_guest() {
 	version=${version%-*}
 	cp "$guest/vmlinuz" "$WORK/vmlinuz"
 	cp examples/guest/demo.sh "$WORK/overlay/tests/demo.sh"
-	copy_module "$version" button "$WORK/overlay/demo/button.ko" ||
-		echo "    (no ACPI button module for $version: shutdown will stop QEMU after ${SHUTDOWN_TIMEOUT_S}s)"
+	copy_module "$version" evdev "$WORK/overlay/demo/evdev.ko" &&
+		copy_module "$version" button "$WORK/overlay/demo/button.ko" ||
+		echo "    (no evdev/button module for $version: shutdown will stop QEMU after ${SHUTDOWN_TIMEOUT_S}s)"
 	# The kernel unpacks concatenated archives in order; the second adds
 	# the demo's files to the e2e guest.
 	{

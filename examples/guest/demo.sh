@@ -2,7 +2,7 @@
 #
 # Theory of operation: examples/demo.sh adds this file to the e2e test
 # guest's initramfs as /tests/demo.sh (with the ACPI power button driver
-# as /demo/button.ko) and names it on the kernel command line
+# and evdev as /demo/*.ko) and names it on the kernel command line
 # (e2e_test=demo); the e2e /init sources it once eth0 is up.  It shows,
 # on the serial console, what the host then reports to the user:
 #   DEMO-LEASE ip=A/MASK router=R mtu=M   the DHCP lease vunetd handed out
@@ -69,8 +69,16 @@ demo_serve() {
 # Starts one reader per "Power Button" input device; a reader that gets
 # an event (a press) writes to /tmp/pressed.
 demo_watch_power_button() {
-	local dev name
+	local dev name i=0
+	# evdev gives the button its /dev/input/event* node.
+	insmod /demo/evdev.ko || echo "DEMO-BUTTON-FAILED insmod evdev.ko"
 	insmod /demo/button.ko || echo "DEMO-BUTTON-FAILED insmod button.ko"
+	# The driver registers its input devices shortly after insmod.
+	while ! grep -qs "Power Button" /sys/class/input/event*/device/name &&
+		[ $i -lt 30 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
 	for dev in /sys/class/input/event*; do
 		[ -e "$dev" ] || continue
 		name=$(cat "$dev/device/name" 2>/dev/null)
