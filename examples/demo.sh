@@ -28,7 +28,7 @@
 # work directory, whatever happened.  Traffic goes only to 127.0.0.1 and
 # to the guest.  Exit status 0 when every step worked.
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 REPO=$(pwd)
 BUILD=${VUNET_BUILD:-$REPO/build}
 DEMO_USER=vunet-demo
@@ -66,6 +66,8 @@ vunet() {
 		--state-dir "$WORK/state" "${@:2}" </dev/null
 }
 
+# Runs from the EXIT trap.
+# shellcheck disable=SC2317
 cleanup() {
 	local i
 	if [ "$STARTED" = 1 ]; then
@@ -94,8 +96,9 @@ check_tools() {
 		command -v "$tool" >/dev/null ||
 			die "$tool is missing (make demo installs it: scripts/install-deps all)"
 	done
-	[ -x "$BUILD/vunet" ] && [ -x "$BUILD/vunetd" ] ||
+	if [ ! -x "$BUILD/vunet" ] || [ ! -x "$BUILD/vunetd" ]; then
 		die "no $BUILD/vunet or $BUILD/vunetd (run: make demo)"
+	fi
 }
 
 # The unprivileged user the domain runs as.
@@ -180,11 +183,11 @@ free_port() {
 }
 
 start_host_server() {
-	local port i
+	local port _
 	echo "Hello from the host: the page on 127.0.0.1, fetched by the guest through vunetd" \
 		> "$WORK/www/index.html"
 	chmod 644 "$WORK/www/index.html"
-	for i in 1 2 3; do
+	for _ in 1 2 3; do
 		port=$(free_port) || break
 		busybox httpd -f -p "127.0.0.1:$port" -h "$WORK/www" &
 		HTTPD_PID=$!
@@ -214,9 +217,8 @@ write_domain() {
 
 start_domain() {
 	local out
-	out=$(vunet start "$WORK/demo.xml" 2>&1)
-	if [ $? -ne 0 ]; then
-		echo "$out" | sed 's/^/    /'
+	if ! out=$(vunet start "$WORK/demo.xml" 2>&1); then
+		printf '    %s\n' "$out"
 		die "vunet start failed"
 	fi
 	STARTED=1
@@ -226,8 +228,8 @@ start_domain() {
 # console_line TAG: the first console line starting with TAG (without
 # it), waiting for it at most GUEST_WAIT_S seconds; fails on TAG-FAILED.
 console_line() {
-	local tag=$1 i line
-	for i in $(seq $((GUEST_WAIT_S * 5))); do
+	local tag=$1 _ line
+	for _ in $(seq $((GUEST_WAIT_S * 5))); do
 		line=$(tr -d '\r' < "$WORK/console/serial.log" 2>/dev/null |
 			grep -m 1 -E "^$tag(-FAILED)?( |\$)")
 		case $line in
@@ -246,8 +248,8 @@ show_console_tail() {
 }
 
 fetch_from_guest() {
-	local i page
-	for i in $(seq 10); do
+	local _ page
+	for _ in $(seq 10); do
 		page=$(timeout 6 busybox wget -q -O - "http://127.0.0.1:$FORWARD_PORT/" 2>/dev/null) &&
 			break
 		page=

@@ -1,3 +1,4 @@
+# shellcheck shell=dash
 # Guest half of the demo (examples/demo.sh): runs inside the demo VM.
 #
 # Theory of operation: examples/demo.sh adds this file to the e2e test

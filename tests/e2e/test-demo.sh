@@ -42,8 +42,10 @@ missing_prerequisite() {
 		command -v "$tool" >/dev/null || { echo "$tool not installed"; return 0; }
 	done
 	ls /boot/vmlinuz-* >/dev/null 2>&1 || { echo "no kernel in /boot"; return 0; }
-	[ -x "$VUNET_BUILD/vunet" ] && [ -x "$VUNET_BUILD/vunetd" ] ||
-		{ echo "no vunet/vunetd in $VUNET_BUILD"; return 0; }
+	if [ ! -x "$VUNET_BUILD/vunet" ] || [ ! -x "$VUNET_BUILD/vunetd" ]; then
+		echo "no vunet/vunetd in $VUNET_BUILD"
+		return 0
+	fi
 	return 1
 }
 
