@@ -75,6 +75,14 @@ int vn_xml_parse_pci_addr(const xmlNode *node, struct vn_pci_addr *addr);
 int vn_xml_parse_user_alias(const xmlNode *node, char **out);
 void vn_report_unsupported_child(const xmlNode *child, const char *parent);
 
+/* libvirt's names for <memoryBacking>'s <source type=> and <access mode=>
+ * (and a NUMA cell's memAccess=), indexed by the enum value; DEFAULT has
+ * none.  The parser and the formatter share them. */
+#define VN_MEMORY_SOURCE_COUNT (VN_MEMORY_SOURCE_MEMFD + 1)
+#define VN_MEMORY_ACCESS_COUNT (VN_MEMORY_ACCESS_PRIVATE + 1)
+extern const char *const vn_memory_source_names[VN_MEMORY_SOURCE_COUNT];
+extern const char *const vn_memory_access_names[VN_MEMORY_ACCESS_COUNT];
+
 /* ---- formatting ---- */
 
 struct vn_buf {

@@ -139,30 +139,34 @@ static int parse_current_memory(const xmlNode *node, struct vn_domain *dom)
 				    &dom->current_memory_kib);
 }
 
+const char *const vn_memory_source_names[VN_MEMORY_SOURCE_COUNT] = {
+	[VN_MEMORY_SOURCE_FILE] = "file",
+	[VN_MEMORY_SOURCE_ANONYMOUS] = "anonymous",
+	[VN_MEMORY_SOURCE_MEMFD] = "memfd",
+};
+
+const char *const vn_memory_access_names[VN_MEMORY_ACCESS_COUNT] = {
+	[VN_MEMORY_ACCESS_SHARED] = "shared",
+	[VN_MEMORY_ACCESS_PRIVATE] = "private",
+};
+
 static int parse_memory_backing(const xmlNode *node, struct vn_domain *dom)
 {
-	static const char *const sources[] = {
-		[VN_MEMORY_SOURCE_FILE] = "file",
-		[VN_MEMORY_SOURCE_ANONYMOUS] = "anonymous",
-		[VN_MEMORY_SOURCE_MEMFD] = "memfd",
-	};
-	static const char *const modes[] = {
-		[VN_MEMORY_ACCESS_SHARED] = "shared",
-		[VN_MEMORY_ACCESS_PRIVATE] = "private",
-	};
 	const xmlNode *child;
 	int v;
 
 	dom->has_memory_backing = true;
 	vn_xml_for_each_element(child, node) {
 		if (vn_xml_is(child, "source")) {
-			if (vn_xml_prop_enum(child, "type", sources, 4, false,
+			if (vn_xml_prop_enum(child, "type", vn_memory_source_names,
+					     VN_MEMORY_SOURCE_COUNT, false,
 					     &v) < 0)
 				return -1;
 			if (v > 0)
 				dom->mem_source = (enum vn_memory_source)v;
 		} else if (vn_xml_is(child, "access")) {
-			if (vn_xml_prop_enum(child, "mode", modes, 3, false,
+			if (vn_xml_prop_enum(child, "mode", vn_memory_access_names,
+					     VN_MEMORY_ACCESS_COUNT, false,
 					     &v) < 0)
 				return -1;
 			if (v > 0)
@@ -262,10 +266,6 @@ static int parse_os(const xmlNode *node, struct vn_domain *dom)
 
 static int parse_numa_cell(const xmlNode *node, struct vn_domain *dom)
 {
-	static const char *const modes[] = {
-		[VN_MEMORY_ACCESS_SHARED] = "shared",
-		[VN_MEMORY_ACCESS_PRIVATE] = "private",
-	};
 	struct vn_numa_cell *cell;
 	char *cpus = NULL, *memory = NULL, *unit = NULL;
 	bool has_id;
@@ -275,7 +275,8 @@ static int parse_numa_cell(const xmlNode *node, struct vn_domain *dom)
 	if (!cell)
 		return -1;
 	if (vn_xml_prop_uint(node, "id", 10, &cell->id, &has_id) < 0 ||
-	    vn_xml_prop_enum(node, "memAccess", modes, 3, false, &access) < 0)
+	    vn_xml_prop_enum(node, "memAccess", vn_memory_access_names,
+			     VN_MEMORY_ACCESS_COUNT, false, &access) < 0)
 		goto out;
 	if (!has_id) {
 		vn_xml_report_missing(node, "id");

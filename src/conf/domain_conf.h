@@ -181,6 +181,11 @@ struct vn_domain *vn_domain_parse_string(const char *xml);
  * the alias and PCI slot do not collide.  NULL on error, reported. */
 struct vn_net *vn_net_parse_string(const char *xml, const struct vn_domain *dom);
 
+/* Whether any disk or interface carries its own <boot order=.../>
+ * (post-parse refuses that next to <os><boot dev=.../>; the QEMU builder
+ * then uses the per-device orders). */
+bool vn_domain_has_device_boot_order(const struct vn_domain *dom);
+
 /* Generic, hypervisor-independent rules.  Returns 0 or -1 (reported). */
 int vn_domain_validate(const struct vn_domain *dom);
 int vn_net_validate(const struct vn_domain *dom, const struct vn_net *net);

@@ -70,16 +70,6 @@ static void format_identity(struct vn_buf *buf, const struct vn_domain *dom)
 
 static void format_memory(struct vn_buf *buf, const struct vn_domain *dom)
 {
-	static const char *const sources[] = {
-		[VN_MEMORY_SOURCE_FILE] = "file",
-		[VN_MEMORY_SOURCE_ANONYMOUS] = "anonymous",
-		[VN_MEMORY_SOURCE_MEMFD] = "memfd",
-	};
-	static const char *const modes[] = {
-		[VN_MEMORY_ACCESS_SHARED] = "shared",
-		[VN_MEMORY_ACCESS_PRIVATE] = "private",
-	};
-
 	vn_buf_addf(buf, "<memory unit='KiB'>%llu</memory>\n", dom->memory_kib);
 	vn_buf_addf(buf, "<currentMemory unit='KiB'>%llu</currentMemory>\n",
 		    dom->current_memory_kib ? dom->current_memory_kib :
@@ -90,10 +80,10 @@ static void format_memory(struct vn_buf *buf, const struct vn_domain *dom)
 	open_element(buf, "memoryBacking");
 	if (dom->mem_source != VN_MEMORY_SOURCE_DEFAULT)
 		vn_buf_addf(buf, "<source type='%s'/>\n",
-			    sources[dom->mem_source]);
+			    vn_memory_source_names[dom->mem_source]);
 	if (dom->mem_access != VN_MEMORY_ACCESS_DEFAULT)
 		vn_buf_addf(buf, "<access mode='%s'/>\n",
-			    modes[dom->mem_access]);
+			    vn_memory_access_names[dom->mem_access]);
 	close_element(buf, "memoryBacking");
 }
 
@@ -134,10 +124,6 @@ static void format_features(struct vn_buf *buf, const struct vn_domain *dom)
 
 static void format_numa(struct vn_buf *buf, const struct vn_domain *dom)
 {
-	static const char *const modes[] = {
-		[VN_MEMORY_ACCESS_SHARED] = "shared",
-		[VN_MEMORY_ACCESS_PRIVATE] = "private",
-	};
 	size_t i;
 
 	if (!dom->n_numa_cells)
@@ -151,7 +137,7 @@ static void format_numa(struct vn_buf *buf, const struct vn_domain *dom)
 		vn_buf_addf(buf, " memory='%llu' unit='KiB'", cell->memory_kib);
 		if (cell->mem_access != VN_MEMORY_ACCESS_DEFAULT)
 			vn_buf_addf(buf, " memAccess='%s'",
-				    modes[cell->mem_access]);
+				    vn_memory_access_names[cell->mem_access]);
 		vn_buf_addf(buf, "/>\n");
 	}
 	close_element(buf, "numa");

@@ -86,7 +86,7 @@ static int memory_defaults(struct vn_domain *dom)
 	return 0;
 }
 
-static bool has_device_boot_order(const struct vn_domain *dom)
+bool vn_domain_has_device_boot_order(const struct vn_domain *dom)
 {
 	size_t i;
 
@@ -101,7 +101,7 @@ static bool has_device_boot_order(const struct vn_domain *dom)
 
 static int os_defaults(struct vn_domain *dom)
 {
-	bool device_boot = has_device_boot_order(dom);
+	bool device_boot = vn_domain_has_device_boot_order(dom);
 
 	if (!dom->os_type) {
 		vn_error_report(VN_ERR_XML_ERROR,

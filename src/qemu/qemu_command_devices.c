@@ -27,19 +27,6 @@
 
 /* ---- boot order ---- */
 
-static bool any_device_boot_order(const struct vn_domain *dom)
-{
-	size_t i;
-
-	for (i = 0; i < dom->n_disks; i++)
-		if (dom->disks[i].boot_order)
-			return true;
-	for (i = 0; i < dom->n_nets; i++)
-		if (dom->nets[i]->boot_order)
-			return true;
-	return false;
-}
-
 /* Gives INDEX to the first disk of kind DEVICE without one yet. */
 static void boot_first_disk(const struct vn_domain *dom, int *disk_index,
 			    enum vn_disk_device device, int index)
@@ -66,7 +53,7 @@ int qemu_devices_boot_assign(const struct vn_domain *dom,
 		vn_error_report_errno(ENOMEM, "cannot assign boot order");
 		return -1;
 	}
-	if (any_device_boot_order(dom)) {
+	if (vn_domain_has_device_boot_order(dom)) {
 		for (i = 0; i < dom->n_disks; i++)
 			boot->disk[i] = dom->disks[i].boot_order;
 		for (i = 0; i < dom->n_nets; i++)
