@@ -69,13 +69,13 @@ vunet() {
 # Runs from the EXIT trap.
 # shellcheck disable=SC2317
 cleanup() {
-	local i
+	local _
 	if [ "$STARTED" = 1 ]; then
 		vunet destroy "$DOMAIN" >/dev/null 2>&1
 	fi
 	if [ -n "$HTTPD_PID" ]; then
 		kill "$HTTPD_PID" 2>/dev/null
-		for i in $(seq 30); do
+		for _ in $(seq 30); do
 			kill -0 "$HTTPD_PID" 2>/dev/null || break
 			sleep 0.1
 		done
@@ -171,8 +171,8 @@ build_guest() {
 
 # Prints a TCP port nothing listens on (random, so concurrent runs differ).
 free_port() {
-	local i port
-	for i in $(seq 50); do
+	local _ port
+	for _ in $(seq 50); do
 		port=$((20000 + RANDOM % 40000))
 		if [ -z "$(ss -Hltn "sport = :$port" 2>/dev/null)" ]; then
 			echo "$port"
