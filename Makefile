@@ -34,7 +34,7 @@ check: deps-all
 	tests/run.sh
 
 demo: deps-all build
-	examples/demo.sh
+	VUNET_BUILD=$(BUILD) examples/demo.sh
 
 bench: deps-all build
 	bench/run.sh
