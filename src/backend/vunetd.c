@@ -668,6 +668,10 @@ int vunetd_run(struct ctx *c)
 		}
 		for (int i = 0; i < n && !proc.quit; i++)
 			handle_event(c, &events[i]);
+		/* safety net: a frame a socket or timer handler queued for
+		 * the guest must not wait for the next guest frame (cheap
+		 * when nothing is pending) */
+		tap_flush(c);
 	}
 	log_counters(c);
 	cleanup(c);
