@@ -12,7 +12,8 @@
 # then detaches it by MAC (the guest sees eth1 go; its backend exits and
 # its socket and pidfile are removed), then destroys the domain.
 # Cases (PASS/FAIL/SKIP e2e/test-hotplug/<case>):
-#   start, dhcp_lease, fail_backend, attach, eth1_lease, detach,
+#   start, dhcp_lease, fail_backend, fail_device (QEMU refuses the
+#   device: backend, chardev, netdev undone), attach, eth1_lease, detach,
 #   eth1_gone, detach_cleanup, nothing_left
 # Every wait is bounded; the guest stays up at most GUEST_STAY_S.
 
@@ -24,7 +25,7 @@ set -u
 GUEST_STAY_S=120
 LEASE_WAIT_S=90
 VUNET_TIMEOUT_S=120
-CASES="start dhcp_lease fail_backend attach eth1_lease detach eth1_gone
+CASES="start dhcp_lease fail_backend fail_device attach eth1_lease detach eth1_gone
 detach_cleanup nothing_left"
 NAME=lhp
 NIC_MAC=52:54:00:e2:e0:02
@@ -82,6 +83,10 @@ EOX
   <model type='virtio'/>
 </interface>
 EOX
+	# Slot 1 holds the PIIX3 bridge: QEMU refuses the device itself.
+	sed "s|</interface>|  <address type='pci' domain='0x0000' bus='0x00' slot='0x01' function='0x0'/>\n</interface>|" \
+		"$E2E_WORK/nic.xml" > "$E2E_WORK/nic-slot1.xml"
+	chmod 644 "$E2E_WORK/nic-slot1.xml"
 	printf '#!/bin/sh\necho "fake-backend: cannot bind its socket" >&2\nexit 1\n' > "$E2E_WORK/fail-backend"
 	chmod 755 "$E2E_WORK/fail-backend"
 	chmod 644 "$E2E_WORK/$NAME.xml" "$E2E_WORK/nic.xml"
@@ -140,6 +145,28 @@ case_fail_backend() {
 			why="domain not running any more: $OUT"
 	fi
 	if [ -z "$why" ]; then e2e_pass fail_backend; else e2e_fail fail_backend "$why"; fi
+}
+
+# QEMU refuses device_add after the backend, chardev and netdev were set
+# up: all of them must be undone.
+case_fail_device() {
+	local why=''
+	if vunet attach-device $NAME "$E2E_WORK/nic-slot1.xml"; then
+		why="attach succeeded: $OUT"
+	elif ! printf '%s' "$OUT" | grep -q "^error: internal error: unable to execute QEMU command 'device_add'"; then
+		why="no error: $OUT"
+	elif [ -n "$(net1_files)" ]; then
+		why="files left: $(net1_files) ($OUT)"
+	elif pgrep -f -- "-net1-passt.pid" >/dev/null; then
+		why="backend still running ($OUT)"
+	elif live_has_nic; then
+		why="live XML lists the failed interface"
+	else
+		vunet list
+		printf '%s\n' "$OUT" | grep -qE " $NAME +running" ||
+			why="domain not running any more: $OUT"
+	fi
+	if [ -z "$why" ]; then e2e_pass fail_device; else e2e_fail fail_device "$why"; fi
 }
 
 # Attach, lease, detach, gone; BACKEND_PID is net1's backend.
@@ -204,6 +231,7 @@ scenario() {
 	pids="$(sed -n 's/^pid=//p' "$STATE/$NAME.status") $(cat "$STATE"/passt/*-passt.pid 2>/dev/null)"
 	report_verdict dhcp_lease "$(wait_verdict dhcp_lease)"
 	case_fail_backend
+	case_fail_device
 	case_attach_detach
 	grep -q '^FAIL' "$E2E_WORK/results" 2>/dev/null && show_console
 	vunet destroy $NAME || e2e_log "destroy: $OUT"
