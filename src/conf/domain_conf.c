@@ -14,7 +14,10 @@
  * Parsing checks syntax and reports with libvirt's texts where libvirt has
  * one; defaults are filled in afterwards by vn_domain_post_parse()
  * (domain_postparse.c), and the hypervisor-independent rules by
- * vn_domain_validate() (domain_validate.c), which callers run themselves.
+ * vn_domain_validate() (domain_validate.c), which callers run themselves
+ * (the QEMU side through vn_domain_validate_with(), with its own rules in
+ * libvirt's order).  The memory source/access name tables defined here
+ * serve the formatter too.
  *
  * Every element parser either succeeds or reports once and returns -1;
  * the partly built domain is then released by the single cleanup path of

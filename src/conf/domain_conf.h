@@ -6,7 +6,9 @@
  *   vn_domain_parse_file/_string()   XML -> model (libxml2), syntax checks
  *     -> post-parse                  defaults: aliases, MACs, models,
  *                                    PCI addresses (domain_postparse.c)
- *     -> vn_domain_validate()        generic rules (domain_validate.c)
+ *     -> vn_domain_validate()        generic rules (domain_validate.c);
+ *                                    a hypervisor adds its own through
+ *                                    vn_domain_validate_with()
  *   vn_domain_format()               model -> XML as libvirt formats it
  * QEMU-specific rules and command lines are in src/qemu and take a
  * validated domain.

@@ -2,7 +2,16 @@
 /*
  * QEMU-specific validation of a domain, together with the generic rules
  * of src/conf: what this QEMU can or cannot do with a definition, with
- * libvirt's messages.
+ * libvirt's messages and categories as virsh prints them.
+ *
+ * Callers hand in a parsed definition (post-parse defaults applied) and
+ * the QEMU version it is meant for, encoded as below; the version comes
+ * from --qemu-version or from asking the emulator (qemu_capabilities.h),
+ * never from here.  The rules are pure: nothing is started or probed.
+ * The order in which they run, and so which message a definition with
+ * several faults gets, is described in qemu_validate.c.  What vunet
+ * itself cannot run (interface types needing host privileges) is refused
+ * last, after every libvirt rule.
  */
 #ifndef VUNET_QEMU_QEMU_VALIDATE_H
 #define VUNET_QEMU_QEMU_VALIDATE_H
