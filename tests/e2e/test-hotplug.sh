@@ -20,6 +20,7 @@
 # Case lists are blank-separated words, split on purpose.
 # shellcheck disable=SC2046,SC2086
 set -u
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 GUEST_STAY_S=120

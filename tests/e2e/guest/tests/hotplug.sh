@@ -59,7 +59,7 @@ if hotplug_wait_for present; then
 		e2e_result eth1_gone fail "eth1 still present after $HOTPLUG_WAIT_S s"
 	fi
 else
-	e2e_result eth1_lease fail "no eth1 within $HOTPLUG_WAIT_S s: $(ls /sys/class/net | tr '\n' ' ')"
+	e2e_result eth1_lease fail "no eth1 within $HOTPLUG_WAIT_S s: $(echo /sys/class/net/*)"
 	e2e_result eth1_gone fail "eth1 never appeared"
 fi
 hotplug_stay
