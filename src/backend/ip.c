@@ -50,8 +50,8 @@ void ip_eth_fill(uint8_t *frame, const uint8_t *dst_mac,
 
 /* IPv4 header without options; "don't fragment" set, as our frames are
  * never fragmented and the guest should not fragment replies to them. */
-static void ip4_hdr_fill(uint8_t *l3, struct in_addr saddr,
-			 struct in_addr daddr, uint8_t proto, size_t l4_len)
+void ip_v4_hdr_fill(uint8_t *l3, struct in_addr saddr,
+		    struct in_addr daddr, uint8_t proto, size_t l4_len)
 {
 	uint16_t csum;
 
@@ -67,7 +67,7 @@ static void ip4_hdr_fill(uint8_t *l3, struct in_addr saddr,
 	memcpy(l3 + 10, &csum, 2);
 }
 
-static void ip6_hdr_fill(uint8_t *l3, const struct in6_addr *saddr,
+void ip_v6_hdr_fill(uint8_t *l3, const struct in6_addr *saddr,
 			 const struct in6_addr *daddr, uint8_t proto,
 			 size_t l4_len)
 {
@@ -107,7 +107,7 @@ size_t ip_udp4_frame(uint8_t *frame, const uint8_t *dst_mac,
 	uint32_t sum;
 
 	ip_eth_fill(frame, dst_mac, src_mac, ETH_P_IP);
-	ip4_hdr_fill(frame + ETH_HDR_LEN, saddr, daddr, IPPROTO_UDP, l4_len);
+	ip_v4_hdr_fill(frame + ETH_HDR_LEN, saddr, daddr, IPPROTO_UDP, l4_len);
 	udp_hdr_fill(l4, sport, dport, l4_len);
 	sum = csum_add_pseudo4(0, saddr, daddr, IPPROTO_UDP, l4_len);
 	udp_csum_store(l4, csum_fold(csum_add_buf(sum, l4, l4_len)));
@@ -124,7 +124,7 @@ size_t ip_udp6_frame(uint8_t *frame, const uint8_t *dst_mac,
 	uint32_t sum;
 
 	ip_eth_fill(frame, dst_mac, src_mac, ETH_P_IPV6);
-	ip6_hdr_fill(frame + ETH_HDR_LEN, saddr, daddr, IPPROTO_UDP, l4_len);
+	ip_v6_hdr_fill(frame + ETH_HDR_LEN, saddr, daddr, IPPROTO_UDP, l4_len);
 	udp_hdr_fill(l4, sport, dport, l4_len);
 	sum = csum_add_pseudo6(0, saddr, daddr, IPPROTO_UDP, l4_len);
 	udp_csum_store(l4, csum_fold(csum_add_buf(sum, l4, l4_len)));
@@ -139,7 +139,7 @@ size_t ip_icmp4_frame(uint8_t *frame, const uint8_t *dst_mac,
 	uint16_t csum;
 
 	ip_eth_fill(frame, dst_mac, src_mac, ETH_P_IP);
-	ip4_hdr_fill(frame + ETH_HDR_LEN, saddr, daddr, IPPROTO_ICMP, l4_len);
+	ip_v4_hdr_fill(frame + ETH_HDR_LEN, saddr, daddr, IPPROTO_ICMP, l4_len);
 	memset(l4 + 2, 0, 2);
 	csum = csum_buf(l4, l4_len); /* ICMPv4: no pseudo header */
 	memcpy(l4 + 2, &csum, 2);
@@ -155,7 +155,7 @@ size_t ip_icmp6_frame(uint8_t *frame, const uint8_t *dst_mac,
 	uint16_t csum;
 
 	ip_eth_fill(frame, dst_mac, src_mac, ETH_P_IPV6);
-	ip6_hdr_fill(frame + ETH_HDR_LEN, saddr, daddr, IPPROTO_ICMPV6,
+	ip_v6_hdr_fill(frame + ETH_HDR_LEN, saddr, daddr, IPPROTO_ICMPV6,
 		     l4_len);
 	memset(l4 + 2, 0, 2);
 	sum = csum_add_pseudo6(0, saddr, daddr, IPPROTO_ICMPV6, l4_len);

@@ -52,6 +52,18 @@ extern const uint8_t ip_mac_broadcast[ETH_ADDR_LEN];
 void ip_eth_fill(uint8_t *frame, const uint8_t *dst_mac,
 		 const uint8_t *src_mac, uint16_t ethertype);
 
+/* Fills an option-less IPv4 header at L3 for L4_LEN bytes of protocol
+ * PROTO: TTL IP_TTL_LINK, "don't fragment" (our frames are never
+ * fragmented), header checksum included. */
+void ip_v4_hdr_fill(uint8_t *l3, struct in_addr saddr, struct in_addr daddr,
+		    uint8_t proto, size_t l4_len);
+/* Fills an IPv6 header without extension headers at L3 for L4_LEN bytes
+ * of protocol PROTO: hop limit IP_TTL_LINK, traffic class and flow label
+ * 0. */
+void ip_v6_hdr_fill(uint8_t *l3, const struct in6_addr *saddr,
+		    const struct in6_addr *daddr, uint8_t proto,
+		    size_t l4_len);
+
 /* Builds Ethernet + IPv4 + UDP headers in front of PAYLOAD_LEN bytes
  * already at FRAME + UDP4_PAYLOAD_OFF.  Returns the frame length. */
 size_t ip_udp4_frame(uint8_t *frame, const uint8_t *dst_mac,

@@ -166,31 +166,15 @@ static size_t l4_off_of(const struct flow *fl)
 	return flow_is_v4(fl) ? IP4_L4_OFF : IP6_L4_OFF;
 }
 
+/* The IPv4 header of a segment for the guest: flow's remote side to the
+ * guest (a v4 flow keeps its addresses v4-mapped). */
 static void ip4_fill(uint8_t *l3, const struct flow *fl, size_t l4_len)
 {
-	uint16_t csum;
+	struct in_addr saddr, daddr;
 
-	memset(l3, 0, 20);
-	l3[0] = 0x45;
-	ip_put_be16(l3 + 2, (uint16_t)(20 + l4_len));
-	ip_put_be16(l3 + 6, 0x4000); /* don't fragment */
-	l3[8] = IP_TTL_LINK;
-	l3[9] = IPPROTO_TCP;
-	memcpy(l3 + 12, &fl->key.raddr.s6_addr[12], 4);
-	memcpy(l3 + 16, &fl->key.gaddr.s6_addr[12], 4);
-	csum = csum_buf(l3, 20);
-	memcpy(l3 + 10, &csum, 2);
-}
-
-static void ip6_fill(uint8_t *l3, const struct flow *fl, size_t l4_len)
-{
-	memset(l3, 0, IP6_HDR_LEN);
-	l3[0] = 0x60;
-	ip_put_be16(l3 + 4, (uint16_t)l4_len);
-	l3[6] = IPPROTO_TCP;
-	l3[7] = IP_TTL_LINK;
-	memcpy(l3 + 8, &fl->key.raddr, 16);
-	memcpy(l3 + 24, &fl->key.gaddr, 16);
+	memcpy(&saddr, &fl->key.raddr.s6_addr[12], sizeof(saddr));
+	memcpy(&daddr, &fl->key.gaddr.s6_addr[12], sizeof(daddr));
+	ip_v4_hdr_fill(l3, saddr, daddr, IPPROTO_TCP, l4_len);
 }
 
 /* Free space in the socket's send buffer, in payload bytes: the window
@@ -260,7 +244,8 @@ static size_t fill_segment(struct ctx *c, struct flow *fl, uint8_t *frame,
 	if (flow_is_v4(fl))
 		ip4_fill(frame + ETH_HDR_LEN, fl, l4_len);
 	else
-		ip6_fill(frame + ETH_HDR_LEN, fl, l4_len);
+		ip_v6_hdr_fill(frame + ETH_HDR_LEN, &fl->key.raddr,
+			       &fl->key.gaddr, IPPROTO_TCP, l4_len);
 
 	ip_put_be16(th, fl->key.rport);
 	ip_put_be16(th + 2, fl->key.gport);
