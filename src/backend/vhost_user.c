@@ -492,6 +492,10 @@ static int set_vring_num(struct vu_dev *dev, struct vu_msg *m)
 	if (!q || q->started || !num || num > VQ_MAX_SIZE || (num & (num - 1)))
 		return -EINVAL;
 	q->vq.size = num;
+	/* Rings already placed were checked for the old size only: check
+	 * them again, or a larger size would reach past their mapping. */
+	if (q->vq.addr_set && vq_map(&q->vq, &dev->mem))
+		return -EFAULT;
 	return 0;
 }
 

@@ -392,6 +392,28 @@ TEST(vu_rejects_ring_address_outside_memory)
 	tdev_free(t);
 }
 
+TEST(vu_rejects_larger_vring_num_once_rings_no_longer_fit)
+{
+	SETUP_CONNECTED(t, fe, &default_cfg);
+	struct fe_vring_addr a = { .index = FE_RXQ };
+	/* used ring of 256 entries: header, elements, event index */
+	const uint64_t used_len = 4 + 8 * 256 + 2 + 2;
+
+	CHECK_INT(fe_set_mem_table(fe), 0);
+	CHECK_INT(send_state(fe, FE_SET_VRING_NUM, FE_RXQ, 256), 0);
+	a.desc = fe_uva(fe, fe->rx.desc_gpa);
+	a.avail = fe_uva(fe, fe->rx.avail_gpa);
+	a.used = fe_uva(fe, fe->r[0].gpa) + fe->r[0].size - used_len;
+	CHECK_INT(fe_request(fe, FE_SET_VRING_ADDR, &a, sizeof(a), NULL, 0,
+			     NULL, 0), 0);
+	/* the same rings for 32768 entries would run off the region */
+	CHECK_INT(send_state(fe, FE_SET_VRING_NUM, FE_RXQ, 32768), -EIO);
+	CHECK(fe_peer_alive(fe));
+	CHECK(!vu_dev_rx_usable(t->dev));
+	fe_free(fe);
+	tdev_free(t);
+}
+
 TEST(vu_rejects_ring_address_before_memory_table)
 {
 	SETUP_CONNECTED(t, fe, &default_cfg);
