@@ -41,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -418,6 +419,19 @@ static bool frontend_connected(const struct ctx *c)
 	return c->fd_conn >= 0;
 }
 
+/* Every flow holds a host socket: the usual soft limit of 1024 open files
+ * would cap the flow table far below its size, so take the hard limit. */
+static void raise_open_files_limit(void)
+{
+	struct rlimit lim;
+
+	if (getrlimit(RLIMIT_NOFILE, &lim) || lim.rlim_cur >= lim.rlim_max)
+		return;
+	lim.rlim_cur = lim.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &lim))
+		warn("Can't raise the open files limit: %s", strerror(errno));
+}
+
 static int setup_loop(struct ctx *c)
 {
 	int fd, rc;
@@ -430,6 +444,7 @@ static int setup_loop(struct ctx *c)
 	if (setup_signals(c) || setup_timer(c))
 		return -1;
 	tap_set_handlers(&proto_handlers);
+	raise_open_files_limit();
 	rc = flow_init(0);
 	if (rc) {
 		err("Can't allocate the flow table: %s", strerror(-rc));
