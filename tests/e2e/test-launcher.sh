@@ -410,8 +410,11 @@ main() {
 	scenario_failures
 	# Whatever a failed scenario left running goes with the work dir.
 	for n in lvu lst lcon la lb ltwice loff; do
-		[ -f "$STATE/$n.xml" ] && force_stop $n
+		if [ -f "$STATE/$n.xml" ]; then
+			force_stop $n
+		fi
 	done
+	return 0
 }
 
 main "$@"
