@@ -323,6 +323,7 @@ static int cmd_list(const struct cli_opts *opts)
 		    qemu_state_read_status(dir, names[i], &ids[n_running], &pid) < 0)
 			continue;
 		if (n_running != i) {
+			free(names[n_running]); /* a leftover skipped above */
 			names[n_running] = names[i];
 			names[i] = NULL;
 		}
@@ -393,38 +394,6 @@ static int cmd_console(const struct cli_opts *opts)
 	return ret == EXIT_OK ? EXIT_OK : report_failure();
 }
 
-/* The whole content of PATH (a device definition).  Caller frees; NULL
- * (reported) when it cannot be read. */
-static char *read_text_file(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *text = NULL;
-	size_t size = 0;
-	FILE *out = open_memstream(&text, &size);
-	char buf[4096];
-	size_t n;
-
-	if (!f || !out) {
-		vn_error_report_errno(errno, "Failed to open file '%s'", path);
-		goto out;
-	}
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		fwrite(buf, 1, n, out);
-	if (ferror(f)) {
-		vn_error_report_errno(errno, "Failed to read file '%s'", path);
-		fclose(out);
-		out = NULL;
-		free(text);
-		text = NULL;
-	}
-out:
-	if (out)
-		fclose(out);
-	if (f)
-		fclose(f);
-	return text;
-}
-
 /* The QEMU version of running domain NAME: --qemu-version, else its
  * <emulator>'s. */
 static int running_qemu_version(const char *dir, const struct cli_opts *opts,
@@ -451,7 +420,7 @@ static int cmd_attach_device(const struct cli_opts *opts)
 	if (!dir)
 		goto out;
 	backend = qemu_paths_backend_program(opts->backend, "/proc/self/exe");
-	xml = read_text_file(opts->device_file);
+	xml = vn_conf_read_file(opts->device_file);
 	if (!backend || !xml ||
 	    running_qemu_version(dir, opts, &hp.qemu_version) < 0)
 		goto out;
@@ -476,7 +445,7 @@ static int cmd_detach_device(const struct cli_opts *opts)
 
 	if (!dir)
 		goto out;
-	xml = read_text_file(opts->device_file);
+	xml = vn_conf_read_file(opts->device_file);
 	if (!xml)
 		goto out;
 	hp.state_dir = dir;

@@ -1078,6 +1078,13 @@ struct vn_domain *vn_domain_parse_file(const char *path)
 	return dom;
 }
 
+char *vn_conf_read_file(const char *path)
+{
+	size_t len;
+
+	return read_capped(path, VN_DOMAIN_FILE_MAX_BYTES, &len);
+}
+
 struct vn_net *vn_net_parse_string(const char *xml,
 				   const struct vn_domain *dom)
 {

@@ -179,6 +179,11 @@ struct vn_domain {
 struct vn_domain *vn_domain_parse_file(const char *path);
 struct vn_domain *vn_domain_parse_string(const char *xml);
 
+/* The text of a definition file, read up to one byte past the size the
+ * parsers accept (so an oversized file is refused by them, not read
+ * whole).  Caller frees; NULL when it cannot be read (reported). */
+char *vn_conf_read_file(const char *path);
+
 /* Parse a lone <interface> (attach-device); post-parse against DOM so that
  * the alias and PCI slot do not collide.  NULL on error, reported. */
 struct vn_net *vn_net_parse_string(const char *xml, const struct vn_domain *dom);
