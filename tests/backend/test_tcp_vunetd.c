@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -55,6 +56,9 @@ static int start_vunetd(const char *opt, const char *val)
 	daemon_pid = fork();
 	if (daemon_pid == 0) {
 		int null = open("/dev/null", O_WRONLY);
+
+		/* a case that crashes or times out must not leave it running */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 
 		dup2(null, STDOUT_FILENO);
 		dup2(null, STDERR_FILENO);
