@@ -37,8 +37,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "backend/checksum.h"
 #include "backend/ctx.h"
 #include "backend/epoll_ref.h"
+#include "backend/ip.h"
 #include "backend/vhost_user.h"
 
 #define ARP_MIN_LEN 28     /* Ethernet/IPv4 ARP packet */
@@ -132,23 +134,6 @@ int tap_frame_iov_from(const struct tap_frame *f, size_t off, size_t end,
 	return pos < end ? -1 : (int)n;
 }
 
-static uint16_t get_be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-/* The IPv4 header checksum over LEN bytes: 0 when correct. */
-static uint16_t ip4_header_csum(const uint8_t *p, size_t len)
-{
-	uint32_t sum = 0;
-
-	for (size_t i = 0; i + 1 < len; i += 2)
-		sum += get_be16(p + i);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
 /* Runs handler H, or counts why there is none.  Returns H's result. */
 static int run_handler(struct ctx *c, tap_proto_handler h, bool disabled,
 		       const struct tap_frame *f)
@@ -182,8 +167,8 @@ static int parse_l4(struct tap_frame *f)
 	case IPPROTO_UDP:
 		need = UDP_HDR;
 		if (f->l4_len >= UDP_HDR && f->l4_off + need <= f->hdr_len &&
-		    (get_be16(l4 + 4) < UDP_HDR ||
-		     get_be16(l4 + 4) > f->l4_len))
+		    (ip_get_be16(l4 + 4) < UDP_HDR ||
+		     ip_get_be16(l4 + 4) > f->l4_len))
 			return DROP_BAD_L4;
 		break;
 	case IPPROTO_ICMP:
@@ -197,8 +182,8 @@ static int parse_l4(struct tap_frame *f)
 		return DROP_TOO_SHORT;
 	f->payload_off = f->l4_off + need;
 	if (f->l4_proto == IPPROTO_TCP || f->l4_proto == IPPROTO_UDP) {
-		f->sport = get_be16(l4);
-		f->dport = get_be16(l4 + 2);
+		f->sport = ip_get_be16(l4);
+		f->dport = ip_get_be16(l4 + 2);
 	}
 	return FRAME_OK;
 }
@@ -213,16 +198,16 @@ static int parse_ip4(struct tap_frame *f)
 	    f->hdr_len < f->l3_off + IP4_MIN_HDR)
 		return DROP_TOO_SHORT;
 	ihl = (size_t)(ip[0] & 0x0f) * 4;
-	tot_len = get_be16(ip + 2);
+	tot_len = ip_get_be16(ip + 2);
 	if (ip[0] >> 4 != 4 || ihl < IP4_MIN_HDR || tot_len < ihl)
 		return DROP_BAD_L3;
 	if (f->l3_off + tot_len > f->len || f->l3_off + ihl > f->hdr_len)
 		return DROP_TOO_SHORT;
 	/* more-fragments flag or a fragment offset: vunetd does not
 	 * reassemble (the guest's MTU makes fragments unnecessary) */
-	if (get_be16(ip + 6) & 0x3fff)
+	if (ip_get_be16(ip + 6) & 0x3fff)
 		return DROP_BAD_L3;
-	if (ip4_header_csum(ip, ihl))
+	if (csum_buf(ip, ihl)) /* 0 over a correct header */
 		return DROP_BAD_CSUM;
 	f->family = AF_INET;
 	f->l4_proto = ip[9];
@@ -251,7 +236,7 @@ static int parse_ip6(struct tap_frame *f)
 		return DROP_TOO_SHORT;
 	if (ip[0] >> 4 != 6)
 		return DROP_BAD_L3;
-	plen = get_be16(ip + 4);
+	plen = ip_get_be16(ip + 4);
 	if (f->l3_off + IP6_HDR + plen > f->len)
 		return DROP_TOO_SHORT;
 	nh = ip[6];
@@ -365,7 +350,7 @@ void tap_handler(struct ctx *c, const struct iovec *iov, size_t iovcnt,
 		return;
 	}
 	learn_guest_mac(c, f.hdr + ETH_ALEN);
-	f.ethertype = get_be16(f.hdr + 2 * ETH_ALEN);
+	f.ethertype = ip_get_be16(f.hdr + 2 * ETH_ALEN);
 	f.l3_off = ETH_HLEN;
 
 	switch (f.ethertype) {
@@ -451,12 +436,6 @@ void tap_stream_detach(struct ctx *c)
 	tx.want_out = false;
 }
 
-static uint32_t get_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
 /* Dispatches the complete records in rx.buf and keeps the partial tail.
  * Returns false if a length shows the peer is not speaking the
  * protocol. */
@@ -479,7 +458,7 @@ static bool stream_consume(struct ctx *c)
 		}
 		if (avail < STREAM_LEN_BYTES)
 			break;
-		len = get_be32(rx.buf + pos);
+		len = ip_get_be32(rx.buf + pos);
 		if (len == 0 || len > TAP_FRAME_MAX) {
 			ctx_drop(c, DROP_BAD_STREAM);
 			pos += STREAM_LEN_BYTES;
