@@ -70,9 +70,10 @@ int vn_xml_canonical_cpus(const char *text, char **out);
 
 /* <address type='pci' .../> */
 int vn_xml_parse_pci_addr(const xmlNode *node, struct vn_pci_addr *addr);
-/* <alias name=>: libvirt keeps only user aliases ("ua-") of a definition;
- * a user alias replaces *OUT, another leaves it.  0 / -1 (bad chars). */
-int vn_xml_parse_user_alias(const xmlNode *node, char **out);
+/* <alias name=>: libvirt keeps only user aliases ("ua-") of a definition,
+ * every alias of a running domain's record (FLAGS has VN_PARSE_STATUS).
+ * A kept alias replaces *OUT, another leaves it.  0 / -1 (bad chars). */
+int vn_xml_parse_alias(const xmlNode *node, unsigned flags, char **out);
 void vn_report_unsupported_child(const xmlNode *child, const char *parent);
 
 /* libvirt's names for <memoryBacking>'s <source type=> and <access mode=>
@@ -104,8 +105,9 @@ void vn_format_pci_addr(struct vn_buf *buf, const struct vn_pci_addr *addr);
 
 /* ---- families ---- */
 
-/* <interface> element -> model; NULL on error (reported). */
-struct vn_net *vn_net_parse_node(const xmlNode *node);
+/* <interface> element -> model; FLAGS: enum vn_parse_flags.  NULL on
+ * error (reported). */
+struct vn_net *vn_net_parse_node(const xmlNode *node, unsigned flags);
 void vn_net_format_buf(struct vn_buf *buf, const struct vn_net *net);
 
 /* <portForward> element -> *PF (zeroed first); 0 / -1. */

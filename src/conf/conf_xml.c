@@ -277,20 +277,23 @@ int vn_xml_parse_pci_addr(const xmlNode *node, struct vn_pci_addr *addr)
 #define USER_ALIAS_CHARS \
 	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-"
 
-int vn_xml_parse_user_alias(const xmlNode *node, char **out)
+int vn_xml_parse_alias(const xmlNode *node, unsigned flags, char **out)
 {
 	char *name = vn_xml_prop(node, "name");
+	bool keep_any = flags & VN_PARSE_STATUS;
 
 	/* An inactive definition keeps only user aliases; the others are
-	 * assigned afresh at start, as libvirt does. */
-	if (!name || strncmp(name, "ua-", 3)) {
+	 * assigned afresh at start, as libvirt does.  A running domain's
+	 * record keeps them all: they are what the hypervisor calls its
+	 * devices. */
+	if (!name || (!keep_any && strncmp(name, "ua-", 3))) {
 		free(name);
 		return 0;
 	}
-	if (strspn(name, USER_ALIAS_CHARS) != strlen(name)) {
+	if (!*name || strspn(name, USER_ALIAS_CHARS) != strlen(name)) {
 		vn_error_report(VN_ERR_XML_ERROR,
-				"user alias '%s' must contain only alphanumeric characters, '-' and '_'",
-				name);
+				"%s alias '%s' must contain only alphanumeric characters, '-' and '_'",
+				keep_any ? "device" : "user", name);
 		free(name);
 		return -1;
 	}

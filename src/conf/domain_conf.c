@@ -488,7 +488,7 @@ static int check_ignorable_alias(const xmlNode *node, const char *device)
 {
 	char *alias = NULL;
 
-	if (vn_xml_parse_user_alias(node, &alias) < 0)
+	if (vn_xml_parse_alias(node, 0, &alias) < 0)
 		return -1;
 	if (!alias)
 		return 0;
@@ -545,7 +545,8 @@ static int parse_boot_order(const xmlNode *node, unsigned *order)
 	return 0;
 }
 
-static int parse_disk_child(const xmlNode *child, struct vn_disk *disk)
+static int parse_disk_child(const xmlNode *child, struct vn_disk *disk,
+			    unsigned flags)
 {
 	static const char *const buses[] = {
 		[VN_DISK_BUS_VIRTIO] = "virtio", [VN_DISK_BUS_IDE] = "ide",
@@ -574,7 +575,7 @@ static int parse_disk_child(const xmlNode *child, struct vn_disk *disk)
 	} else if (vn_xml_is(child, "boot")) {
 		return parse_boot_order(child, &disk->boot_order);
 	} else if (vn_xml_is(child, "alias")) {
-		return vn_xml_parse_user_alias(child, &disk->alias);
+		return vn_xml_parse_alias(child, flags, &disk->alias);
 	} else if (vn_xml_is(child, "address")) {
 		return parse_device_address(child, "disk", &disk->pci,
 					    &disk->drive);
@@ -585,7 +586,8 @@ static int parse_disk_child(const xmlNode *child, struct vn_disk *disk)
 	return 0;
 }
 
-static int parse_disk(const xmlNode *node, struct vn_domain *dom)
+static int parse_disk(const xmlNode *node, struct vn_domain *dom,
+		      unsigned flags)
 {
 	static const char *const types[] = { [VN_DISK_FILE] = "file",
 					     [VN_DISK_BLOCK] = "block" };
@@ -607,7 +609,7 @@ static int parse_disk(const xmlNode *node, struct vn_domain *dom)
 		return -1;
 	disk->device = v < 0 ? VN_DISK_DEVICE_DISK : (enum vn_disk_device)v;
 	vn_xml_for_each_element(child, node)
-		if (parse_disk_child(child, disk) < 0)
+		if (parse_disk_child(child, disk, flags) < 0)
 			return -1;
 	if (!disk->target_dev) {
 		vn_error_report(VN_ERR_XML_ERROR,
@@ -618,7 +620,8 @@ static int parse_disk(const xmlNode *node, struct vn_domain *dom)
 	return 0;
 }
 
-static int parse_controller(const xmlNode *node, struct vn_domain *dom)
+static int parse_controller(const xmlNode *node, struct vn_domain *dom,
+			    unsigned flags)
 {
 	static const char *const types[] = {
 		[VN_CONTROLLER_USB] = "usb", [VN_CONTROLLER_PCI] = "pci",
@@ -701,7 +704,7 @@ static int parse_chr_target(const xmlNode *node, struct vn_chr *chr)
 }
 
 static int parse_chr(const xmlNode *node, struct vn_domain *dom,
-		     enum vn_chr_kind kind)
+		     enum vn_chr_kind kind, unsigned flags)
 {
 	static const char *const types[] = {
 		[VN_CHR_PTY] = "pty", [VN_CHR_FILE] = "file",
@@ -725,7 +728,7 @@ static int parse_chr(const xmlNode *node, struct vn_domain *dom,
 		else if (vn_xml_is(child, "target"))
 			rc = parse_chr_target(child, chr);
 		else if (vn_xml_is(child, "alias"))
-			rc = vn_xml_parse_user_alias(child, &chr->alias);
+			rc = vn_xml_parse_alias(child, flags, &chr->alias);
 		else {
 			vn_report_unsupported_child(child, (const char *)
 						    node->name);
@@ -737,17 +740,20 @@ static int parse_chr(const xmlNode *node, struct vn_domain *dom,
 	return 0;
 }
 
-static int parse_serial(const xmlNode *node, struct vn_domain *dom)
+static int parse_serial(const xmlNode *node, struct vn_domain *dom,
+			unsigned flags)
 {
-	return parse_chr(node, dom, VN_CHR_SERIAL);
+	return parse_chr(node, dom, VN_CHR_SERIAL, flags);
 }
 
-static int parse_console(const xmlNode *node, struct vn_domain *dom)
+static int parse_console(const xmlNode *node, struct vn_domain *dom,
+			 unsigned flags)
 {
-	return parse_chr(node, dom, VN_CHR_CONSOLE);
+	return parse_chr(node, dom, VN_CHR_CONSOLE, flags);
 }
 
-static int parse_input(const xmlNode *node, struct vn_domain *dom)
+static int parse_input(const xmlNode *node, struct vn_domain *dom,
+		       unsigned flags)
 {
 	static const char *const types[] = {
 		[VN_INPUT_MOUSE] = "mouse", [VN_INPUT_KEYBOARD] = "keyboard",
@@ -784,7 +790,8 @@ static int parse_input(const xmlNode *node, struct vn_domain *dom)
 	return 0;
 }
 
-static int parse_audio(const xmlNode *node, struct vn_domain *dom)
+static int parse_audio(const xmlNode *node, struct vn_domain *dom,
+		       unsigned flags)
 {
 	const xmlNode *child;
 
@@ -807,7 +814,8 @@ static int parse_audio(const xmlNode *node, struct vn_domain *dom)
 	return 0;
 }
 
-static int parse_memballoon(const xmlNode *node, struct vn_domain *dom)
+static int parse_memballoon(const xmlNode *node, struct vn_domain *dom,
+			     unsigned flags)
 {
 	static const char *const models[] = { "virtio", "none" };
 	const xmlNode *child;
@@ -835,9 +843,10 @@ static int parse_memballoon(const xmlNode *node, struct vn_domain *dom)
 	return 0;
 }
 
-static int parse_interface(const xmlNode *node, struct vn_domain *dom)
+static int parse_interface(const xmlNode *node, struct vn_domain *dom,
+			   unsigned flags)
 {
-	struct vn_net *net = vn_net_parse_node(node);
+	struct vn_net *net = vn_net_parse_node(node, flags);
 	struct vn_net **slot;
 
 	if (!net)
@@ -851,17 +860,21 @@ static int parse_interface(const xmlNode *node, struct vn_domain *dom)
 	return 0;
 }
 
-static int parse_emulator(const xmlNode *node, struct vn_domain *dom)
+static int parse_emulator(const xmlNode *node, struct vn_domain *dom,
+			  unsigned flags)
 {
 	return set_text(node, &dom->emulator);
 }
 
-struct element_parser {
+/* Devices take the parse flags (enum vn_parse_flags): a running
+ * domain's record keeps their aliases. */
+struct device_parser {
 	const char *name;
-	int (*parse)(const xmlNode *node, struct vn_domain *dom);
+	int (*parse)(const xmlNode *node, struct vn_domain *dom,
+		     unsigned flags);
 };
 
-static const struct element_parser device_parsers[] = {
+static const struct device_parser device_parsers[] = {
 	{ "emulator", parse_emulator },
 	{ "disk", parse_disk },
 	{ "controller", parse_controller },
@@ -873,32 +886,31 @@ static const struct element_parser device_parsers[] = {
 	{ "memballoon", parse_memballoon },
 };
 
-static const struct element_parser *find_parser(
-	const struct element_parser *table, size_t n, const xmlNode *node)
+static const struct device_parser *find_device_parser(const xmlNode *node)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++)
-		if (vn_xml_is(node, table[i].name))
-			return &table[i];
+	for (i = 0; i < sizeof(device_parsers) / sizeof(device_parsers[0]); i++)
+		if (vn_xml_is(node, device_parsers[i].name))
+			return &device_parsers[i];
 	return NULL;
 }
 
-static int parse_devices(const xmlNode *node, struct vn_domain *dom)
+static int parse_devices(const xmlNode *node, struct vn_domain *dom,
+			 unsigned flags)
 {
-	const size_t n = sizeof(device_parsers) / sizeof(device_parsers[0]);
-	const struct element_parser *p;
+	const struct device_parser *p;
 	const xmlNode *child;
 
 	vn_xml_for_each_element(child, node) {
-		p = find_parser(device_parsers, n, child);
+		p = find_device_parser(child);
 		if (!p) {
 			vn_error_report(VN_ERR_CONFIG_UNSUPPORTED,
 					"vunet does not support <%s> devices",
 					(const char *)child->name);
 			return -1;
 		}
-		if (p->parse(child, dom) < 0)
+		if (p->parse(child, dom, flags) < 0)
 			return -1;
 	}
 	return 0;
@@ -926,6 +938,13 @@ static int parse_uuid_element(const xmlNode *node, struct vn_domain *dom)
 	return parse_uuid(node, dom);
 }
 
+struct element_parser {
+	const char *name;
+	int (*parse)(const xmlNode *node, struct vn_domain *dom);
+};
+
+/* <devices> has no entry: parse_root() reads every one, with the parse
+ * flags. */
 static const struct element_parser domain_parsers[] = {
 	{ "name", parse_name },
 	{ "uuid", parse_uuid_element },
@@ -942,15 +961,24 @@ static const struct element_parser domain_parsers[] = {
 	{ "on_poweroff", parse_on_poweroff },
 	{ "on_reboot", parse_on_reboot },
 	{ "on_crash", parse_on_crash },
-	{ "devices", parse_devices },
 };
 
-static int parse_root(const xmlNode *root, struct vn_domain *dom)
+static const struct element_parser *find_parser(const xmlNode *node)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(domain_parsers) / sizeof(domain_parsers[0]); i++)
+		if (vn_xml_is(node, domain_parsers[i].name))
+			return &domain_parsers[i];
+	return NULL;
+}
+
+static int parse_root(const xmlNode *root, struct vn_domain *dom,
+		      unsigned flags)
 {
 	static const char *const virt_types[] = {
 		[VN_DOMAIN_VIRT_QEMU] = "qemu", [VN_DOMAIN_VIRT_KVM] = "kvm",
 	};
-	const size_t n = sizeof(domain_parsers) / sizeof(domain_parsers[0]);
 	const struct element_parser *p;
 	const xmlNode *child;
 	unsigned seen = 0; /* bit i: domain_parsers[i] has run */
@@ -960,17 +988,21 @@ static int parse_root(const xmlNode *root, struct vn_domain *dom)
 		return -1;
 	dom->virt_type = (enum vn_domain_virt_type)type;
 	vn_xml_for_each_element(child, root) {
-		p = find_parser(domain_parsers, n, child);
+		/* libvirt reads the first <name>, <memory>, ...; the
+		 * children of every <devices> count. */
+		if (vn_xml_is(child, "devices")) {
+			if (parse_devices(child, dom, flags) < 0)
+				return -1;
+			continue;
+		}
+		p = find_parser(child);
 		if (!p) {
 			vn_error_report(VN_ERR_CONFIG_UNSUPPORTED,
 					"vunet does not support the <%s> element",
 					(const char *)child->name);
 			return -1;
 		}
-		/* libvirt reads the first <name>, <memory>, ...; the
-		 * children of every <devices> count. */
-		if (p->parse != parse_devices &&
-		    (seen & (1u << (p - domain_parsers))))
+		if (seen & (1u << (p - domain_parsers)))
 			continue;
 		seen |= 1u << (p - domain_parsers);
 		if (p->parse(child, dom) < 0)
@@ -996,7 +1028,7 @@ static int parse_root(const xmlNode *root, struct vn_domain *dom)
 }
 
 static struct vn_domain *parse_text(const char *text, size_t len,
-				    const char *url)
+				    const char *url, unsigned flags)
 {
 	struct vn_domain *dom = NULL;
 	xmlDoc *doc = vn_xml_read(text, len, url, "domain");
@@ -1009,7 +1041,7 @@ static struct vn_domain *parse_text(const char *text, size_t len,
 		goto out;
 	}
 	dom->id = -1;
-	if (parse_root(xmlDocGetRootElement(doc), dom) < 0 ||
+	if (parse_root(xmlDocGetRootElement(doc), dom, flags) < 0 ||
 	    vn_domain_post_parse(dom) < 0) {
 		vn_domain_free(dom);
 		dom = NULL;
@@ -1021,7 +1053,13 @@ out:
 
 struct vn_domain *vn_domain_parse_string(const char *xml)
 {
-	return parse_text(xml, strlen(xml), "(domain_definition)");
+	return parse_text(xml, strlen(xml), "(domain_definition)", 0);
+}
+
+struct vn_domain *vn_domain_parse_string_flags(const char *xml,
+					       unsigned flags)
+{
+	return parse_text(xml, strlen(xml), "(domain_definition)", flags);
 }
 
 /* Reads at most MAX+1 bytes so that an oversized file is detected
@@ -1073,7 +1111,7 @@ struct vn_domain *vn_domain_parse_file(const char *path)
 	if (!text)
 		return NULL;
 	/* vn_xml_read() rejects LEN over the cap with a clear message. */
-	dom = parse_text(text, len, path);
+	dom = parse_text(text, len, path, 0);
 	free(text);
 	return dom;
 }
@@ -1094,7 +1132,7 @@ struct vn_net *vn_net_parse_string(const char *xml,
 
 	if (!doc)
 		return NULL;
-	net = vn_net_parse_node(xmlDocGetRootElement(doc));
+	net = vn_net_parse_node(xmlDocGetRootElement(doc), 0);
 	if (net && vn_net_post_parse_for(net, dom) < 0) {
 		vn_net_free(net);
 		net = NULL;

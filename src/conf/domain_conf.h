@@ -179,6 +179,19 @@ struct vn_domain {
 struct vn_domain *vn_domain_parse_file(const char *path);
 struct vn_domain *vn_domain_parse_string(const char *xml);
 
+/* How a definition is read (vn_domain_parse_string_flags). */
+enum vn_parse_flags {
+	/* The record of a running domain that the program wrote itself
+	 * (libvirt's status XML, VIR_DOMAIN_DEF_PARSE_STATUS): every device
+	 * <alias name=> is kept as stored, so a device keeps the name the
+	 * hypervisor knows it by after others were removed.  Never for a
+	 * user's definition: there only user aliases ("ua-") survive and
+	 * the others are assigned afresh, netN by position. */
+	VN_PARSE_STATUS = 1u << 0,
+};
+struct vn_domain *vn_domain_parse_string_flags(const char *xml,
+					       unsigned flags);
+
 /* The text of a definition file, read up to one byte past the size the
  * parsers accept (so an oversized file is refused by them, not read
  * whole).  Caller frees; NULL when it cannot be read (reported). */

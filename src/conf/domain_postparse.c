@@ -644,6 +644,21 @@ static unsigned next_net_alias(const struct vn_domain *dom)
 	return next;
 }
 
+/* The alias of the interface at position IDX that has none: netIDX as
+ * libvirt numbers a definition's interfaces, unless a kept alias (a
+ * running domain's record) already has that name. */
+static unsigned free_net_alias(const struct vn_domain *dom, size_t idx)
+{
+	char text[32];
+	size_t i;
+
+	snprintf(text, sizeof(text), "net%zu", idx);
+	for (i = 0; i < dom->n_nets; i++)
+		if (dom->nets[i]->alias && !strcmp(dom->nets[i]->alias, text))
+			return next_net_alias(dom);
+	return (unsigned)idx;
+}
+
 /* ---- PCI addresses ---- */
 
 struct slot_map {
@@ -787,7 +802,7 @@ static int device_defaults(struct vn_domain *dom)
 		return -1;
 	for (i = 0; i < dom->n_nets; i++)
 		if (net_defaults(dom->nets[i]) < 0 ||
-		    set_net_alias(dom->nets[i], (unsigned)i) < 0)
+		    set_net_alias(dom->nets[i], free_net_alias(dom, i)) < 0)
 			return -1;
 	return 0;
 }

@@ -416,7 +416,8 @@ static int add_port_forward(const xmlNode *node, struct vn_net *net)
 }
 
 /* Reads one child of <interface> other than <source>. */
-static int parse_child(const xmlNode *child, struct vn_net *net)
+static int parse_child(const xmlNode *child, struct vn_net *net,
+		       unsigned flags)
 {
 	const char *name = (const char *)child->name;
 
@@ -442,7 +443,7 @@ static int parse_child(const xmlNode *child, struct vn_net *net)
 	if (!strcmp(name, "link"))
 		return parse_link(child, net);
 	if (!strcmp(name, "alias"))
-		return vn_xml_parse_user_alias(child, &net->alias);
+		return vn_xml_parse_alias(child, flags, &net->alias);
 	if (!strcmp(name, "address"))
 		return parse_address(child, net);
 	if (!strcmp(name, "boot"))
@@ -557,7 +558,7 @@ static bool is_repeat(const xmlNode *child, unsigned *seen)
 	return false;
 }
 
-struct vn_net *vn_net_parse_node(const xmlNode *node)
+struct vn_net *vn_net_parse_node(const xmlNode *node, unsigned flags)
 {
 	const xmlNode *child, *source = NULL;
 	unsigned seen = 0;
@@ -586,7 +587,7 @@ struct vn_net *vn_net_parse_node(const xmlNode *node)
 		}
 		if (is_repeat(child, &seen))
 			continue;
-		if (parse_child(child, net) < 0)
+		if (parse_child(child, net, flags) < 0)
 			goto fail;
 	}
 	if (source && parse_source(source, net) < 0)

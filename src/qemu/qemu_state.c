@@ -309,7 +309,9 @@ int qemu_state_read_status(const char *dir, const char *name, int *id,
 }
 
 /* Live XML shows every device alias, as libvirt's does for a running
- * domain; parsing it back reassigns the same automatic ones. */
+ * domain; it is read back with VN_PARSE_STATUS, which keeps them as
+ * written (a position-based renumbering would rename the interfaces
+ * after one that was detached). */
 static void show_aliases(struct vn_domain *dom)
 {
 	size_t i;
@@ -378,7 +380,8 @@ out:
 struct vn_domain *qemu_state_load_domain(const char *dir, const char *name)
 {
 	char *xml = qemu_state_read_xml(dir, name);
-	struct vn_domain *dom = xml ? vn_domain_parse_string(xml) : NULL;
+	struct vn_domain *dom = xml ?
+		vn_domain_parse_string_flags(xml, VN_PARSE_STATUS) : NULL;
 	pid_t pid;
 	int id;
 

@@ -151,6 +151,80 @@ TEST(automatic_alias_in_a_definition_is_ignored)
 	vn_domain_free(dom);
 }
 
+/* A running domain's record: the domain as written by dumpxml's live
+ * form, after net1 was detached. */
+static struct vn_domain *parse_status(const char *devices)
+{
+	char *xml = NULL;
+	struct vn_domain *dom = NULL;
+
+	if (asprintf(&xml,
+		     "<domain type='qemu' id='4'><name>t</name>"
+		     "<memory unit='KiB'>65536</memory>"
+		     "<os><type arch='x86_64' machine='pc'>hvm</type></os>"
+		     "<devices>%s</devices></domain>", devices) < 0)
+		return NULL;
+	dom = vn_domain_parse_string_flags(xml, VN_PARSE_STATUS);
+	free(xml);
+	return dom;
+}
+
+TEST(status_parse_keeps_every_alias_as_stored)
+{
+	struct vn_domain *dom = parse_status(
+		"<disk type='file' device='disk'><source file='/d'/>"
+		"<target dev='vda' bus='virtio'/><alias name='virtio-disk0'/></disk>"
+		"<interface type='user'><alias name='net0'/></interface>"
+		"<interface type='user'><alias name='net2'/></interface>"
+		"<serial type='pty'><alias name='serial0'/></serial>");
+
+	CHECK_MSG(dom, "%s", vn_error_message());
+	CHECK_STR(dom->nets[0]->alias, "net0");
+	CHECK_STR(dom->nets[1]->alias, "net2");
+	CHECK(!dom->nets[1]->alias_generated);
+	CHECK_STR(dom->disks[0].alias, "virtio-disk0");
+	CHECK(!dom->disks[0].alias_generated);
+	CHECK_STR(dom->chrs[0].alias, "serial0");
+	CHECK(!dom->chrs[0].alias_generated);
+	vn_domain_free(dom);
+}
+
+TEST(status_parse_names_an_unaliased_interface_without_a_collision)
+{
+	struct vn_domain *dom = parse_status(
+		"<interface type='user'/>"
+		"<interface type='user'><alias name='net0'/></interface>");
+
+	CHECK_MSG(dom, "%s", vn_error_message());
+	CHECK_STR(dom->nets[0]->alias, "net1");
+	CHECK(dom->nets[0]->alias_generated);
+	CHECK_STR(dom->nets[1]->alias, "net0");
+	vn_domain_free(dom);
+}
+
+TEST(status_parse_refuses_an_alias_with_path_characters)
+{
+	CHECK(!parse_status("<interface type='user'><alias name='../x'/>"
+			    "</interface>"));
+	CHECK_STR(vn_error_message(), "XML error: device alias '../x' must "
+		  "contain only alphanumeric characters, '-' and '_'");
+}
+
+TEST(interface_added_to_a_status_record_takes_one_past_the_highest_netN)
+{
+	struct vn_domain *dom = parse_status(
+		"<interface type='user'><alias name='net0'/></interface>"
+		"<interface type='user'><alias name='net2'/></interface>");
+	struct vn_net *net;
+
+	CHECK_MSG(dom, "%s", vn_error_message());
+	net = vn_net_parse_string("<interface type='user'/>", dom);
+	CHECK_MSG(net, "%s", vn_error_message());
+	CHECK_STR(net->alias, "net3");
+	vn_net_free(net);
+	vn_domain_free(dom);
+}
+
 TEST(driver_queues_1_is_normalised_to_0)
 {
 	struct vn_domain *dom = parse_devices(

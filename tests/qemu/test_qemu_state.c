@@ -205,6 +205,70 @@ TEST(live_xml_shows_id_and_aliases_and_loads_back)
 	remove_tree();
 }
 
+static const char *const three_nets_xml =
+	"<domain type='qemu'><name>d3</name><memory>262144</memory>"
+	"<os><type arch='x86_64' machine='pc'>hvm</type></os><devices>"
+	"<interface type='user'><mac address='52:54:00:00:00:0a'/></interface>"
+	"<interface type='user'><mac address='52:54:00:00:00:0b'/></interface>"
+	"<interface type='user'><mac address='52:54:00:00:00:0c'/></interface>"
+	"</devices></domain>";
+
+/* What detach-device does to the record: the middle interface goes. */
+static int drop_net(struct vn_domain *dom, size_t idx)
+{
+	vn_net_free(dom->nets[idx]);
+	memmove(&dom->nets[idx], &dom->nets[idx + 1],
+		(dom->n_nets - idx - 1) * sizeof(dom->nets[0]));
+	dom->n_nets--;
+	return qemu_state_write_xml(dir, dom);
+}
+
+TEST(live_xml_keeps_aliases_after_a_middle_interface_is_removed)
+{
+	struct vn_domain *dom = vn_domain_parse_string(three_nets_xml);
+	struct vn_domain *loaded = NULL;
+
+	CHECK(dom);
+	fresh_dir();
+	CHECK_INT(qemu_state_prepare(dir), 0);
+	dom->id = 5;
+	CHECK_INT(qemu_state_write_status(dir, "d3", 5, 0), 0);
+	CHECK_INT(drop_net(dom, 1), 0);
+	loaded = qemu_state_load_domain(dir, "d3");
+	CHECK_MSG(loaded, "%s", vn_error_message());
+	CHECK_INT(loaded->n_nets, 2);
+	CHECK_INT(loaded->nets[1]->mac[5], 0x0c);
+	CHECK_STR(loaded->nets[0]->alias, "net0");
+	CHECK_STR(loaded->nets[1]->alias, "net2");
+	vn_domain_free(loaded);
+	vn_domain_free(dom);
+	remove_tree();
+}
+
+TEST(interface_attached_after_a_detach_does_not_reuse_a_live_alias)
+{
+	struct vn_domain *dom = vn_domain_parse_string(three_nets_xml);
+	struct vn_domain *loaded = NULL;
+	struct vn_net *net = NULL;
+
+	CHECK(dom);
+	fresh_dir();
+	CHECK_INT(qemu_state_prepare(dir), 0);
+	dom->id = 6;
+	CHECK_INT(qemu_state_write_status(dir, "d3", 6, 0), 0);
+	CHECK_INT(drop_net(dom, 1), 0);
+	loaded = qemu_state_load_domain(dir, "d3");
+	CHECK(loaded);
+	net = vn_net_parse_string("<interface type='user'/>", loaded);
+	CHECK_MSG(net, "%s", vn_error_message());
+	/* net2 still names the third interface in QEMU. */
+	CHECK_STR(net->alias, "net3");
+	vn_net_free(net);
+	vn_domain_free(loaded);
+	vn_domain_free(dom);
+	remove_tree();
+}
+
 TEST(unknown_name_is_libvirts_domain_not_found)
 {
 	fresh_dir();
