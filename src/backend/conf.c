@@ -173,7 +173,7 @@ void conf_usage(FILE *f, const char *prog)
 "      --map-host-loopback ADDR|none\n"
 "                          Guest address that reaches the host's loopback\n"
 "                          (default: the gateway)\n"
-"      --map-guest-addr ADDR\n"
+"      --map-guest-addr ADDR|none\n"
 "                          Address that reaches the guest's own address\n"
 "      --dns-forward ADDR  Guest DNS queries to ADDR go to --dns-host\n"
 "      --dns-host ADDR     Where forwarded DNS queries go (default: the\n"
@@ -383,6 +383,13 @@ static int opt_address(struct ctx *c, struct given *g, int opt,
 		}
 		return 0;
 	case OPT_MAP_GUEST_ADDR:
+		/* as passt: "none" maps nothing, for both families, and the
+		 * last occurrence per family wins */
+		if (!strcmp(arg, "none")) {
+			c->ip4.map_guest_addr.s_addr = 0;
+			c->ip6.map_guest_addr = in6addr_any;
+			return 0;
+		}
 		if (family < 0)
 			goto bad;
 		if (v4)

@@ -397,6 +397,19 @@ TEST(map_guest_addr)
 	CHECK(ip4_is(c.ip4.map_guest_addr, "192.0.2.99"));
 }
 
+TEST(map_guest_addr_none_maps_nothing_as_passt)
+{
+	CHECK_INT(PARSE(ADDRS, "--map-guest-addr", "none"), CONF_RUN);
+	CHECK(!c.ip4.map_guest_addr.s_addr);
+	CHECK(IN6_IS_ADDR_UNSPECIFIED(&c.ip6.map_guest_addr));
+	/* the last occurrence wins: none undoes an earlier address */
+	CHECK_INT(PARSE(ADDRS, "--map-guest-addr", "192.0.2.99",
+			"--map-guest-addr", "2001:db8::99",
+			"--map-guest-addr", "none"), CONF_RUN);
+	CHECK(!c.ip4.map_guest_addr.s_addr);
+	CHECK(IN6_IS_ADDR_UNSPECIFIED(&c.ip6.map_guest_addr));
+}
+
 TEST(ipv4_only_and_ipv6_only)
 {
 	CHECK_INT(PARSE(ADDRS, "-4"), CONF_RUN);
