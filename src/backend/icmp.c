@@ -53,11 +53,12 @@
 #include "backend/tap.h"
 #include "util/log.h"
 
-/* Most iovec entries a request's payload may span in guest memory. */
 /* What the reason-returning helpers say when the frame was used. */
 #define NOT_DROPPED DROP_NUM_REASONS
 
-#define ICMP_IOV_MAX 16
+/* Most iovec entries a request's payload may span in guest memory: as
+ * many as the frame itself may have. */
+#define ICMP_IOV_MAX TAP_FRAME_MAX_IOV
 /* Replies read per readiness event before yielding to other sockets. */
 #define ICMP_REPLY_BATCH 8
 

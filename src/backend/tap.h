@@ -57,6 +57,12 @@ struct ctx;
  * plus the Ethernet header (passt's MTU tops out at 65520). */
 #define TAP_FRAME_MAX (65535 + 14)
 
+/* Most iovec entries a guest frame may arrive in: one chain of the
+ * vhost-user TX queue (VQ_CHAIN_MAX_IOV; vunetd.c checks they agree), one
+ * on the stream.  Handlers that forward a payload without copying need
+ * this many entries, or long chains would be dropped. */
+#define TAP_FRAME_MAX_IOV 64
+
 /* One parsed frame from the guest.  Offsets count from the start of the
  * frame (the Ethernet header).  hdr[] holds the first hdr_len bytes. */
 struct tap_frame {

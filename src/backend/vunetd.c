@@ -64,7 +64,12 @@
 #include "backend/tcp.h"
 #include "backend/udp.h"
 #include "backend/vhost_user.h"
+#include "backend/virtqueue.h"
 #include "util/log.h"
+
+/* Handlers size their iovec arrays for the frames the device delivers. */
+_Static_assert(VQ_CHAIN_MAX_IOV <= TAP_FRAME_MAX_IOV,
+	       "a TX chain may have more iovecs than a tap frame");
 
 #define EVENTS_PER_WAIT 64
 #define TIMER_INTERVAL_S 1
