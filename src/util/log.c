@@ -100,19 +100,41 @@ static void write_all(int fd, const char *buf, size_t len)
 	}
 }
 
+/* Room kept before the line for the log file's "SECONDS.MILLIS " stamp. */
+#define LOG_STAMP_MAX 48
+
+/* Puts the time stamp right before LINE (which has LOG_STAMP_MAX bytes
+ * free in front of it) and returns where the stamped line starts. */
+static char *stamp_before(char *line)
+{
+	char stamp[LOG_STAMP_MAX];
+	struct timespec ts;
+	int n;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	n = snprintf(stamp, sizeof(stamp), "%lld.%03ld ",
+		     (long long)ts.tv_sec, ts.tv_nsec / 1000000);
+	if (n < 0 || n >= (int)sizeof(stamp))
+		n = 0;
+	memcpy(line - n, stamp, (size_t)n);
+	return line - n;
+}
+
 void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 {
-	char line[LOG_LINE_MAX];
+	char buf[LOG_STAMP_MAX + LOG_LINE_MAX];
+	char *line = buf + LOG_STAMP_MAX;
 	int saved_errno = errno;
 	int head, len;
 
 	if (level > log_level)
 		return;
-	head = snprintf(line, sizeof(line), "%s: %s", log_prog, level_name(level));
-	len = vsnprintf(line + head, sizeof(line) - head - 1, fmt, ap);
+	head = snprintf(line, LOG_LINE_MAX, "%s: %s", log_prog,
+			level_name(level));
+	len = vsnprintf(line + head, LOG_LINE_MAX - head - 1, fmt, ap);
 	len = len < 0 ? head : head + len;
-	if (len > (int)sizeof(line) - 2)
-		len = sizeof(line) - 2;
+	if (len > LOG_LINE_MAX - 2)
+		len = LOG_LINE_MAX - 2;
 	line[len++] = '\n';
 
 	if (log_to_stderr)
@@ -123,15 +145,11 @@ void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 		       len - 1 - (int)strlen(log_prog) - 2,
 		       line + strlen(log_prog) + 2);
 	if (log_file_fd >= 0) {
-		char stamp[48];
-		struct timespec ts;
-		int n;
+		/* stamp and line in one write(): lines of processes sharing
+		 * the file never interleave */
+		char *stamped = stamp_before(line);
 
-		clock_gettime(CLOCK_REALTIME, &ts);
-		n = snprintf(stamp, sizeof(stamp), "%lld.%03ld ",
-			     (long long)ts.tv_sec, ts.tv_nsec / 1000000);
-		write_all(log_file_fd, stamp, n);
-		write_all(log_file_fd, line, len);
+		write_all(log_file_fd, stamped, len + (size_t)(line - stamped));
 	}
 	errno = saved_errno;
 }
