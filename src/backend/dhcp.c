@@ -26,8 +26,8 @@
  * NAK), else to the offered address, at the client's MAC (chaddr), which
  * is also learnt as the guest's MAC.
  *
- * Robustness: the message is copied out of the frame into a bounded
- * buffer; option parsing never reads past the area it walks (main
+ * Robustness: the message is copied out of the frame whole, up to its
+ * UDP length (so at most 64 KiB), into a static buffer; option parsing never reads past the area it walks (main
  * options, then sname/file when option 52 says they are overloaded).  A
  * short message, a bad magic cookie or a truncated option drops the frame
  * and counts it.  No allocation; informational log lines only at debug.
@@ -65,9 +65,10 @@
 #define BOOTREQUEST 1
 #define BOOTREPLY 2
 
-/* Longest request read: clients must accept 576-byte messages (RFC 2131)
- * and rarely send more; a longer one is still read up to this size. */
-#define DHCP_REQUEST_MAX 1500
+/* Longest request: the UDP length field bounds it.  Clients rarely send
+ * more than 576 bytes, but one that does is read whole: cut short, an
+ * option across the cut would look truncated and drop the request. */
+#define DHCP_REQUEST_MAX (65535 - UDP_HDR_LEN)
 /* Room for our options: everything we offer fits several times. */
 #define DHCP_REPLY_OPTIONS_MAX 1024
 /* A BOOTP message is 300 bytes with its 64-byte vendor area. */
@@ -402,7 +403,7 @@ static uint8_t dhcp_reply_type(const struct ctx *c, int type,
 	return DHCPACK;
 }
 
-/* Reads the UDP payload of F into MSG (at most DHCP_REQUEST_MAX bytes).
+/* Reads the whole UDP payload of F into MSG (DHCP_REQUEST_MAX bytes).
  * Returns its length, or -1 (counted) if it is not a usable request. */
 static int dhcp_read_request(struct ctx *c, const struct tap_frame *f,
 			     uint8_t *msg)
@@ -414,8 +415,6 @@ static int dhcp_read_request(struct ctx *c, const struct tap_frame *f,
 		ctx_drop(c, DROP_TOO_SHORT);
 		return -1;
 	}
-	if (len > DHCP_REQUEST_MAX)
-		len = DHCP_REQUEST_MAX; /* options past this are not read */
 	if (tap_frame_copy(f, f->payload_off, msg, len) < 0) {
 		ctx_drop(c, DROP_TOO_SHORT);
 		return -1;

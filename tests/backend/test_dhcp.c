@@ -22,7 +22,7 @@
 
 /* A request message under construction. */
 struct req {
-	uint8_t m[600];
+	uint8_t m[2048];
 	size_t len;
 };
 
@@ -60,7 +60,7 @@ static void req_end(struct req *r)
  * the frame in F. */
 static ssize_t exchange(struct ctx *c, struct req *r, uint8_t *f)
 {
-	static uint8_t frame[2048];
+	static uint8_t frame[4096];
 	ssize_t n;
 
 	pt_to_vunetd(c, frame, pt_udp4(frame, pt_a4("0.0.0.0"), 68,
@@ -255,6 +255,33 @@ TEST(dhcp_request_for_other_address_gets_nak)
 	CHECK(v && v[0] == 6); /* NAK */
 	CHECK(!memcmp(REPLY(f) + 16, &any, 4));
 	CHECK(!opt(REPLY(f), (size_t)n, 51, &l));
+}
+
+/* Clients may send more than 1500 bytes (long vendor or client-id
+ * options): the request is read up to its UDP length, so an option
+ * across byte 1500 is read whole rather than taken as truncated. */
+TEST(dhcp_request_longer_than_1500_bytes_is_read_whole)
+{
+	uint8_t f[2048], l, vendor[255];
+	const uint8_t *v;
+	struct ctx c;
+	struct req r;
+	ssize_t n;
+	int i;
+
+	CHECK_INT(pt_setup(&c), 0);
+	memset(vendor, 'v', sizeof(vendor));
+	req_init(&r, 0);
+	for (i = 0; i < 6; i++) /* 240 + 6 * 257: the sixth crosses 1500 */
+		req_opt(&r, 60, vendor, sizeof(vendor));
+	CHECK(r.len > 1500 + 2);
+	req_opt(&r, 53, "\x01", 1); /* DISCOVER, after the cut */
+	req_end(&r);
+	n = exchange(&c, &r, f);
+	CHECK(n > 0);
+	v = opt(REPLY(f), (size_t)n, 53, &l);
+	CHECK(v && l == 1 && v[0] == 2); /* OFFER */
+	CHECK_INT(pt_drops(&c), 0);
 }
 
 TEST(dhcp_bootp_request_without_type_gets_ack)
