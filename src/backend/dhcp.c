@@ -23,7 +23,7 @@
  *
  * Replies go from the gateway address, port 67, to port 68: to the
  * broadcast address when the client set the broadcast flag (or for a
- * NAK), else to the offered address, at the client's MAC (chaddr), which
+ * NAK, whose ciaddr and yiaddr are 0), else to the offered address, at the client's MAC (chaddr), which
  * is also learnt as the guest's MAC.
  *
  * Robustness: the message is copied out of the frame whole, up to its
@@ -362,10 +362,12 @@ static void dhcp_send_reply(struct ctx *c, const uint8_t *req,
 	memcpy(msg + DHCP_HTYPE_OFF, req + DHCP_HTYPE_OFF, 2);
 	memcpy(msg + 4, req + 4, 4);
 	memcpy(msg + DHCP_FLAGS_OFF, req + DHCP_FLAGS_OFF, 2);
-	memcpy(msg + DHCP_CIADDR_OFF, req + DHCP_CIADDR_OFF, 4);
-	/* siaddr (next boot server) stays 0: there is none, as in passt */
-	if (type != DHCPNAK)
+	/* siaddr (next boot server) stays 0: there is none, as in passt;
+	 * a NAK has ciaddr and yiaddr 0 too (RFC 2131 table 3) */
+	if (type != DHCPNAK) {
+		memcpy(msg + DHCP_CIADDR_OFF, req + DHCP_CIADDR_OFF, 4);
 		memcpy(msg + DHCP_YIADDR_OFF, &c->ip4.addr, 4);
+	}
 	memcpy(msg + DHCP_GIADDR_OFF, req + DHCP_GIADDR_OFF, 4 + 16);
 	ip_put_be32(msg + DHCP_MAGIC_OFF, DHCP_MAGIC);
 	len = DHCP_OPTIONS_OFF +

@@ -257,6 +257,29 @@ TEST(dhcp_request_for_other_address_gets_nak)
 	CHECK(!opt(REPLY(f), (size_t)n, 51, &l));
 }
 
+/* RFC 2131 table 3: a DHCPNAK's ciaddr is 0, whatever the client sent. */
+TEST(dhcp_nak_has_ciaddr_zero)
+{
+	uint8_t f[2048], l;
+	struct in_addr want = pt_a4("192.0.2.99"), any = { 0 };
+	const uint8_t *v;
+	struct ctx c;
+	struct req r;
+	ssize_t n;
+
+	CHECK_INT(pt_setup(&c), 0);
+	req_init(&r, 3);
+	memcpy(r.m + 12, &want, 4); /* RENEWING an address not the guest's */
+	req_opt(&r, 50, &want, 4);
+	req_end(&r);
+	n = exchange(&c, &r, f);
+	CHECK(n > 0);
+	v = opt(REPLY(f), (size_t)n, 53, &l);
+	CHECK(v && v[0] == 6); /* NAK */
+	CHECK(!memcmp(REPLY(f) + 12, &any, 4));
+	CHECK(!memcmp(REPLY(f) + 16, &any, 4));
+}
+
 /* Clients may send more than 1500 bytes (long vendor or client-id
  * options): the request is read up to its UDP length, so an option
  * across byte 1500 is read whole rather than taken as truncated. */
