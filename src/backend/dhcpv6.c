@@ -22,7 +22,8 @@
  * --fqdn.  Replies go from our link-local address, port 547, to the
  * client's address and port.
  *
- * Robustness: the message is copied into a bounded buffer and options are
+ * Robustness: the message is copied whole, up to its UDP length (so at
+ * most 64 KiB), into a static buffer and options are
  * walked with their lengths checked against what is left; a truncated
  * option or a missing client identifier drops the message (counted).
  * IA_NA contents are walked the same way.  No allocation.
@@ -82,8 +83,10 @@ enum dhcpv6_status {
 /* Client identifiers are DUIDs: at most 128 bytes (RFC 8415 11.1). */
 #define DUID_MAX_LEN 130
 
-/* Longest request read, and room for our reply's options. */
-#define DHCPV6_REQUEST_MAX 1500
+/* Longest request: the UDP length field bounds it, and a request is read
+ * whole (cut short, an option across the cut would look truncated). */
+#define DHCPV6_REQUEST_MAX (65535 - UDP_HDR_LEN)
+/* Room for our reply's options. */
 #define DHCPV6_REPLY_MAX 2048
 
 struct opt6_in {
@@ -338,8 +341,6 @@ int dhcpv6_handler(struct ctx *c, const struct tap_frame *f)
 		reason = DROP_DISABLED;
 		goto out;
 	}
-	if (len > sizeof(msg))
-		len = sizeof(msg); /* options past this are not read */
 	if (len < DHCPV6_HDR_LEN ||
 	    tap_frame_copy(f, f->payload_off, msg, len) < 0) {
 		reason = DROP_TOO_SHORT;

@@ -21,7 +21,7 @@
 #define HDR 4
 
 struct msg6 {
-	uint8_t m[512];
+	uint8_t m[2048];
 	size_t len;
 };
 
@@ -61,7 +61,7 @@ static void msg_client(struct msg6 *m, uint8_t type)
 /* Sends M; returns the reply's DHCPv6 payload length or -1, frame in F. */
 static ssize_t exchange(struct ctx *c, const struct msg6 *m, uint8_t *f)
 {
-	uint8_t frame[1024];
+	static uint8_t frame[4096];
 	struct in6_addr s = pt_a6(GUEST_LL), d = pt_a6("ff02::1:2");
 	ssize_t n;
 
@@ -309,6 +309,24 @@ TEST(dhcpv6_confirm_of_other_address_is_not_on_link)
 	n = exchange(&c, &m, f);
 	v = OPT(f, n, 13, &l);
 	CHECK(v && l >= 2 && ip_get_be16(v) == 4);
+}
+
+/* A request is read up to its UDP length: an option across byte 1500
+ * is not taken as truncated. */
+TEST(dhcpv6_request_longer_than_1500_bytes_is_read_whole)
+{
+	uint8_t f[4096], pad[1600] = { 0 };
+	struct ctx c;
+	struct msg6 m;
+	ssize_t n;
+
+	CHECK_INT(pt_setup(&c), 0);
+	msg_client(&m, 1);
+	msg_opt(&m, 16, pad, sizeof(pad)); /* vendor class, long */
+	n = exchange(&c, &m, f);
+	CHECK(n > HDR);
+	CHECK_INT(BODY(f)[0], 2); /* ADVERTISE */
+	CHECK_INT(pt_drops(&c), 0);
 }
 
 TEST(dhcpv6_solicit_without_ia_na_gets_no_addrs_avail)
