@@ -7,8 +7,10 @@
  *   SOLICIT              -> ADVERTISE, or REPLY if the client asked for
  *                           rapid commit (and the reply says so)
  *   REQUEST/RENEW/REBIND -> REPLY with the address
- *   CONFIRM              -> REPLY, status Success if the addresses the
- *                           client holds are the guest's, else NotOnLink
+ *   CONFIRM              -> REPLY, status Success if every address in
+ *                           every IA_NA the client sent is the guest's,
+ *                           else NotOnLink; no reply without any address
+ *                           (RFC 8415 18.3.3)
  *   INFORMATION-REQUEST  -> REPLY with configuration only
  *   RELEASE/DECLINE      -> REPLY with status Success (nothing to free)
  * A message carrying someone else's server identifier is ignored.
@@ -242,27 +244,78 @@ static void reply_config(const struct ctx *c, struct reply6 *r)
 	}
 }
 
-/* Whether every address in the client's IA_NA is the guest's. */
-static bool dhcpv6_confirm_on_link(const struct ctx *c,
-				   const struct opt6_in *ia)
+/* The next option CODE in P (LEN bytes) from *OFF on, or NULL.  *OFF
+ * moves past each option looked at; at NULL it is LEN unless an option
+ * was cut off. */
+static const uint8_t *dhcpv6_next_option(const uint8_t *p, size_t len,
+					 size_t *off, uint16_t code,
+					 uint16_t *olen)
 {
-	struct opt6_in sub[OPT_TRACKED] = { 0 };
+	while (len - *off >= OPT_HDR_LEN) {
+		uint16_t c = ip_get_be16(p + *off), l = ip_get_be16(p + *off + 2);
+		const uint8_t *v = p + *off + OPT_HDR_LEN;
 
-	if (!ia->present || ia->len < IA_NA_FIXED_LEN ||
-	    dhcpv6_parse_options(ia->val + IA_NA_FIXED_LEN,
-				 ia->len - IA_NA_FIXED_LEN, sub) < 0)
-		return false;
-	if (!sub[OPT_IAADDR].present || sub[OPT_IAADDR].len < 16)
-		return false;
-	return !memcmp(sub[OPT_IAADDR].val, &c->ip6.addr, 16);
+		if (len - *off - OPT_HDR_LEN < l)
+			return NULL;
+		*off += OPT_HDR_LEN + (size_t)l;
+		if (c == code) {
+			*olen = l;
+			return v;
+		}
+	}
+	return NULL;
 }
 
-/* Fills the reply body for request TYPE; returns the reply type, or 0 if
- * this message gets no reply. */
+/* Counts the addresses in IA_NA value IA (LEN bytes) into *N_ADDRS.
+ * Returns whether all of them are the guest's (false if the IA is cut
+ * off or malformed: its addresses cannot be vouched for). */
+static bool dhcpv6_ia_on_link(const struct ctx *c, const uint8_t *ia,
+			      uint16_t len, unsigned *n_addrs)
+{
+	size_t off = IA_NA_FIXED_LEN;
+	const uint8_t *a;
+	bool on_link = true;
+	uint16_t alen;
+
+	if (len < IA_NA_FIXED_LEN)
+		return false;
+	while ((a = dhcpv6_next_option(ia, len, &off, OPT_IAADDR, &alen))) {
+		(*n_addrs)++;
+		if (alen < IAADDR_FIXED_LEN || memcmp(a, &c->ip6.addr, 16))
+			on_link = false;
+	}
+	return on_link && off == len;
+}
+
+/* RFC 8415 18.3.3: the CONFIRM status for the options OPTS (LEN bytes):
+ * Success if every address of every IA_NA is the guest's, else
+ * NotOnLink; -1 when the client sent no address (no reply then). */
+static int dhcpv6_confirm_status(const struct ctx *c, const uint8_t *opts,
+				 size_t len)
+{
+	unsigned n_addrs = 0;
+	bool on_link = true;
+	const uint8_t *ia;
+	size_t off = 0;
+	uint16_t ia_len;
+
+	while ((ia = dhcpv6_next_option(opts, len, &off, OPT_IA_NA, &ia_len)))
+		if (!dhcpv6_ia_on_link(c, ia, ia_len, &n_addrs))
+			on_link = false;
+	if (!n_addrs)
+		return -1;
+	return on_link ? STATUS_SUCCESS : STATUS_NOT_ON_LINK;
+}
+
+/* Fills the reply body for request TYPE (options IN, all of them in OPTS,
+ * LEN bytes); returns the reply type, or 0 if this message gets no
+ * reply. */
 static uint8_t dhcpv6_build(const struct ctx *c, uint8_t type,
-			    const struct opt6_in *in, struct reply6 *r)
+			    const struct opt6_in *in, const uint8_t *opts,
+			    size_t len, struct reply6 *r)
 {
 	uint8_t reply = REPLY;
+	int status;
 
 	if (in[OPT_CLIENTID].present)
 		reply_opt_copy(r, OPT_CLIENTID, in[OPT_CLIENTID].val,
@@ -281,8 +334,10 @@ static uint8_t dhcpv6_build(const struct ctx *c, uint8_t type,
 		reply_ia_na(c, r, &in[OPT_IA_NA]);
 		break;
 	case CONFIRM:
-		reply_status(r, dhcpv6_confirm_on_link(c, &in[OPT_IA_NA])
-					? STATUS_SUCCESS : STATUS_NOT_ON_LINK);
+		status = dhcpv6_confirm_status(c, opts, len);
+		if (status < 0)
+			return 0;
+		reply_status(r, (uint16_t)status);
 		return reply;
 	case RELEASE:
 	case DECLINE:
@@ -356,9 +411,11 @@ int dhcpv6_handler(struct ctx *c, const struct tap_frame *f)
 		goto out;
 	if (IN6_IS_ADDR_LINKLOCAL(&f->saddr.a6))
 		c->ip6.addr_ll_seen = f->saddr.a6;
-	r.buf[0] = dhcpv6_build(c, msg[0], in, &r);
+	r.buf[0] = dhcpv6_build(c, msg[0], in, msg + DHCPV6_HDR_LEN,
+				len - DHCPV6_HDR_LEN, &r);
 	if (!r.buf[0]) {
-		reason = DROP_UNHANDLED; /* a server message, or unknown */
+		/* a server message, an unknown one, or nothing to confirm */
+		reason = DROP_UNHANDLED;
 		goto out;
 	}
 	memcpy(r.buf + 1, msg + 1, 3); /* transaction id */

@@ -311,6 +311,72 @@ TEST(dhcpv6_confirm_of_other_address_is_not_on_link)
 	CHECK(v && l >= 2 && ip_get_be16(v) == 4);
 }
 
+/* An IA_NA value (IAID 7) holding the addresses A[0..N). */
+static uint16_t ia_with(uint8_t *ia, const char *const *a, unsigned n)
+{
+	uint16_t len = 12;
+	unsigned i;
+
+	memset(ia, 0, 12);
+	ia[3] = 7;
+	for (i = 0; i < n; i++) {
+		struct in6_addr x = pt_a6(a[i]);
+
+		ip_put_be16(ia + len, 5);
+		ip_put_be16(ia + len + 2, 24);
+		memcpy(ia + len + 4, &x, 16);
+		memset(ia + len + 20, 0xff, 8);
+		len += 28;
+	}
+	return len;
+}
+
+/* The status a CONFIRM with IA_NAs of those addresses gets (-1: none). */
+static int confirm_status(struct ctx *c, const char *const *ia1, unsigned n1,
+			  const char *const *ia2, unsigned n2)
+{
+	uint8_t f[4096], ia[12 + 3 * 28];
+	const uint8_t *v;
+	struct msg6 m;
+	uint16_t l;
+	ssize_t n;
+
+	msg_init(&m, 4);
+	msg_opt(&m, 1, client_duid, sizeof(client_duid));
+	msg_opt(&m, 3, ia, ia_with(ia, ia1, n1));
+	if (ia2)
+		msg_opt(&m, 3, ia, ia_with(ia, ia2, n2));
+	n = exchange(c, &m, f);
+	if (n < 0)
+		return -1;
+	v = OPT(f, n, 13, &l);
+	return v && l >= 2 ? ip_get_be16(v) : -2;
+}
+
+/* RFC 8415 18.3.3: every address counts, not only the first. */
+TEST(dhcpv6_confirm_with_any_other_address_is_not_on_link)
+{
+	static const char *const guest_then_other[] = { "2001:db8::2",
+							"2001:db8:1::9" };
+	static const char *const guest[] = { "2001:db8::2" };
+	static const char *const other[] = { "2001:db8:1::9" };
+	struct ctx c;
+
+	CHECK_INT(pt_setup(&c), 0);
+	CHECK_INT(confirm_status(&c, guest_then_other, 2, NULL, 0), 4);
+	CHECK_INT(confirm_status(&c, guest, 1, other, 1), 4);
+	CHECK_INT(confirm_status(&c, guest, 1, guest, 1), 0);
+}
+
+TEST(dhcpv6_confirm_without_addresses_gets_no_reply)
+{
+	struct ctx c;
+
+	CHECK_INT(pt_setup(&c), 0);
+	CHECK_INT(confirm_status(&c, NULL, 0, NULL, 0), -1);
+	CHECK_INT(c.stats.drops[DROP_UNHANDLED], 1);
+}
+
 /* A request is read up to its UDP length: an option across byte 1500
  * is not taken as truncated. */
 TEST(dhcpv6_request_longer_than_1500_bytes_is_read_whole)
