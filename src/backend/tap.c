@@ -173,6 +173,10 @@ static int parse_l4(struct tap_frame *f)
 		break;
 	case IPPROTO_ICMP:
 	case IPPROTO_ICMPV6:
+		/* each ICMP belongs to its own IP version: ICMPv6 inside
+		 * IPv4 (or ICMPv4 inside IPv6) is no echo request to relay */
+		if ((f->l4_proto == IPPROTO_ICMP) != (f->family == AF_INET))
+			return DROP_UNHANDLED;
 		need = ICMP_MIN_HDR;
 		break;
 	default:
@@ -279,7 +283,7 @@ static void dispatch_ip4(struct ctx *c, const struct tap_frame *f)
 	case IPPROTO_TCP:
 		run_handler(c, h->tcp, c->no_tcp, f);
 		break;
-	default: /* ICMP: parse_l4() let nothing else through */
+	default: /* ICMPv4: parse_l4() let nothing else through */
 		if (f->hdr[f->l4_off] == ICMP4_ECHO_REQUEST)
 			run_handler(c, h->icmp, c->no_icmp, f);
 		else

@@ -255,6 +255,37 @@ TEST(icmp_echo_request_reaches_icmp_other_icmp_is_unhandled)
 	CHECK_INT(c.stats.drops[DROP_UNHANDLED], 1);
 }
 
+TEST(icmpv6_inside_ipv4_is_unhandled_not_an_echo_request)
+{
+	uint8_t f[128];
+	size_t n = put_eth(f, ETH_P_IP);
+
+	setup();
+	n += put_ip4(f + n, IPPROTO_ICMPV6, 16);
+	memset(f + n, 0, 16);
+	f[n] = 8; /* would be an ICMPv4 echo request */
+	deliver(f, n + 16);
+	CHECK_INT(seen.calls, 0);
+	CHECK_INT(c.stats.drops[DROP_UNHANDLED], 1);
+}
+
+TEST(icmpv4_inside_ipv6_is_unhandled_not_an_echo_request)
+{
+	uint8_t f[128];
+	size_t n = put_eth(f, ETH_P_IPV6);
+	size_t l4 = n + 40;
+
+	setup();
+	put_ip6(f + n, IPPROTO_ICMP, 16);
+	memset(f + l4, 0, 16);
+	f[l4] = 128; /* would be an ICMPv6 echo request */
+	deliver(f, l4 + 16);
+	f[l4] = 133; /* would be a router solicitation */
+	deliver(f, l4 + 16);
+	CHECK_INT(seen.calls, 0);
+	CHECK_INT(c.stats.drops[DROP_UNHANDLED], 2);
+}
+
 TEST(ipv6_ndp_echo_and_dhcpv6)
 {
 	uint8_t f[200];
