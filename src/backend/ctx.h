@@ -49,6 +49,7 @@ enum drop_reason {
 	DROP_RX_NO_BUFFERS, /* guest had no RX buffers: frame not delivered */
 	DROP_BAD_DESCRIPTOR, /* bogus virtqueue descriptor from the guest */
 	DROP_BAD_STREAM,    /* bad length prefix on the stream protocol */
+	DROP_TOO_BIG,       /* host datagram larger than a frame can carry */
 	DROP_NUM_REASONS,
 };
 

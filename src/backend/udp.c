@@ -33,7 +33,8 @@
  * from the frame's iovec (guest memory, no copy).  Replies are read into
  * one static frame buffer behind room for the headers and queued with
  * tap_send_frame(); one tap_flush() ends each socket event.  Nothing here
- * allocates or logs per datagram: drops are counted in the context.
+ * allocates or logs per datagram: drops are counted in the context (a
+ * host datagram too large for one frame to the guest as DROP_TOO_BIG).
  *
  * Not done: replies to a guest flow from other peers than the one it
  * wrote to (the socket is connected), and passt's loopback splicing.
@@ -63,12 +64,16 @@
 #define QUOTE6_LEN (IP6_HDR_LEN + UDP_HDR_LEN)
 #define ICMP_ERR_HDR_LEN 8 /* type, code, checksum, unused */
 
-/* Largest UDP payload in an IP packet of at most 65535 bytes. */
+/* Largest UDP payload in one frame for the guest: an IPv4 packet of at
+ * most 65535 bytes fills TAP_FRAME_MAX exactly; the IPv6 payload length
+ * would allow 40 bytes more than the frame has room for. */
 #define UDP4_PAYLOAD_MAX (65535 - 20 - UDP_HDR_LEN)
-#define UDP6_PAYLOAD_MAX (65535 - UDP_HDR_LEN)
+#define UDP6_PAYLOAD_MAX (TAP_FRAME_MAX - UDP6_PAYLOAD_OFF)
 
-/* Frames to the guest are built here: replies and ICMP errors. */
-static uint8_t frame_buf[UDP6_PAYLOAD_OFF + UDP6_PAYLOAD_MAX];
+/* Frames to the guest are built here: replies and ICMP errors.  Reads
+ * use MSG_TRUNC: they return a datagram's real length, so one too large
+ * for a frame is recognised (and dropped) rather than cut. */
+static uint8_t frame_buf[TAP_FRAME_MAX];
 
 /* Where frames for the guest go: its MAC once a frame from it taught us,
  * broadcast before (an inbound flow may start before the guest spoke). */
@@ -335,7 +340,7 @@ static void udp_sock_read(struct ctx *c, struct flow *fl)
 		}
 		fl->udp.active_ms = flow_now_ms();
 		if ((size_t)n > max) {
-			ctx_drop(c, DROP_HOST_ERROR); /* cannot be a frame */
+			ctx_drop(c, DROP_TOO_BIG);
 			continue;
 		}
 		udp_reply_to_guest(c, fl, (size_t)n);
@@ -521,9 +526,13 @@ void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 			break;
 		fl = c->no_udp ? NULL : inbound_flow(c, ref.fd, ref.idx, &peer,
 						     sl);
-		if (!fl || (size_t)n > (flow_addr_is_v4(&fl->key.gaddr) ?
-					UDP4_PAYLOAD_MAX : UDP6_PAYLOAD_MAX)) {
-			ctx_drop(c, fl ? DROP_HOST_ERROR : DROP_NO_FLOW);
+		if (!fl) {
+			ctx_drop(c, DROP_NO_FLOW);
+			continue;
+		}
+		if ((size_t)n > (flow_addr_is_v4(&fl->key.gaddr) ?
+				 UDP4_PAYLOAD_MAX : UDP6_PAYLOAD_MAX)) {
+			ctx_drop(c, DROP_TOO_BIG);
 			continue;
 		}
 		if (flow_addr_is_v4(&fl->key.gaddr))

@@ -90,6 +90,7 @@ static const char *const drop_names[DROP_NUM_REASONS] = {
 	[DROP_RX_NO_BUFFERS] = "drop_rx_no_buffers",
 	[DROP_BAD_DESCRIPTOR] = "drop_bad_descriptor",
 	[DROP_BAD_STREAM] = "drop_bad_stream",
+	[DROP_TOO_BIG] = "drop_too_big",
 };
 
 /* Where tap.c sends each kind of guest frame. */

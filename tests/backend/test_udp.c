@@ -14,6 +14,7 @@
 #include "backend/flow.h"
 #include "backend/fwd.h"
 #include "backend/ip.h"
+#include "backend/tap.h"
 #include "backend/udp.h"
 #include "tests/backend/test_flow_harness.h"
 #include "tests/harness.h"
@@ -122,6 +123,43 @@ TEST(ipv6_datagram_to_gateway_reaches_host_loopback_and_reply_returns)
 	CHECK(!memcmp(reply + ETH_HDR_LEN + 8, &gw, 16));
 	CHECK(!memcmp(reply + ETH_HDR_LEN + 24, &guest, 16));
 	CHECK(!memcmp(reply + UDP6_PAYLOAD_OFF, "pong6", 5));
+	udp_close_all(&c);
+}
+
+/* An IPv6 frame of TAP_FRAME_MAX bytes carries at most this payload. */
+#define IPV6_FRAME_PAYLOAD_MAX (TAP_FRAME_MAX - UDP6_PAYLOAD_OFF)
+
+TEST(ipv6_reply_too_large_for_a_frame_is_counted_as_too_big)
+{
+	static char big[IPV6_FRAME_PAYLOAD_MAX + 1];
+	struct sockaddr_storage from;
+	struct in6_addr gw = pt_a6("fe80::1"), guest = pt_a6("2001:db8::2");
+	struct ctx c;
+	uint16_t port;
+	char buf[64];
+	ssize_t n;
+	int s;
+
+	CHECK_INT(ft_setup(&c, 64), 0);
+	s = ft_bind_udp(AF_INET6, &port);
+	if (s < 0)
+		SKIP("no IPv6 loopback on this machine");
+	pt_to_vunetd(&c, frame, pt_udp6(frame, &guest, GUEST_PORT, &gw, port,
+					"ping6", 5));
+	CHECK_INT(host_recv(s, buf, sizeof(buf), &from), 5);
+	/* the largest that fits, then one byte more */
+	CHECK(sendto(s, big, sizeof(big) - 1, 0, (struct sockaddr *)&from,
+		     sizeof(struct sockaddr_in6)) == sizeof(big) - 1);
+	n = ft_recv(&c, reply, sizeof(reply), 2000);
+	CHECK_INT(n, TAP_FRAME_MAX);
+	CHECK(sendto(s, big, sizeof(big), 0, (struct sockaddr *)&from,
+		     sizeof(struct sockaddr_in6)) == sizeof(big));
+	CHECK(sendto(s, "pong6", 5, 0, (struct sockaddr *)&from,
+		     sizeof(struct sockaddr_in6)) == 5);
+	n = ft_recv(&c, reply, sizeof(reply), 2000);
+	CHECK_INT(n, UDP6_PAYLOAD_OFF + 5);
+	CHECK_INT(c.stats.drops[DROP_TOO_BIG], 1);
+	CHECK_INT(c.stats.drops[DROP_UNHANDLED], 0);
 	udp_close_all(&c);
 }
 
