@@ -13,7 +13,9 @@
  *
  * Several -t (or -u) options add up; a port may be forwarded only once
  * (passt lets the second bind fail; vunetd refuses at parse time), and
- * none/all/auto cannot be combined with explicit ports.
+ * none/all cannot be combined with explicit ports.  "auto" (forward the
+ * ports a namespace binds) only makes sense for pasta: refused, with
+ * passt's message, as passt refuses it.
  */
 #ifndef VUNET_BACKEND_FWD_H
 #define VUNET_BACKEND_FWD_H
@@ -30,7 +32,6 @@ enum fwd_mode {
 	FWD_NONE = 0,
 	FWD_SPEC,  /* explicit ports */
 	FWD_ALL,   /* every port but the excluded ones */
-	FWD_AUTO,  /* pasta only: accepted, treated as none */
 };
 
 /* One bound address for a group of ports: -t ADDR%IF/PORTS. */
