@@ -3,9 +3,11 @@
  * The benchmark guest's network stack (see guest.h for the model).
  *
  * Frames are built in two scratch buffers, one for TCP and one for UDP,
- * whose payload area is never written: payloads are zeros, which add
- * nothing to a ones'-complement sum, so checksums are computed over the
- * headers and the pseudo-header only and are still correct.  This keeps
+ * whose payload area stays zero between frames: payloads are zeros, which
+ * add nothing to a ones'-complement sum, so checksums are computed over
+ * the headers and the pseudo-header only and are still correct.  A
+ * connection with a fill hook writes its bytes there, sums them, and
+ * zeroes them again after the frame went out.  This keeps
  * the guest's own cost per byte down to the front-end's one copy into the
  * ring, so the back-end is what limits the numbers.
  *
@@ -164,13 +166,15 @@ static void fill_ip4(struct bench_guest *g, uint8_t *frame, uint8_t proto,
 	memcpy(ip + 10, &sum, 2);
 }
 
-/* Sends a segment of C with FLAGS and PAYLOAD_LEN zero bytes at SEQ. */
+/* Sends a segment of C with FLAGS and PAYLOAD_LEN bytes at SEQ: zeros,
+ * or the stream's bytes from C's fill hook. */
 static int send_segment(struct bench_guest *g, struct bench_tcp_conn *c,
 			uint8_t flags, uint32_t seq, uint32_t payload_len)
 {
 	uint8_t *f = g->tx_frame, *t = f + IP4_L4_OFF;
 	unsigned opt_len = (flags & TCP_SYN) ? TCP_SYN_OPTS_LEN : 0;
 	unsigned hdr = TCP_HDR_LEN + opt_len;
+	bool filled = payload_len && c->data && c->data->fill;
 	uint32_t sum;
 	uint16_t csum;
 	int rc;
@@ -191,12 +195,17 @@ static int send_segment(struct bench_guest *g, struct bench_tcp_conn *c,
 	}
 	sum = csum_add_pseudo4(0, g->addr, g->gw, IPPROTO_TCP,
 			       hdr + payload_len);
+	if (filled) {
+		c->data->fill(c->data->opaque, (uint32_t)(seq - c->snd_base),
+			      t + hdr, payload_len);
+		sum = csum_add_buf(sum, t + hdr, payload_len);
+	}
 	csum = csum_fold(csum_add_buf(sum, t, hdr));
 	memcpy(t + 16, &csum, 2);
 	rc = send_frame(g, f, IP4_L4_OFF + hdr + payload_len);
 	/* Keep the payload area zero for the checksum shortcut. */
-	if (opt_len)
-		memset(t + TCP_HDR_LEN, 0, opt_len);
+	if (opt_len || filled)
+		memset(t + TCP_HDR_LEN, 0, opt_len + (filled ? payload_len : 0));
 	return rc;
 }
 
@@ -393,7 +402,7 @@ static bool tcp_input(struct bench_guest *g, struct bench_tcp_conn *c,
 			return false;
 		parse_syn_options(c, t + TCP_HDR_LEN, hdr - TCP_HDR_LEN);
 		c->rcv_nxt = seq + 1;
-		c->snd_una = c->snd_nxt = c->snd_end = ack;
+		c->snd_una = c->snd_nxt = c->snd_end = c->snd_base = ack;
 		c->snd_wnd_bytes = (uint32_t)win << c->peer_wscale;
 		c->state = BENCH_TCP_ESTABLISHED;
 		return true;
@@ -405,6 +414,8 @@ static bool tcp_input(struct bench_guest *g, struct bench_tcp_conn *c,
 	if (payload_len || (flags & TCP_FIN)) {
 		if (seq != c->rcv_nxt)
 			return true; /* out of order: duplicate ACK */
+		if (payload_len && c->data && c->data->sink)
+			c->data->sink(c->data->opaque, t + hdr, payload_len);
 		c->rcv_nxt += payload_len;
 		c->rx_bytes += payload_len;
 		c->unacked_segs++;
@@ -429,6 +440,7 @@ static void tcp_passive_open(struct bench_guest *g, const uint8_t *t,
 		return;
 	}
 	c->passive = true;
+	c->data = g->accept_data;
 	parse_syn_options(c, t + TCP_HDR_LEN, hdr - TCP_HDR_LEN);
 	c->rcv_nxt = ip_get_be32(t + 4) + 1;
 	c->snd_wnd_bytes = (uint32_t)ip_get_be16(t + 14) << c->peer_wscale;
@@ -461,7 +473,8 @@ static void rx_tcp(struct bench_guest *g, const uint8_t *t, unsigned l4_len)
 			g->rx_bad++;
 			return;
 		}
-		c->snd_una = c->snd_nxt = c->snd_end = c->snd_una + 1;
+		c->snd_una = c->snd_nxt = c->snd_end = c->snd_base =
+			c->snd_una + 1;
 		c->state = BENCH_TCP_ESTABLISHED;
 	}
 	if (tcp_input(g, c, t, hdr, l4_len - hdr))

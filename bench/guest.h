@@ -12,7 +12,11 @@
  * only drop when a host socket is full, so nothing smarter is needed), and
  * waits briefly on the call eventfds when nothing moved.  Senders push data
  * with bench_tcp_push()/bench_udp_send(); received in-order bytes are only
- * counted (payload is zeros and never inspected).
+ * counted (payload is zeros and never inspected), unless a connection has
+ * data hooks (struct bench_tcp_data): then its payload comes from the
+ * hook's generator and in-order received bytes are handed to its sink, so
+ * a test can check what went through (the cost is the test's, not the
+ * benchmark's: connections without hooks keep zero payloads).
  *
  * TCP as far as a benchmark needs it: active open (SYN with MSS and window
  * scale options), passive open for connections the back-end forwards (-t),
@@ -43,8 +47,20 @@ enum bench_tcp_state {
 	BENCH_TCP_DONE,       /* both FINs exchanged and acknowledged */
 };
 
+/* Optional payload hooks of a connection (tests that check the data).
+ * fill() writes LEN bytes of the outgoing stream from byte OFFSET (it is
+ * asked again for retransmitted bytes: it must give the same bytes);
+ * sink() gets the received stream, in order, each byte once. */
+struct bench_tcp_data {
+	void (*fill)(void *opaque, uint64_t offset, uint8_t *dst, uint32_t len);
+	void (*sink)(void *opaque, const uint8_t *data, uint32_t len);
+	void *opaque;
+};
+
 struct bench_tcp_conn {
 	enum bench_tcp_state state;
+	const struct bench_tcp_data *data; /* NULL: zero payloads, counted */
+	uint32_t snd_base;            /* sequence number of stream byte 0 */
 	bool passive;                 /* opened by the back-end (-t) */
 	bool accepted;                /* passive: handed to the caller */
 	bool fin_received, fin_acked;
@@ -72,6 +88,9 @@ struct bench_guest {
 	/* Scratch frames: TCP, UDP (payload areas stay zero), received. */
 	uint8_t *tx_frame, *udp_frame, *rx_frame;
 	uint16_t listen_port;         /* accepting forwarded SYNs, 0: none */
+	/* Data hooks of connections accepted from now on (NULL: none); set
+	 * before bench_tcp_accept(): data may follow the handshake at once. */
+	const struct bench_tcp_data *accept_data;
 	struct bench_tcp_conn conn[BENCH_MAX_CONNS];
 	unsigned n_conns;
 	uint16_t next_port;
