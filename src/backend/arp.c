@@ -49,16 +49,6 @@ static bool arp_is_ether_ip4(const uint8_t *a)
 	       a[4] == ETH_ADDR_LEN && a[5] == 4;
 }
 
-/* The guest's MAC, from a request it sent: only a unicast address can be
- * where our frames go. */
-static void arp_learn_guest_mac(struct ctx *c, const uint8_t *sha)
-{
-	if (sha[0] & 1)
-		return;
-	memcpy(c->guest_mac, sha, ETH_ADDR_LEN);
-	c->guest_mac_known = true;
-}
-
 /* The address the guest uses, from the sender of anything it says (probes
  * say 0.0.0.0: nothing to learn). */
 static void arp_learn_guest_addr(struct ctx *c, const uint8_t *spa)
@@ -119,7 +109,7 @@ int arp_handler(struct ctx *c, const struct tap_frame *f)
 		ctx_drop(c, DROP_UNHANDLED);
 		goto out;
 	}
-	arp_learn_guest_mac(c, req + ARP_SHA_OFF);
+	tap_guest_mac_seen(c, req + ARP_SHA_OFF);
 	/* a reply tap.c cannot deliver is counted there */
 	arp_send_reply(c, req);
 	rc = 0;

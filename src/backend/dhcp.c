@@ -455,10 +455,7 @@ int dhcp_handler(struct ctx *c, const struct tap_frame *f)
 		}
 		type = in[OPT_MESSAGE_TYPE].val[0];
 	}
-	if (!(msg[DHCP_CHADDR_OFF] & 1)) { /* unicast: where replies go */
-		memcpy(c->guest_mac, msg + DHCP_CHADDR_OFF, ETH_ADDR_LEN);
-		c->guest_mac_known = true;
-	}
+	tap_guest_mac_seen(c, msg + DHCP_CHADDR_OFF);
 	reply = dhcp_reply_type(c, type, in);
 	if (reply)
 		dhcp_send_reply(c, msg, in, reply);

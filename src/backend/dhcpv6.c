@@ -372,9 +372,7 @@ static void dhcpv6_send(struct ctx *c, const struct tap_frame *f,
 {
 	struct iovec iov = { frame, 0 };
 
-	iov.iov_len = ip_udp6_frame(frame,
-				    c->guest_mac_known ? c->guest_mac
-						       : ip_mac_broadcast,
+	iov.iov_len = ip_udp6_frame(frame, tap_guest_mac(c),
 				    c->our_tap_mac, &c->ip6.our_tap_ll,
 				    DHCPV6_SERVER_PORT, &f->saddr.a6,
 				    f->sport, len);

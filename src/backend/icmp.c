@@ -281,8 +281,7 @@ out:
 static void icmp_reply_to_guest(struct ctx *c, const struct icmp_flow *fl,
 				uint8_t *frame, size_t len)
 {
-	const uint8_t *mac = c->guest_mac_known ? c->guest_mac
-						: ip_mac_broadcast;
+	const uint8_t *mac = tap_guest_mac(c);
 	struct iovec iov = { frame, 0 };
 
 	if (fl->family == AF_INET) {

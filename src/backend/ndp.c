@@ -181,10 +181,8 @@ static void ndp_send_ra(struct ctx *c, const struct in6_addr *dst)
 	len += ndp_opt_dnssl(c, ra + len, NDP_RA_MAX - 8 - len);
 	len += ndp_opt_ll(c, ra + len, NDP_OPT_SRC_LL);
 	iov.iov_len = ip_icmp6_frame(frame,
-				     c->guest_mac_known ? c->guest_mac
-							: ip_mac_broadcast,
-				     c->our_tap_mac, &c->ip6.our_tap_ll, dst,
-				     len);
+				     tap_guest_mac(c), c->our_tap_mac,
+				     &c->ip6.our_tap_ll, dst, len);
 	tap_send_frame(c, &iov, 1);
 }
 
@@ -203,10 +201,8 @@ static void ndp_send_na(struct ctx *c, const struct in6_addr *dst,
 	ndp_opt_ll(c, na + 24, NDP_OPT_TGT_LL);
 	if (IN6_IS_ADDR_UNSPECIFIED(src))
 		src = (const struct in6_addr *)(na + 8);
-	iov.iov_len = ip_icmp6_frame(frame,
-				     c->guest_mac_known ? c->guest_mac
-							: ip_mac_broadcast,
-				     c->our_tap_mac, src, dst, NDP_NA_LEN);
+	iov.iov_len = ip_icmp6_frame(frame, tap_guest_mac(c), c->our_tap_mac,
+				     src, dst, NDP_NA_LEN);
 	tap_send_frame(c, &iov, 1);
 }
 

@@ -322,12 +322,16 @@ static void dispatch_ip6(struct ctx *c, const struct tap_frame *f)
 	}
 }
 
-/* Remembers the guest's MAC address from the source of its frames. */
-static void learn_guest_mac(struct ctx *c, const uint8_t *src)
+const uint8_t *tap_guest_mac(const struct ctx *c)
 {
-	if (src[0] & 1) /* group address: not a station */
+	return c->guest_mac_known ? c->guest_mac : ip_mac_broadcast;
+}
+
+void tap_guest_mac_seen(struct ctx *c, const uint8_t *mac)
+{
+	if (mac[0] & 1) /* group address: not a station */
 		return;
-	memcpy(c->guest_mac, src, sizeof(c->guest_mac));
+	memcpy(c->guest_mac, mac, sizeof(c->guest_mac));
 	c->guest_mac_known = true;
 }
 
@@ -353,7 +357,7 @@ void tap_handler(struct ctx *c, const struct iovec *iov, size_t iovcnt,
 		ctx_drop(c, DROP_TOO_SHORT);
 		return;
 	}
-	learn_guest_mac(c, f.hdr + ETH_ALEN);
+	tap_guest_mac_seen(c, f.hdr + ETH_ALEN);
 	f.ethertype = ip_get_be16(f.hdr + 2 * ETH_ALEN);
 	f.l3_off = ETH_HLEN;
 

@@ -120,6 +120,15 @@ int tap_frame_copy(const struct tap_frame *f, size_t off, void *buf,
 int tap_frame_iov_from(const struct tap_frame *f, size_t off, size_t end,
 		       struct iovec *out, size_t max);
 
+/* Where frames for the guest go: its MAC once a frame from it taught us
+ * (tap_guest_mac_seen()), broadcast before (an inbound flow may start
+ * before the guest spoke). */
+const uint8_t *tap_guest_mac(const struct ctx *c);
+/* Records MAC, which the guest says is its own (a frame's source, an ARP
+ * sender, a DHCP client address), as where our frames go; a group
+ * address cannot be a station's and is ignored. */
+void tap_guest_mac_seen(struct ctx *c, const uint8_t *mac);
+
 /* Queues one frame (Ethernet header first) for the guest.  Returns 0 or a
  * negative errno; a frame that cannot be delivered is counted as dropped. */
 int tap_send_frame(struct ctx *c, const struct iovec *iov, size_t iovcnt);

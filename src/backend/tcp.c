@@ -149,13 +149,6 @@ static void probe_peek_offset(int s)
 
 /* --- Frames to the guest ------------------------------------------------ */
 
-/* Where frames for the guest go: its MAC once a frame from it taught us,
- * broadcast before (an inbound flow may start before the guest spoke). */
-static const uint8_t *guest_mac(const struct ctx *c)
-{
-	return c->guest_mac_known ? c->guest_mac : ip_mac_broadcast;
-}
-
 static bool flow_is_v4(const struct flow *fl)
 {
 	return flow_addr_is_v4(&fl->key.gaddr);
@@ -239,7 +232,7 @@ static size_t fill_segment(struct ctx *c, struct flow *fl, uint8_t *frame,
 	uint32_t sum;
 	uint16_t csum;
 
-	ip_eth_fill(frame, guest_mac(c), c->our_tap_mac,
+	ip_eth_fill(frame, tap_guest_mac(c), c->our_tap_mac,
 		    flow_is_v4(fl) ? ETH_P_IP : ETH_P_IPV6);
 	if (flow_is_v4(fl))
 		ip4_fill(frame + ETH_HDR_LEN, fl, l4_len);

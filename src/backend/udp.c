@@ -75,13 +75,6 @@
  * for a frame is recognised (and dropped) rather than cut. */
 static uint8_t frame_buf[TAP_FRAME_MAX];
 
-/* Where frames for the guest go: its MAC once a frame from it taught us,
- * broadcast before (an inbound flow may start before the guest spoke). */
-static const uint8_t *guest_mac(const struct ctx *c)
-{
-	return c->guest_mac_known ? c->guest_mac : ip_mac_broadcast;
-}
-
 static bool udp_checksum_ok(const struct tap_frame *f, size_t udp_len)
 {
 	struct iovec iov[UDP_MAX_IOV];
@@ -153,7 +146,7 @@ static void udp_send_unreachable(struct ctx *c, const struct flow *fl,
 		l4[0] = ICMP_DEST_UNREACH;
 		l4[1] = prohibited ? ICMP_PKT_FILTERED : ICMP_PORT_UNREACH;
 		quote4(l4 + ICMP_ERR_HDR_LEN, fl);
-		iov.iov_len = ip_icmp4_frame(frame_buf, guest_mac(c),
+		iov.iov_len = ip_icmp4_frame(frame_buf, tap_guest_mac(c),
 					     c->our_tap_mac,
 					     flow_addr_v4(&fl->key.raddr),
 					     flow_addr_v4(&fl->key.gaddr),
@@ -165,7 +158,7 @@ static void udp_send_unreachable(struct ctx *c, const struct flow *fl,
 		l4[1] = prohibited ? ICMP6_DST_UNREACH_ADMIN :
 				     ICMP6_DST_UNREACH_NOPORT;
 		quote6(l4 + ICMP_ERR_HDR_LEN, fl);
-		iov.iov_len = ip_icmp6_frame(frame_buf, guest_mac(c),
+		iov.iov_len = ip_icmp6_frame(frame_buf, tap_guest_mac(c),
 					     c->our_tap_mac, &fl->key.raddr,
 					     &fl->key.gaddr,
 					     ICMP_ERR_HDR_LEN + QUOTE6_LEN);
@@ -305,14 +298,14 @@ static void udp_reply_to_guest(struct ctx *c, const struct flow *fl,
 	struct iovec iov = { .iov_base = frame_buf };
 
 	if (flow_addr_is_v4(&fl->key.gaddr))
-		iov.iov_len = ip_udp4_frame(frame_buf, guest_mac(c),
+		iov.iov_len = ip_udp4_frame(frame_buf, tap_guest_mac(c),
 					    c->our_tap_mac,
 					    flow_addr_v4(&fl->key.raddr),
 					    fl->key.rport,
 					    flow_addr_v4(&fl->key.gaddr),
 					    fl->key.gport, len);
 	else
-		iov.iov_len = ip_udp6_frame(frame_buf, guest_mac(c),
+		iov.iov_len = ip_udp6_frame(frame_buf, tap_guest_mac(c),
 					    c->our_tap_mac, &fl->key.raddr,
 					    fl->key.rport, &fl->key.gaddr,
 					    fl->key.gport, len);
