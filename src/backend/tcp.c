@@ -1042,7 +1042,11 @@ static void segment_for_flow(struct ctx *c, struct flow *fl,
 {
 	uint32_t wnd = (uint32_t)wnd_raw << fl->tcp.wscale_from_guest;
 
-	fl->tcp.active_ms = flow_now_ms();
+	/* Before the host connect() completed, active_ms stays the time of
+	 * the guest's first SYN: the connect timeout runs from there, not
+	 * from its latest retransmission. */
+	if (fl->tcp.events & TCP_EV_ESTABLISHED)
+		fl->tcp.active_ms = flow_now_ms();
 	if (flags & TCP_FLAG_RST) {
 		flow_close(c, fl, true);
 		return;

@@ -21,7 +21,22 @@
 #include "tests/backend/test_flow_harness.h"
 #include "tests/harness.h"
 
+#define GUEST_PORT 42000
+#define GUEST_ISN 5000000u
+
 static uint8_t rxbuf[PT_FRAME_MAX];
+
+static struct ft_seg guest_seg(uint16_t dport, uint32_t seq, uint32_t ack,
+			       uint8_t flags)
+{
+	struct ft_seg s = { .af = AF_INET, .sport = GUEST_PORT,
+			    .dport = dport, .seq = seq, .ack = ack,
+			    .flags = flags, .wnd = 65535, .wscale = -1 };
+
+	s.saddr.a4 = pt_a4("192.0.2.2");
+	s.daddr.a4 = pt_a4("192.0.2.1");
+	return s;
+}
 
 /* The only TCP flow in the table, or NULL. */
 static struct flow *only_tcp_flow(void)
@@ -35,6 +50,14 @@ static struct flow *only_tcp_flow(void)
 			return fl;
 	}
 	return NULL;
+}
+
+static struct timespec ms_to_timespec(uint64_t ms)
+{
+	struct timespec ts = { .tv_sec = (time_t)(ms / 1000),
+			       .tv_nsec = (long)(ms % 1000) * 1000000 };
+
+	return ts;
 }
 
 /* A host client connecting (non-blocking) to loopback PORT. */
@@ -86,6 +109,37 @@ TEST(accepted_host_sockets_use_keepalive)
 	CHECK(on);
 	tcp_close_all(&c);
 	tcp_listen_close(&c);
+}
+
+/* The guest retransmits its SYN while the host connect() is pending: the
+ * connect timeout still runs from the first SYN, so a guest that keeps
+ * retrying cannot keep a dead connection attempt alive forever. */
+TEST(connect_timeout_runs_from_the_first_syn)
+{
+	struct ctx c;
+	struct ft_seg s;
+	struct timespec deadline;
+	uint16_t port;
+	uint64_t first_syn_ms;
+	int l;
+
+	CHECK_INT(ft_setup(&c, 64), 0);
+	l = ft_listen_tcp(AF_INET, &port);
+	CHECK(l >= 0);
+	s = guest_seg(port, GUEST_ISN, 0, FT_SYN);
+	/* The loop is not pumped: the connect's completion is never seen,
+	 * so the flow stays in its connecting state. */
+	ft_tcp_send(&c, &s);
+	first_syn_ms = flow_now_ms();
+	CHECK(only_tcp_flow() != NULL);
+	usleep(200 * 1000);
+	ft_tcp_send(&c, &s);
+	deadline = ms_to_timespec(first_syn_ms + TCP_CONNECT_TIMEOUT_MS);
+	tcp_timer(&c, &deadline);
+	CHECK_INT(flow_count(), 0);
+	CHECK_INT(ft_tcp_recv(&c, rxbuf, sizeof(rxbuf), &s, 2000), 0);
+	CHECK(s.flags & FT_RST);
+	close(l);
 }
 
 int main(int argc, char **argv)
