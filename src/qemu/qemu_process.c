@@ -92,22 +92,28 @@ static void read_file_tail(const char *path, char *out, size_t size)
 
 /* ---- waiting ---- */
 
-/* Waits for our child PID to exit, up to TIMEOUT_MS.  Returns its wait
- * status, or -1 if it is still running. */
-static int wait_child(pid_t pid, int timeout_ms)
+enum child_wait {
+	CHILD_EXITED,  /* *STATUS is its wait status */
+	CHILD_RUNNING, /* still running at the deadline */
+	CHILD_UNKNOWN, /* waitpid() failed (errno): how it ended is unknown,
+			* e.g. SIGCHLD ignored by whoever started us, so the
+			* kernel reaped it */
+};
+
+/* Waits for our child PID to exit, up to TIMEOUT_MS. */
+static enum child_wait wait_child(pid_t pid, int timeout_ms, int *status)
 {
 	long long deadline = now_ms() + timeout_ms;
-	int status;
 
 	for (;;) {
-		pid_t r = waitpid(pid, &status, WNOHANG);
+		pid_t r = waitpid(pid, status, WNOHANG);
 
 		if (r == pid)
-			return status;
+			return CHILD_EXITED;
 		if (r < 0 && errno != EINTR)
-			return 0;
+			return CHILD_UNKNOWN;
 		if (now_ms() >= deadline)
-			return -1;
+			return CHILD_RUNNING;
 		sleep_step();
 	}
 }
@@ -285,7 +291,8 @@ static int start_backend(const struct qemu_argv *argv)
 	const char *prog = program_name(argv->v[0]);
 	char said[MESSAGE_TAIL_MAX];
 	int err_fd = memfd_create("vunet-backend-stderr", MFD_CLOEXEC);
-	int status, ret = -1;
+	int status = 0, ret = -1;
+	enum child_wait waited;
 	pid_t pid;
 
 	if (err_fd < 0) {
@@ -301,13 +308,20 @@ static int start_backend(const struct qemu_argv *argv)
 		vn_error_report_errno(errno, "cannot fork '%s'", prog);
 		goto out;
 	}
-	status = wait_child(pid, BACKEND_START_TIMEOUT_MS);
-	if (status == -1) {
+	waited = wait_child(pid, BACKEND_START_TIMEOUT_MS, &status);
+	if (waited == CHILD_RUNNING) {
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 		vn_error_report(VN_ERR_INTERNAL_ERROR,
 				"Could not start '%s': no answer within %d ms",
 				prog, BACKEND_START_TIMEOUT_MS);
+		goto out;
+	}
+	if (waited == CHILD_UNKNOWN) {
+		/* Its exit status is what says it started: without it a
+		 * failed backend would pass for a running one. */
+		vn_error_report_errno(errno, "Could not start '%s': cannot wait for process %ld",
+				      prog, (long)pid);
 		goto out;
 	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
@@ -385,9 +399,13 @@ static struct qemu_monitor *connect_monitor(const char *path, pid_t *pid,
 	long long deadline = now_ms() + MONITOR_TIMEOUT_MS;
 	struct qemu_monitor *mon = NULL;
 	struct stat st;
+	int status;
 
 	for (;;) {
-		if (waitpid(*pid, NULL, WNOHANG) == *pid) {
+		pid_t r = waitpid(*pid, NULL, WNOHANG);
+
+		/* ECHILD: the kernel reaped it (SIGCHLD ignored), it is gone. */
+		if (r == *pid || (r < 0 && errno == ECHILD)) {
 			*pid = 0;
 			report_qemu_exit(log_path);
 			return NULL;
@@ -406,7 +424,7 @@ static struct qemu_monitor *connect_monitor(const char *path, pid_t *pid,
 					    deadline - now_ms() : 0));
 	/* QEMU may have listened, then failed (a missing kernel): its log
 	 * says why better than the broken connection does. */
-	if (!mon && wait_child(*pid, QUIT_WAIT_MS) != -1) {
+	if (!mon && wait_child(*pid, QUIT_WAIT_MS, &status) == CHILD_EXITED) {
 		*pid = 0;
 		report_qemu_exit(log_path);
 	}
