@@ -7,7 +7,9 @@
  * socket address: in the canonical text form (inet_ntop), so that
  * "2001:DB8::0:1" becomes "2001:db8::1" on the command line just as it
  * does under libvirt.  A "to" with an "end" maps the whole range, so its
- * end is to + (end - start), computed here because passt wants both ends.
+ * end is to + (end - start), computed here because passt wants both ends;
+ * a range that ends before it starts, or whose target would end past port
+ * 65535, is refused here instead of wrapping around.
  *
  * Nothing is started here: the argv goes into a launch plan (qemu_plan.c)
  * and the launcher runs it.  Socket and pidfile paths come from
@@ -39,8 +41,43 @@ static int canonical_address(const char *text, char *out, size_t size)
 	return 0;
 }
 
-static void put_range(FILE *out, const struct vn_port_forward_range *range)
+/* Highest port number; the parser already bounds start, end and to. */
+#define PORT_MAX 65535
+
+/* The end of the target range of a mapped range (start-end:to-END), or
+ * -1 (reported) when END would not be a port: the arithmetic is ours,
+ * libvirt's text would wrap around. */
+static long mapped_end(const struct vn_port_forward_range *range)
 {
+	long end = (long)range->to + (long)range->end - (long)range->start;
+
+	if (range->end < range->start) {
+		vn_error_report(VN_ERR_CONFIG_UNSUPPORTED,
+				"port forward range %u-%u ends before it starts",
+				range->start, range->end);
+		return -1;
+	}
+	if (end > PORT_MAX) {
+		vn_error_report(VN_ERR_CONFIG_UNSUPPORTED,
+				"port forward range %u-%u mapped to %u would end at port %ld, past %d",
+				range->start, range->end, range->to, end,
+				PORT_MAX);
+		return -1;
+	}
+	return end;
+}
+
+/* Writes one range.  0, or -1 (reported) for a mapping past the last
+ * port. */
+static int put_range(FILE *out, const struct vn_port_forward_range *range)
+{
+	long end = 0;
+
+	if (range->to && range->end) {
+		end = mapped_end(range);
+		if (end < 0)
+			return -1;
+	}
 	if (range->exclude)
 		fputc('~', out);
 	fprintf(out, "%u", range->start);
@@ -49,8 +86,9 @@ static void put_range(FILE *out, const struct vn_port_forward_range *range)
 	if (range->to) {
 		fprintf(out, ":%u", range->to);
 		if (range->end)
-			fprintf(out, "-%u", range->to + range->end - range->start);
+			fprintf(out, "-%ld", end);
 	}
+	return 0;
 }
 
 char *qemu_passt_port_spec(const struct vn_port_forward *pf)
@@ -59,6 +97,7 @@ char *qemu_passt_port_spec(const struct vn_port_forward *pf)
 	char *spec = NULL;
 	size_t len = 0, i;
 	FILE *out = NULL;
+	int rc = 0;
 
 	if (pf->address && canonical_address(pf->address, addr, sizeof(addr)) < 0)
 		return NULL;
@@ -73,13 +112,17 @@ char *qemu_passt_port_spec(const struct vn_port_forward *pf)
 		fputc('/', out);
 	if (!pf->n_ranges)
 		fputs("all", out);
-	for (i = 0; i < pf->n_ranges; i++) {
+	for (i = 0; i < pf->n_ranges && rc == 0; i++) {
 		if (i > 0)
 			fputc(',', out);
-		put_range(out, &pf->ranges[i]);
+		rc = put_range(out, &pf->ranges[i]);
 	}
 	if (fclose(out) != 0)
 		goto nomem;
+	if (rc < 0) {
+		free(spec);
+		return NULL;
+	}
 	return spec;
 nomem:
 	free(spec);
@@ -98,7 +141,9 @@ static int add_addresses(struct qemu_argv *argv, const struct vn_net *net)
 		if (canonical_address(ip->address, addr, sizeof(addr)) < 0)
 			return -1;
 		qemu_argv_add_pair(argv, "--address", addr);
-		/* passt takes no IPv6 prefix; validation refused one. */
+		/* passt has no option for an IPv6 prefix (its guest
+		 * prefix is always /64); validation allows only 64, so
+		 * nothing is lost by leaving it out, as libvirt does. */
 		if (ip->prefix && !strchr(addr, ':')) {
 			qemu_argv_add(argv, "--netmask");
 			qemu_argv_addf(argv, "%u", ip->prefix);

@@ -30,8 +30,9 @@
 #include "conf/domain_conf.h"
 #include "qemu/qemu_argv.h"
 
-/* The SPEC of one <portForward>.  Caller frees; NULL on ENOMEM or an
- * unparseable address (reported). */
+/* The SPEC of one <portForward>.  Caller frees; NULL on ENOMEM, an
+ * unparseable address or a mapped range whose target end is not a port
+ * (reported). */
 char *qemu_passt_port_spec(const struct vn_port_forward *pf);
 
 /* The backend argv for NET.  NULL on error (reported). */

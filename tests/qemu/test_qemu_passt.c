@@ -84,6 +84,36 @@ TEST(spec_range_mapped_gives_both_ends_of_target)
 	CHECK(spec_is(&r, 1, NULL, NULL, "5000-5020:6000-6020"));
 }
 
+TEST(spec_range_mapped_up_to_the_last_port_is_kept)
+{
+	struct vn_port_forward_range r = { .start = 5000, .end = 5020,
+					   .to = 65515 };
+
+	CHECK(spec_is(&r, 1, NULL, NULL, "5000-5020:65515-65535"));
+}
+
+TEST(spec_range_mapped_past_the_last_port_is_refused)
+{
+	struct vn_port_forward_range r = { .start = 5000, .end = 5020,
+					   .to = 65530 };
+	char *spec = spec_of(&r, 1, NULL, NULL);
+
+	CHECK_MSG(!spec, "spec: %s", spec);
+	CHECK_STR(vn_error_message(), "unsupported configuration: port forward "
+		  "range 5000-5020 mapped to 65530 would end at port 65550, past 65535");
+}
+
+TEST(spec_mapped_range_ending_before_its_start_is_refused)
+{
+	struct vn_port_forward_range r = { .start = 5020, .end = 5000,
+					   .to = 6000 };
+	char *spec = spec_of(&r, 1, NULL, NULL);
+
+	CHECK_MSG(!spec, "spec: %s", spec);
+	CHECK_STR(vn_error_message(), "unsupported configuration: port forward "
+		  "range 5020-5000 ends before it starts");
+}
+
 TEST(spec_excluded_port_and_range)
 {
 	struct vn_port_forward_range r[] = {
