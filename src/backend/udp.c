@@ -60,7 +60,7 @@
 /* iovec entries a guest datagram may span (guest TX descriptor chains). */
 #define UDP_MAX_IOV 64
 /* The headers of the guest datagram an ICMP error quotes. */
-#define QUOTE4_LEN (20 + UDP_HDR_LEN)
+#define QUOTE4_LEN (IP4_HDR_LEN + UDP_HDR_LEN)
 #define QUOTE6_LEN (IP6_HDR_LEN + UDP_HDR_LEN)
 #define ICMP_ERR_HDR_LEN 8 /* type, code, checksum, unused */
 
@@ -97,39 +97,27 @@ static bool udp_checksum_ok(const struct tap_frame *f, size_t udp_len)
 	return csum_fold(csum_add_iov(sum, iov, (size_t)n, udp_len)) == 0;
 }
 
-/* The IPv4 + UDP headers of a datagram of FL, as the guest sent it. */
-static void quote4(uint8_t *q, const struct flow *fl)
+/* The IP + UDP headers of a datagram of FL as the guest sent it, at Q
+ * (QUOTE4_LEN or QUOTE6_LEN bytes): what an ICMP error quotes, so the
+ * guest can tell which of its sockets the error is for. */
+static void quote_guest_datagram(uint8_t *q, const struct flow *fl)
 {
-	struct in_addr g = flow_addr_v4(&fl->key.gaddr);
-	struct in_addr r = flow_addr_v4(&fl->key.raddr);
-	uint16_t csum;
+	uint8_t *udp;
 
-	memset(q, 0, QUOTE4_LEN);
-	q[0] = 0x45;
-	ip_put_be16(q + 2, QUOTE4_LEN);
-	q[8] = IP_TTL_LINK;
-	q[9] = IPPROTO_UDP;
-	memcpy(q + 12, &g, 4);
-	memcpy(q + 16, &r, 4);
-	csum = csum_buf(q, 20);
-	memcpy(q + 10, &csum, 2);
-	ip_put_be16(q + 20, fl->key.gport);
-	ip_put_be16(q + 22, fl->key.rport);
-	ip_put_be16(q + 24, UDP_HDR_LEN);
-}
-
-static void quote6(uint8_t *q, const struct flow *fl)
-{
-	memset(q, 0, QUOTE6_LEN);
-	q[0] = 0x60;
-	ip_put_be16(q + 4, UDP_HDR_LEN);
-	q[6] = IPPROTO_UDP;
-	q[7] = IP_TTL_LINK;
-	memcpy(q + 8, &fl->key.gaddr, 16);
-	memcpy(q + 24, &fl->key.raddr, 16);
-	ip_put_be16(q + 40, fl->key.gport);
-	ip_put_be16(q + 42, fl->key.rport);
-	ip_put_be16(q + 44, UDP_HDR_LEN);
+	if (flow_addr_is_v4(&fl->key.gaddr)) {
+		ip_v4_hdr_fill(q, flow_addr_v4(&fl->key.gaddr),
+			       flow_addr_v4(&fl->key.raddr), IPPROTO_UDP,
+			       UDP_HDR_LEN);
+		udp = q + IP4_HDR_LEN;
+	} else {
+		ip_v6_hdr_fill(q, &fl->key.gaddr, &fl->key.raddr, IPPROTO_UDP,
+			       UDP_HDR_LEN);
+		udp = q + IP6_HDR_LEN;
+	}
+	ip_put_be16(udp, fl->key.gport);
+	ip_put_be16(udp + 2, fl->key.rport);
+	ip_put_be16(udp + 4, UDP_HDR_LEN);
+	memset(udp + 6, 0, 2); /* checksum: not what the guest sent, none */
 }
 
 /* Tells the guest its datagram for FL could not be delivered: port
@@ -145,7 +133,7 @@ static void udp_send_unreachable(struct ctx *c, const struct flow *fl,
 		memset(l4, 0, ICMP_ERR_HDR_LEN);
 		l4[0] = ICMP_DEST_UNREACH;
 		l4[1] = prohibited ? ICMP_PKT_FILTERED : ICMP_PORT_UNREACH;
-		quote4(l4 + ICMP_ERR_HDR_LEN, fl);
+		quote_guest_datagram(l4 + ICMP_ERR_HDR_LEN, fl);
 		iov.iov_len = ip_icmp4_frame(frame_buf, tap_guest_mac(c),
 					     c->our_tap_mac,
 					     flow_addr_v4(&fl->key.raddr),
@@ -157,7 +145,7 @@ static void udp_send_unreachable(struct ctx *c, const struct flow *fl,
 		l4[0] = ICMP6_DST_UNREACH;
 		l4[1] = prohibited ? ICMP6_DST_UNREACH_ADMIN :
 				     ICMP6_DST_UNREACH_NOPORT;
-		quote6(l4 + ICMP_ERR_HDR_LEN, fl);
+		quote_guest_datagram(l4 + ICMP_ERR_HDR_LEN, fl);
 		iov.iov_len = ip_icmp6_frame(frame_buf, tap_guest_mac(c),
 					     c->our_tap_mac, &fl->key.raddr,
 					     &fl->key.gaddr,

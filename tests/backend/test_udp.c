@@ -186,6 +186,9 @@ TEST(closed_host_port_gives_guest_icmp_port_unreachable)
 	/* the quoted UDP header names the guest's datagram */
 	CHECK_INT(ip_get_be16(icmp + 8 + 20), GUEST_PORT);
 	CHECK_INT(ip_get_be16(icmp + 8 + 22), port);
+	CHECK_INT(icmp[8 + 9], IPPROTO_UDP);
+	CHECK(!memcmp(icmp + 8 + 12, "\xc0\x00\x02\x02", 4)); /* guest */
+	CHECK(!memcmp(icmp + 8 + 16, "\xc0\x00\x02\x01", 4)); /* gateway */
 	udp_close_all(&c);
 }
 
@@ -208,6 +211,12 @@ TEST(ipv6_closed_port_gives_icmpv6_port_unreachable)
 	CHECK_INT(reply[ETH_HDR_LEN + 6], IPPROTO_ICMPV6);
 	CHECK_INT(icmp[0], ICMP6_DST_UNREACH);
 	CHECK_INT(icmp[1], ICMP6_DST_UNREACH_NOPORT);
+	/* the quoted headers name the guest's datagram */
+	CHECK_INT(icmp[8 + 6], IPPROTO_UDP);
+	CHECK(!memcmp(icmp + 8 + 8, &guest, 16));
+	CHECK(!memcmp(icmp + 8 + 24, &gw, 16));
+	CHECK_INT(ip_get_be16(icmp + 8 + 40), GUEST_PORT);
+	CHECK_INT(ip_get_be16(icmp + 8 + 42), port);
 	udp_close_all(&c);
 }
 
