@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "backend/ctx.h"
+#include "backend/flow.h"
 #include "backend/ip.h"
 #include "backend/tap.h"
 
@@ -47,16 +48,6 @@ static bool arp_is_ether_ip4(const uint8_t *a)
 {
 	return ip_get_be16(a) == ARPHRD_ETHER && ip_get_be16(a + 2) == ETH_P_IP &&
 	       a[4] == ETH_ADDR_LEN && a[5] == 4;
-}
-
-/* The address the guest uses, from the sender of anything it says (probes
- * say 0.0.0.0: nothing to learn). */
-static void arp_learn_guest_addr(struct ctx *c, const uint8_t *spa)
-{
-	static const uint8_t unspecified[4];
-
-	if (memcmp(spa, unspecified, 4))
-		memcpy(&c->ip4.addr_seen, spa, 4);
 }
 
 /* Whether REQ (an Ethernet/IPv4 request) deserves an answer. */
@@ -103,7 +94,8 @@ int arp_handler(struct ctx *c, const struct tap_frame *f)
 		ctx_drop(c, DROP_DISABLED);
 		goto out;
 	}
-	arp_learn_guest_addr(c, req + ARP_SPA_OFF);
+	/* probes say 0.0.0.0: flow_guest_addr_seen() learns nothing */
+	flow_guest_addr_seen(c, AF_INET, req + ARP_SPA_OFF);
 	if (ip_get_be16(req + 6) != ARPOP_REQUEST ||
 	    !arp_should_answer(c, req)) {
 		ctx_drop(c, DROP_UNHANDLED);

@@ -163,9 +163,11 @@ int flow_bind_outbound(const struct ctx *c, int s,
 int flow_bind_forwarded(const struct ctx *c, const struct fwd_ports *fwd,
 			unsigned port, int type);
 
-/* Records ADDR (family AF), the source of a TCP/UDP packet from the
- * guest, as the address the guest uses (ctx's "seen" fields): inbound
- * flows go to it. */
+/* Records ADDR (family AF), the source of a packet from the guest (TCP,
+ * UDP, ICMP echo, NDP; an ARP sender), as the address the guest uses
+ * (ctx's "seen" fields): inbound flows and replies go to it.  Unspecified
+ * and multicast sources teach nothing; an IPv6 link-local one is kept
+ * apart (addr_ll_seen). */
 void flow_guest_addr_seen(struct ctx *c, int af, const void *addr);
 
 /* An address of either family, as IP headers carry it. */

@@ -228,19 +228,6 @@ static int icmp_send_request(struct ctx *c, const struct tap_frame *f,
 	return NOT_DROPPED;
 }
 
-/* The source of the guest's echo request is an address it uses. */
-static void icmp_learn_guest_addr(struct ctx *c, const struct tap_frame *f)
-{
-	if (f->family == AF_INET && f->saddr.a4.s_addr)
-		c->ip4.addr_seen = f->saddr.a4;
-	else if (f->family == AF_INET6 && IN6_IS_ADDR_LINKLOCAL(&f->saddr.a6))
-		c->ip6.addr_ll_seen = f->saddr.a6;
-	else if (f->family == AF_INET6 &&
-		 !IN6_IS_ADDR_UNSPECIFIED(&f->saddr.a6) &&
-		 !IN6_IS_ADDR_MULTICAST(&f->saddr.a6))
-		c->ip6.addr_seen = f->saddr.a6;
-}
-
 int icmp_tap_handler(struct ctx *c, const struct tap_frame *f)
 {
 	uint8_t hdr[ICMP_ECHO_HDR_LEN];
@@ -266,7 +253,8 @@ int icmp_tap_handler(struct ctx *c, const struct tap_frame *f)
 		reason = DROP_UNHANDLED; /* only echo is relayed */
 		goto out;
 	}
-	icmp_learn_guest_addr(c, f);
+	/* the source of the guest's echo request is an address it uses */
+	flow_guest_addr_seen(c, f->family, &f->saddr);
 	reason = icmp_flow_get(c, f, ip_get_be16(hdr + 4), &fl);
 	if (reason == NOT_DROPPED)
 		reason = icmp_send_request(c, f, fl, hdr);

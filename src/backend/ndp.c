@@ -37,6 +37,7 @@
 #include <string.h>
 
 #include "backend/ctx.h"
+#include "backend/flow.h"
 #include "backend/ip.h"
 #include "backend/tap.h"
 
@@ -206,16 +207,6 @@ static void ndp_send_na(struct ctx *c, const struct in6_addr *dst,
 	tap_send_frame(c, &iov, 1);
 }
 
-static void ndp_learn_guest_addr(struct ctx *c, const struct in6_addr *a)
-{
-	if (IN6_IS_ADDR_UNSPECIFIED(a) || IN6_IS_ADDR_MULTICAST(a))
-		return;
-	if (IN6_IS_ADDR_LINKLOCAL(a))
-		c->ip6.addr_ll_seen = *a;
-	else
-		c->ip6.addr_seen = *a;
-}
-
 static bool ndp_is_guest_addr(const struct ctx *c, const uint8_t *a)
 {
 	return !memcmp(a, &c->ip6.addr, 16) ||
@@ -269,7 +260,7 @@ int ndp_handler(struct ctx *c, const struct tap_frame *f)
 		reason = DROP_BAD_L4;
 		goto out;
 	}
-	ndp_learn_guest_addr(c, &f->saddr.a6);
+	flow_guest_addr_seen(c, AF_INET6, &f->saddr.a6);
 	if (msg[0] == ND_ROUTER_SOLICIT)
 		reason = ndp_on_rs(c, f, f->l4_len);
 	else if (msg[0] == ND_NEIGHBOR_SOLICIT)
