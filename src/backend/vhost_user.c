@@ -131,8 +131,6 @@ static const uint64_t vu_protocol_features = BIT(PF_MQ) | BIT(PF_REPLY_ACK) |
 /* A front-end that stalls in the middle of a message is dropped. */
 #define VU_RECV_TIMEOUT_MS 1000
 #define VU_EINTR_RETRIES 8
-#define VU_MTU_MIN 68
-#define VU_MTU_MAX 65535
 
 /* virtio-net header, with num_buffers (VERSION_1 or MRG_RXBUF). */
 struct vu_net_hdr {
@@ -205,7 +203,6 @@ struct vu_dev {
 
 	uint64_t features, protocol_features;
 	uint64_t status;
-	int mtu;
 	size_t hdr_len;
 	struct vq_mem mem;
 	struct vu_queue q[VU_NUM_QUEUES];
@@ -643,14 +640,6 @@ static int send_rarp(struct vu_dev *dev, struct vu_msg *m)
 	return 0;
 }
 
-static int net_set_mtu(struct vu_dev *dev, struct vu_msg *m)
-{
-	if (m->p.u64 < VU_MTU_MIN || m->p.u64 > VU_MTU_MAX)
-		return -EINVAL;
-	dev->mtu = (int)m->p.u64;
-	return 0;
-}
-
 static int set_backend_req_fd(struct vu_dev *dev, struct vu_msg *m)
 {
 	/* We never send back-end requests; the fd is closed after this. */
@@ -721,7 +710,10 @@ static const struct vu_handler handlers[VU_NUM_REQUESTS] = {
 	[VU_SET_VRING_ENABLE] = { "SET_VRING_ENABLE", set_vring_enable, STATE,
 				  0, false },
 	[VU_SEND_RARP] = { "SEND_RARP", send_rarp, U64, 0, false },
-	[VU_NET_SET_MTU] = { "NET_SET_MTU", net_set_mtu, U64, 0, false },
+	/* The MTU is vunetd's own (-m); as passt, we do not offer
+	 * VHOST_USER_PROTOCOL_F_NET_MTU, so a front-end must not send this:
+	 * refused. */
+	[VU_NET_SET_MTU] = { "NET_SET_MTU", NULL, U64, 0, false },
 	[VU_SET_BACKEND_REQ_FD] = { "SET_BACKEND_REQ_FD", set_backend_req_fd,
 				    0, FDS_VARIABLE, false },
 	[VU_RESET_DEVICE] = { "RESET_DEVICE", reset_owner, 0, 0, false },

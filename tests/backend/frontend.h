@@ -81,6 +81,7 @@ enum fe_request {
 #define FE_F_VERSION_1 32
 #define FE_PF_MQ 0
 #define FE_PF_REPLY_ACK 3
+#define FE_PF_NET_MTU 4
 #define FE_PF_RESET_DEVICE 13
 #define FE_PF_STATUS 16
 

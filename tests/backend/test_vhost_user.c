@@ -113,12 +113,25 @@ TEST(vu_get_status_returns_what_set_status_set)
 	tdev_free(t);
 }
 
-TEST(vu_accepts_net_set_mtu_rarp_and_backend_req_fd)
+/* As passt: the MTU is the back-end's own, the front-end cannot set it. */
+TEST(vu_does_not_offer_net_mtu_and_refuses_net_set_mtu)
+{
+	SETUP_CONNECTED(t, fe, &default_cfg);
+	uint64_t pf;
+
+	CHECK_INT(fe_get_u64(fe, FE_GET_PROTOCOL_FEATURES, &pf), 0);
+	CHECK(!(pf & (1ULL << FE_PF_NET_MTU)));
+	CHECK_INT(fe_request_u64(fe, FE_NET_SET_MTU, 65520), -EIO);
+	CHECK(fe_peer_alive(fe));
+	fe_free(fe);
+	tdev_free(t);
+}
+
+TEST(vu_accepts_rarp_and_backend_req_fd)
 {
 	SETUP_CONNECTED(t, fe, &default_cfg);
 	int fd = eventfd(0, EFD_CLOEXEC), before = tdev_count_fds();
 
-	CHECK_INT(fe_request_u64(fe, FE_NET_SET_MTU, 65520), 0);
 	CHECK_INT(fe_request_u64(fe, FE_SEND_RARP, 0x525400123456ULL), 0);
 	CHECK_INT(fe_request(fe, FE_SET_BACKEND_REQ_FD, NULL, 0, &fd, 1,
 			     NULL, 0), 0);
