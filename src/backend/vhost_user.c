@@ -916,25 +916,32 @@ bool vu_dev_connected(const struct vu_dev *dev)
 	return dev->conn_fd >= 0;
 }
 
-void vu_dev_connect(struct vu_dev *dev, int fd)
+int vu_dev_connect(struct vu_dev *dev, int fd)
 {
 	struct timeval tv = { .tv_sec = VU_RECV_TIMEOUT_MS / 1000,
 			      .tv_usec = VU_RECV_TIMEOUT_MS % 1000 * 1000 };
+	int rc = 0;
 
 	if (dev->conn_fd >= 0) {
 		warn("vhost-user: a front-end is already connected, refusing another");
-		close(fd);
-		return;
+		rc = -EBUSY;
+		goto out;
 	}
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
-	    epoll_watch(dev, fd, EPOLL_TYPE_VHOST_CMD, 0) < 0) {
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)
+		rc = -errno;
+	else
+		rc = epoll_watch(dev, fd, EPOLL_TYPE_VHOST_CMD, 0);
+	if (rc) {
 		err("vhost-user: cannot watch the front-end connection: %s",
-		    strerror(errno));
-		close(fd);
-		return;
+		    strerror(-rc));
+		goto out;
 	}
 	dev->conn_fd = fd;
 	info("vhost-user: front-end connected");
+out:
+	if (rc)
+		close(fd);
+	return rc;
 }
 
 bool vu_dev_handle_control(struct vu_dev *dev, uint32_t events)

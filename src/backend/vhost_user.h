@@ -64,8 +64,10 @@ void vu_dev_set_drop_counters(struct vu_dev *dev, uint64_t *drops);
 /* True while a front-end is connected. */
 bool vu_dev_connected(const struct vu_dev *dev);
 
-/* A front-end connected on FD (accepted or passed with --fd). */
-void vu_dev_connect(struct vu_dev *dev, int fd);
+/* A front-end connected on FD (accepted or passed with --fd).  Returns 0,
+ * or a negative errno when FD was refused (another front-end is there, or
+ * FD cannot be watched: not a socket): FD is then closed. */
+int vu_dev_connect(struct vu_dev *dev, int fd);
 /* Handles EPOLL_TYPE_VHOST_CMD.  Returns false when the front-end is gone
  * (the device has been reset and the fd closed). */
 bool vu_dev_handle_control(struct vu_dev *dev, uint32_t events);

@@ -109,11 +109,12 @@ static const struct tap_handlers proto_handlers = {
 static struct {
 	int fd_signal, fd_timer;
 	bool sock_created;  /* we bound c->sock_path: unlink it at exit */
+	bool pidfile_created; /* we created c->pidfile: unlink it on failure */
 	int pidfile_fd;     /* open until written */
 	int ready_pipe;     /* daemon -> parent: start-up result */
 	bool quit;
 	int exit_status;
-} proc = { -1, -1, false, -1, -1, false, 0 };
+} proc = { -1, -1, false, false, -1, -1, false, 0 };
 
 size_t vunetd_format_counters(const struct ctx *c, char *buf, size_t size)
 {
@@ -398,15 +399,16 @@ static const struct vu_frame_ops vu_ops = {
 	.rx_ready = vu_rx_ready,
 };
 
-/* Takes FD as the front-end connection.  Returns 0 or -1. */
+/* Takes FD as the front-end connection.  Returns 0, or -1 when it was
+ * refused (FD is then closed and c->fd_conn is -1). */
 static int connect_frontend(struct ctx *c, int fd)
 {
 	int rc;
 
 	if (c->mode == MODE_VU) {
-		vu_dev_connect(c->vdev, fd);
-		c->fd_conn = fd;
-		return 0;
+		rc = vu_dev_connect(c->vdev, fd);
+		c->fd_conn = rc ? -1 : fd;
+		return rc ? -1 : 0;
 	}
 	rc = tap_stream_attach(c, fd);
 	if (rc) {
@@ -504,6 +506,7 @@ static int start(struct ctx *c)
 			    strerror(errno));
 			return -1;
 		}
+		proc.pidfile_created = true;
 	}
 	conf_print(c);
 	print_qemu_hint(c);
@@ -532,7 +535,8 @@ int vunetd_start(struct ctx *c)
 		/* nothing may be left that looks like a running vunetd */
 		if (proc.sock_created)
 			unlink(c->sock_path);
-		if (proc.pidfile_fd >= 0)
+		/* written or not: a later step may have failed */
+		if (proc.pidfile_created)
 			unlink(c->pidfile);
 		return -1;
 	}

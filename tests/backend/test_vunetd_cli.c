@@ -548,6 +548,33 @@ TEST(fd_option_serves_a_passed_socket_and_exits_with_it)
 	CHECK(status >= 0 && WIFEXITED(status) && !WEXITSTATUS(status));
 }
 
+/* A file, not a socket, passed with -F: refused once the pid file is
+ * written.  Returns vunetd's exit code (-1: it did not exit). */
+static int run_with_file_as_front_end(const char *mode)
+{
+	const char *args[] = { ADDRS, "-f", "-P", pidfile, "-F", NULL, mode,
+			       NULL };
+	int fd = open("/dev/null", O_RDWR | O_CLOEXEC), status;
+	char num[16];
+
+	snprintf(num, sizeof(num), "%d", fd);
+	args[sizeof(args) / sizeof(args[0]) - 3] = num;
+	status = wait_exit(spawn(args, fd));
+	close(fd);
+	read_output();
+	return status >= 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+TEST(refused_fd_front_end_fails_the_start_and_removes_the_pid_file)
+{
+	REQUIRE_BINARY();
+	CHECK_INT(run_with_file_as_front_end(NULL), 1);
+	CHECK_MSG(access(pidfile, F_OK), "stream: pid file left behind");
+	CHECK_INT(run_with_file_as_front_end("--vhost-user"), 1);
+	CHECK(strstr(output, "cannot watch the front-end connection"));
+	CHECK_MSG(access(pidfile, F_OK), "vhost-user: pid file left behind");
+}
+
 TEST(unwritable_pid_file_fails_before_daemonizing)
 {
 	REQUIRE_BINARY();
