@@ -15,6 +15,9 @@
  * the need_reply flag set) a failed request is answered with a non-zero
  * status and the connection stays; otherwise a failed request, a request
  * that cannot be answered, or a broken message drops the connection.
+ * Replies are sent without waiting (MSG_DONTWAIT): a front-end whose
+ * socket buffer is full does not read them, and is dropped rather than
+ * allowed to stall the one event loop.
  * Dropping it resets the device completely (rings stopped, memory
  * unmapped, every descriptor closed) so the next front-end starts afresh.
  *
@@ -798,6 +801,10 @@ static int read_msg(int fd, struct vu_msg *m)
 	return (size_t)n == m->hdr.size ? 0 : -EPROTO;
 }
 
+/* Sends a reply without ever waiting: a front-end that does not read its
+ * replies must not stall the event loop.  Returns 0, or a negative errno
+ * (-EAGAIN: its socket buffer is full; -EPIPE: sent in part, the stream
+ * cannot go on) after which the connection is dropped. */
 static int send_reply(int fd, const struct vu_msg *m, const void *payload,
 		      uint32_t size)
 {
@@ -809,9 +816,31 @@ static int send_reply(int fd, const struct vu_msg *m, const void *payload,
 	struct iovec iov[2] = { { &hdr, sizeof(hdr) },
 				{ (void *)payload, size } };
 	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2 };
+	unsigned tries;
+	ssize_t n = -1;
 
-	return sendmsg(fd, &mh, MSG_NOSIGNAL) == (ssize_t)(sizeof(hdr) + size) ?
-	       0 : -EPIPE;
+	for (tries = 0; tries < VU_EINTR_RETRIES; tries++) {
+		n = sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n >= 0 || errno != EINTR)
+			break;
+	}
+	if (n < 0)
+		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	return n == (ssize_t)(sizeof(hdr) + size) ? 0 : -EPIPE;
+}
+
+/* Sends a reply; false (logged) if the connection must be dropped. */
+static bool answer_front_end(struct vu_dev *dev, const struct vu_msg *m,
+			     const void *payload, uint32_t size)
+{
+	int rc = send_reply(dev->conn_fd, m, payload, size);
+
+	if (rc == -EAGAIN)
+		warn("vhost-user: the front-end does not read its replies, "
+		     "dropping it");
+	else if (rc)
+		warn("vhost-user: cannot send a reply: %s", strerror(-rc));
+	return !rc;
 }
 
 static int check_and_run(struct vu_dev *dev, const struct vu_handler *h,
@@ -852,11 +881,11 @@ static bool handle_message(struct vu_dev *dev)
 	debug("vhost-user: %s (%u): %s", h && h->name ? h->name : "unknown",
 	      m->hdr.request, rc ? strerror(-rc) : "ok");
 	if (!rc && m->reply_size) {
-		keep = !send_reply(dev->conn_fd, m, &m->reply, m->reply_size);
+		keep = answer_front_end(dev, m, &m->reply, m->reply_size);
 	} else if (want_ack) {
 		uint64_t status = rc ? 1 : 0;
 
-		keep = !send_reply(dev->conn_fd, m, &status, sizeof(status));
+		keep = answer_front_end(dev, m, &status, sizeof(status));
 	} else if (rc) {
 		keep = false;
 	}

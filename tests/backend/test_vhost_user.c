@@ -665,6 +665,28 @@ TEST(vu_front_end_stalling_inside_a_message_is_dropped)
 	tdev_free(t);
 }
 
+/* A front-end that sends requests but never reads the replies: once its
+ * socket buffer is full the device drops it, and the (single-threaded)
+ * device never blocks on it: the alarm fails the case if it does. */
+TEST(vu_front_end_not_reading_replies_is_dropped_without_blocking)
+{
+	SETUP_CONNECTED(t, fe, &default_cfg);
+	int i;
+
+	alarm(10);
+	for (i = 0; i < 100000 && vu_dev_connected(t->dev); i++) {
+		if (fe_send_raw(fe, FE_GET_FEATURES, FE_FLAG_VERSION, NULL, 0,
+				NULL, 0))
+			break;
+		tdev_pump(t);
+	}
+	alarm(0);
+	CHECK_MSG(!vu_dev_connected(t->dev),
+		  "still connected after %d unread replies", i);
+	fe_free(fe);
+	tdev_free(t);
+}
+
 TEST(vu_truncated_header_drops_connection)
 {
 	SETUP_CONNECTED(t, fe, &default_cfg);
