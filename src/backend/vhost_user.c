@@ -39,6 +39,10 @@
  *    (vu_rx_reserve/commit) into guest buffers, merged across chains with
  *    MRG_RXBUF; vu_rx_flush() publishes them.  With no buffers, we ask the
  *    guest to kick the RX queue and call rx_ready() when it does.
+ *  - bad chains (vq_pop() reports them) go back used and empty at once,
+ *    and are counted.  Every chain reaches the used ring exactly once: a
+ *    reservation that is given back un-pops only the chains after the
+ *    last bad one it met; those before it return used and empty.
  */
 #include "backend/vhost_user.h"
 
@@ -212,8 +216,11 @@ struct vu_dev {
 
 	bool rx_waiting; /* found RX empty: call rx_ready on the next kick */
 	bool rx_reserved; /* a reservation is outstanding */
-	/* the outstanding RX reservation: avail slot of each chain */
+	/* the outstanding RX reservation: avail slot of each chain, and how
+	 * many of its chains were popped before a discarded bad chain (those
+	 * cannot be un-popped) */
 	uint16_t rx_slots[VU_RX_MAX_IOV];
+	unsigned rx_floor;
 
 	uint64_t own_drops[DROP_NUM_REASONS];
 	uint64_t *drops;
@@ -1024,7 +1031,14 @@ static unsigned tx_round(struct vu_dev *dev)
 	unsigned n;
 
 	for (n = 0; n < VU_TX_BATCH; n++) {
-		if (vq_pop(&q->vq, &dev->mem, &dev->tx_chain) <= 0)
+		int rc = vq_pop(&q->vq, &dev->mem, &dev->tx_chain);
+
+		if (rc == -EBADMSG) {
+			/* counted; TX never gives chains back: return it now */
+			vq_discard(&q->vq, &dev->tx_chain);
+			continue;
+		}
+		if (rc <= 0)
 			break;
 		deliver_tx_chain(dev, &dev->tx_chain);
 		vq_push(&q->vq, dev->tx_chain.head, 0);
@@ -1081,8 +1095,29 @@ bool vu_dev_rx_usable(const struct vu_dev *dev)
 	return queue_running(dev, VU_RXQ);
 }
 
-/* Adds chain C to reservation F.  Returns false if C is unusable (given
- * back used and counted) or does not fit (given back for later). */
+/* Whether popped chain C can hold (part of) a frame for the guest: only
+ * writable buffers, and the first chain of a frame has room for our
+ * virtio-net header at the start. */
+static bool rx_chain_usable(const struct vu_dev *dev,
+			    const struct vu_rx_frame *f, const struct vq_chain *c)
+{
+	size_t need = f->n_heads ? 1 : dev->hdr_len;
+
+	return !c->n_out && c->n_in && c->iov[0].iov_len >= need;
+}
+
+/* Gives bad chain C back used and empty.  Chains reserved before it can
+ * no longer be un-popped (that would pop C again, and the guest would
+ * get it twice): rx_floor makes them be returned empty too if unused. */
+static void discard_rx_chain(struct vu_dev *dev, const struct vu_rx_frame *f,
+			     const struct vq_chain *c)
+{
+	vq_discard(&dev->q[VU_RXQ].vq, c);
+	dev->rx_floor = f->n_heads;
+}
+
+/* Adds usable chain C to reservation F.  Returns false if it does not
+ * fit (it is then given back for a later frame). */
 static bool add_rx_chain(struct vu_dev *dev, struct vu_rx_frame *f,
 			 const struct vq_chain *c)
 {
@@ -1090,12 +1125,6 @@ static bool add_rx_chain(struct vu_dev *dev, struct vu_rx_frame *f,
 	size_t skip = f->n_heads ? 0 : dev->hdr_len;
 	unsigned i;
 
-	if (c->n_out || !c->n_in || c->iov[0].iov_len < (skip ? skip : 1)) {
-		/* Readable buffers on RX, or no room for our header. */
-		dev->drops[DROP_BAD_DESCRIPTOR]++;
-		vq_push(q, c->head, 0);
-		return false;
-	}
 	if (f->iovcnt + c->n_in > VU_RX_MAX_IOV) {
 		vq_unpop(q, c->avail_slot);
 		return false;
@@ -1122,18 +1151,28 @@ static void reserve_chains(struct vu_dev *dev, struct vu_rx_frame *f,
 			   size_t max_len)
 {
 	struct vq *q = &dev->q[VU_RXQ].vq;
+	struct vq_chain *c = &dev->rx_chain;
 	bool mrg = has_feature(dev, F_NET_MRG_RXBUF);
 	unsigned tries;
 
 	/* Each try consumes an available entry: bounded by the ring. */
 	for (tries = 0; tries < q->size && f->n_heads < VU_RX_MAX_IOV; tries++) {
+		int rc;
+
 		if (f->n_heads && (!mrg || f->capacity >= max_len))
 			break;
-		if (vq_pop(q, &dev->mem, &dev->rx_chain) <= 0)
+		rc = vq_pop(q, &dev->mem, c);
+		if (rc == 1 && !rx_chain_usable(dev, f, c)) {
+			/* readable buffers on RX, or no room for our header */
+			dev->drops[DROP_BAD_DESCRIPTOR]++;
+			rc = -EBADMSG;
+		}
+		if (rc == -EBADMSG) {
+			discard_rx_chain(dev, f, c);
+			continue;
+		}
+		if (rc <= 0 || !add_rx_chain(dev, f, c))
 			break;
-		if (!add_rx_chain(dev, f, &dev->rx_chain) &&
-		    q->last_avail_idx == dev->rx_chain.avail_slot)
-			break; /* did not fit: given back */
 	}
 }
 
@@ -1144,6 +1183,7 @@ ssize_t vu_rx_reserve(struct vu_dev *dev, struct vu_rx_frame *f, size_t max_len)
 	f->iovcnt = f->n_heads = 0;
 	f->capacity = 0;
 	f->hdr = NULL;
+	dev->rx_floor = 0;
 	if (!queue_running(dev, VU_RXQ))
 		return -ENOTCONN;
 	/* A second reservation would pop behind the first one, and giving
@@ -1170,6 +1210,20 @@ static void write_net_hdr(const struct vu_dev *dev, void *where,
 	memcpy(where, &hdr, dev->hdr_len);
 }
 
+/* Gives back the chains of reservation F from the K-th on, unused: those
+ * before a discarded chain (below rx_floor) used and empty, the others
+ * un-popped, to be popped again for the next frame. */
+static void give_back_rx(struct vu_dev *dev, struct vu_rx_frame *f,
+			 unsigned k)
+{
+	struct vq *q = &dev->q[VU_RXQ].vq;
+
+	for (; k < dev->rx_floor && k < f->n_heads; k++)
+		vq_push(q, f->heads[k], 0);
+	if (k < f->n_heads)
+		vq_unpop(q, dev->rx_slots[k]);
+}
+
 void vu_rx_commit(struct vu_dev *dev, struct vu_rx_frame *f, size_t len)
 {
 	struct vq *q = &dev->q[VU_RXQ].vq;
@@ -1181,7 +1235,7 @@ void vu_rx_commit(struct vu_dev *dev, struct vu_rx_frame *f, size_t len)
 	if (!vq_ready(q) || !dev->rx_reserved)
 		goto out; /* the device was reset meanwhile */
 	if (!len) {
-		vq_unpop(q, dev->rx_slots[0]);
+		give_back_rx(dev, f, 0);
 		goto out;
 	}
 	if (len > f->capacity)
@@ -1194,8 +1248,7 @@ void vu_rx_commit(struct vu_dev *dev, struct vu_rx_frame *f, size_t len)
 		left -= used;
 	}
 	write_net_hdr(dev, f->hdr, k);
-	if (k < f->n_heads)
-		vq_unpop(q, dev->rx_slots[k]);
+	give_back_rx(dev, f, k);
 	if (vq_unpublished(q) >= VU_RX_BATCH)
 		vu_rx_flush(dev);
 out:

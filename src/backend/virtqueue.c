@@ -11,7 +11,9 @@
  *  - ring layout: the three parts are found from the queue size, their
  *    alignment is checked once when mapped, so later accesses are aligned;
  *  - pop: read the available index (acquire), take the head, walk the
- *    chain on local copies of the descriptors;
+ *    chain on local copies of the descriptors; a bad chain is reported,
+ *    never pushed here: only the caller knows whether chains it popped
+ *    before may still be given back (vq_unpop) past it;
  *  - push/flush: fill used entries, then one release store of the index;
  *  - notifications: EVENT_IDX (used_event / avail_event) when negotiated,
  *    else the NO_INTERRUPT / NO_NOTIFY flags.
@@ -269,41 +271,37 @@ static int walk_chain(const struct vq *q, const struct vq_mem *mem,
 
 int vq_pop(struct vq *q, const struct vq_mem *mem, struct vq_chain *c)
 {
-	unsigned tries;
+	uint16_t avail_idx, slot;
 
 	if (!vq_ready(q))
 		return -EIO;
-	/* Each round consumes one available entry; bad ones are skipped, at
-	 * most a ring's worth per call. */
-	for (tries = 0; tries < q->size; tries++) {
-		uint16_t avail_idx = load_avail_idx(q), slot, head;
-
-		if (avail_idx == q->last_avail_idx)
-			return 0;
-		if ((uint16_t)(avail_idx - q->last_avail_idx) > q->size) {
-			/* More new entries than the ring holds: the guest's
-			 * index is garbage, nothing in the ring can be trusted. */
-			q->broken = true;
-			(*q->bad_desc)++;
-			return -EIO;
-		}
-		slot = q->last_avail_idx;
-		head = le16toh(__atomic_load_n(avail_field(q, 2 + slot % q->size),
-					       __ATOMIC_RELAXED));
-		q->last_avail_idx++;
-		if (head >= q->size) {
-			/* Not a descriptor: nothing can be given back. */
-			(*q->bad_desc)++;
-			continue;
-		}
-		if (!walk_chain(q, mem, head, c)) {
-			c->avail_slot = slot;
-			return 1;
-		}
+	avail_idx = load_avail_idx(q);
+	if (avail_idx == q->last_avail_idx)
+		return 0;
+	if ((uint16_t)(avail_idx - q->last_avail_idx) > q->size) {
+		/* More new entries than the ring holds: the guest's index is
+		 * garbage, nothing in the ring can be trusted. */
+		q->broken = true;
 		(*q->bad_desc)++;
-		vq_push(q, head, 0);
+		return -EIO;
 	}
-	return 0;
+	slot = q->last_avail_idx++;
+	c->avail_slot = slot;
+	c->head = le16toh(__atomic_load_n(avail_field(q, 2 + slot % q->size),
+					  __ATOMIC_RELAXED));
+	/* An out-of-range head is not a descriptor: nothing to walk. */
+	if (c->head < q->size && !walk_chain(q, mem, c->head, c))
+		return 1;
+	(*q->bad_desc)++;
+	return -EBADMSG;
+}
+
+void vq_discard(struct vq *q, const struct vq_chain *c)
+{
+	/* An out-of-range head names no descriptor the guest could get
+	 * back: it is only skipped. */
+	if (c->head < q->size)
+		vq_push(q, c->head, 0);
 }
 
 void vq_unpop(struct vq *q, uint16_t avail_slot)

@@ -19,7 +19,10 @@
  * run forever), indirect tables must sit in one region and may not nest,
  * and an available index that moves by more than the queue size marks
  * the queue broken (nothing more is popped until it is set up again).
- * A bad chain is counted (*bad_desc) and given back used with length 0.
+ * A bad chain is counted (*bad_desc) and reported to the caller, which
+ * gives it back used with length 0 (vq_discard).  A chain is pushed once:
+ * vq_unpop() may only rewind over chains not pushed yet, so vq_pop()
+ * never pushes anything itself.
  *
  * Memory ordering: the available index is read with acquire semantics
  * before the entries it covers; the used index is written with release
@@ -125,10 +128,14 @@ bool vq_ready(const struct vq *q);
 /* Reads the used index from the ring, as the shadow to continue from. */
 void vq_sync_used_idx(struct vq *q);
 
-/* Pops the next valid chain into C.  Bad chains on the way are counted and
- * returned used with length 0.  Returns 1 (popped), 0 (nothing available)
- * or -EIO (the queue is broken). */
+/* Pops the next available chain into C.  Returns 1 (popped), 0 (nothing
+ * available), -EBADMSG (a bad chain, counted: C has only its head and
+ * avail_slot; give it back with vq_discard() or vq_unpop()) or -EIO (the
+ * queue is broken). */
 int vq_pop(struct vq *q, const struct vq_mem *mem, struct vq_chain *c);
+/* Gives bad chain C back to the guest used with length 0 (nothing for a
+ * head that is not a descriptor).  Not visible before vq_flush(). */
+void vq_discard(struct vq *q, const struct vq_chain *c);
 /* Gives back, unused, every chain popped from available-ring position
  * AVAIL_SLOT on (a chain's avail_slot): they will be popped again. */
 void vq_unpop(struct vq *q, uint16_t avail_slot);

@@ -1182,6 +1182,45 @@ TEST(vu_rx_refuses_readable_buffers)
 	tdev_free(t);
 }
 
+/* The review's case: a reservation spans a bad chain (MRG_RXBUF) and is
+ * given back.  Rewinding over the bad chain would pop it again and the
+ * guest would get it twice in its used ring; each buffer comes back
+ * exactly once. */
+TEST(vu_rx_reservation_over_a_bad_chain_returns_each_buffer_once)
+{
+	SETUP(t, fe, &default_cfg, FE_STYLE_QEMU);
+	static struct vu_rx_frame f;
+	uint8_t frame[60] = { 0 };
+	struct iovec iov = { frame, sizeof(frame) };
+	unsigned seen[3] = { 0 }, i;
+	uint32_t id, len;
+
+	fe_desc_write(&fe->rx, 0, fe_slot_gpa(&fe->rx, 0), 1024,
+		      FE_DESC_F_WRITE, 0);
+	fe_desc_write(&fe->rx, 1, fe_slot_gpa(&fe->rx, 1), 1024, 0, 0);
+	fe_desc_write(&fe->rx, 2, fe_slot_gpa(&fe->rx, 2), 1024,
+		      FE_DESC_F_WRITE, 0);
+	for (i = 0; i < 3; i++)
+		fe_avail_add(&fe->rx, (uint16_t)i);
+	CHECK_INT(vu_rx_reserve(t->dev, &f, 2000), 2048 - FE_NET_HDR_LEN);
+	CHECK_INT(f.n_heads, 2);
+	CHECK_INT(t->drops[DROP_BAD_DESCRIPTOR], 1);
+	vu_rx_commit(t->dev, &f, 0);
+	CHECK_INT(vu_send_frame(t->dev, &iov, 1), sizeof(frame));
+	vu_send_frame(t->dev, &iov, 1); /* no buffer left: must not re-pop */
+	vu_rx_flush(t->dev);
+	while (fe_used_pop(&fe->rx, &id, &len)) {
+		CHECK_MSG(id < 3, "used id %u was never made available", id);
+		seen[id]++;
+	}
+	CHECK_INT(seen[1], 1); /* the bad one, once */
+	CHECK_INT(seen[0], 1);
+	CHECK_INT(seen[2], 1);
+	CHECK_INT(t->drops[DROP_BAD_DESCRIPTOR], 1);
+	fe_free(fe);
+	tdev_free(t);
+}
+
 TEST(vu_rx_not_usable_before_handshake)
 {
 	SETUP_CONNECTED(t, fe, &default_cfg);

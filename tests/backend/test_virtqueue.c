@@ -153,8 +153,11 @@ TEST(vq_rejects_descriptor_outside_memory)
 	SETUP(false, false);
 	desc(0, 0x900000000ULL, 64, 0, 0);
 	make_avail(0);
-	CHECK_INT(vq_pop(&g.q, &g.mem, &g.c), 0);
+	CHECK_INT(vq_pop(&g.q, &g.mem, &g.c), -EBADMSG);
 	CHECK_INT(g.bad, 1);
+	vq_flush(&g.q);
+	CHECK_INT(used_idx(), 0); /* the caller gives it back */
+	vq_discard(&g.q, &g.c);
 	vq_flush(&g.q);
 	CHECK_INT(used_idx(), 1);
 	CHECK_INT(used_len(0), 0);
@@ -167,7 +170,7 @@ TEST(vq_rejects_descriptor_running_off_the_end_of_memory)
 	/* Starts in region 1, ends past it: nothing is mapped there. */
 	desc(0, 2ULL * REGION_SIZE - 16, 32, 0, 0);
 	make_avail(0);
-	CHECK_INT(vq_pop(&g.q, &g.mem, &g.c), 0);
+	CHECK_INT(vq_pop(&g.q, &g.mem, &g.c), -EBADMSG);
 	CHECK_INT(g.bad, 1);
 	guest_teardown();
 }
@@ -177,7 +180,7 @@ TEST(vq_rejects_descriptor_whose_end_wraps_the_address_space)
 	SETUP(false, false);
 	desc(0, UINT64_MAX - 8, 64, 0, 0);
 	make_avail(0);
-	CHECK_INT(vq_pop(&g.q, &g.mem, &g.c), 0);
+	CHECK_INT(vq_pop(&g.q, &g.mem, &g.c), -EBADMSG);
 	CHECK_INT(g.bad, 1);
 	guest_teardown();
 }
@@ -201,7 +204,7 @@ TEST(vq_rejects_looping_chain)
 	desc(0, BUF_GPA, 10, VQ_DESC_F_NEXT, 1);
 	desc(1, BUF_GPA, 10, VQ_DESC_F_NEXT, 0);
 	make_avail(0);
-	CHECK_INT(vq_pop(&g.q, &g.mem, &g.c), 0);
+	CHECK_INT(vq_pop(&g.q, &g.mem, &g.c), -EBADMSG);
 	CHECK_INT(g.bad, 1);
 	guest_teardown();
 }
@@ -211,7 +214,7 @@ TEST(vq_rejects_chain_with_next_out_of_range)
 	SETUP(false, false);
 	desc(0, BUF_GPA, 10, VQ_DESC_F_NEXT, QSIZE);
 	make_avail(0);
-	CHECK_INT(vq_pop(&g.q, &g.mem, &g.c), 0);
+	CHECK_INT(vq_pop(&g.q, &g.mem, &g.c), -EBADMSG);
 	CHECK_INT(g.bad, 1);
 	guest_teardown();
 }
@@ -225,7 +228,7 @@ TEST(vq_rejects_chain_longer_than_iovec_limit)
 		desc(i, BUF_GPA + i, 1, VQ_DESC_F_NEXT, i + 1);
 	desc(VQ_CHAIN_MAX_IOV + 1, BUF_GPA, 1, 0, 0);
 	make_avail(0);
-	CHECK_INT(vq_pop(&g.q, &g.mem, &g.c), 0);
+	CHECK_INT(vq_pop(&g.q, &g.mem, &g.c), -EBADMSG);
 	CHECK_INT(g.bad, 1);
 	guest_teardown();
 }
@@ -266,7 +269,7 @@ TEST(vq_rejects_readable_buffer_after_writable)
 	desc(0, BUF_GPA, 10, VQ_DESC_F_WRITE | VQ_DESC_F_NEXT, 1);
 	desc(1, BUF_GPA, 10, 0, 0);
 	make_avail(0);
-	CHECK_INT(vq_pop(&g.q, &g.mem, &g.c), 0);
+	CHECK_INT(vq_pop(&g.q, &g.mem, &g.c), -EBADMSG);
 	CHECK_INT(g.bad, 1);
 	guest_teardown();
 }
@@ -292,7 +295,7 @@ TEST(vq_rejects_indirect_table_outside_memory)
 	SETUP(false, true);
 	desc(0, 0x900000000ULL, 4 * 16, VQ_DESC_F_INDIRECT, 0);
 	make_avail(0);
-	CHECK_INT(vq_pop(&g.q, &g.mem, &g.c), 0);
+	CHECK_INT(vq_pop(&g.q, &g.mem, &g.c), -EBADMSG);
 	CHECK_INT(g.bad, 1);
 	guest_teardown();
 }
@@ -302,7 +305,7 @@ TEST(vq_rejects_indirect_table_straddling_regions)
 	SETUP(false, true);
 	desc(0, REGION1_GPA - 16, 2 * 16, VQ_DESC_F_INDIRECT, 0);
 	make_avail(0);
-	CHECK_INT(vq_pop(&g.q, &g.mem, &g.c), 0);
+	CHECK_INT(vq_pop(&g.q, &g.mem, &g.c), -EBADMSG);
 	CHECK_INT(g.bad, 1);
 	guest_teardown();
 }
@@ -315,7 +318,7 @@ TEST(vq_rejects_nested_indirect_table)
 	put_desc(INDIRECT_GPA + 0x100, 0, BUF_GPA, 60, 0, 0);
 	desc(0, INDIRECT_GPA, 16, VQ_DESC_F_INDIRECT, 0);
 	make_avail(0);
-	CHECK_INT(vq_pop(&g.q, &g.mem, &g.c), 0);
+	CHECK_INT(vq_pop(&g.q, &g.mem, &g.c), -EBADMSG);
 	CHECK_INT(g.bad, 1);
 	guest_teardown();
 }
@@ -326,7 +329,7 @@ TEST(vq_rejects_indirect_table_when_not_negotiated)
 	put_desc(INDIRECT_GPA, 0, BUF_GPA, 60, 0, 0);
 	desc(0, INDIRECT_GPA, 16, VQ_DESC_F_INDIRECT, 0);
 	make_avail(0);
-	CHECK_INT(vq_pop(&g.q, &g.mem, &g.c), 0);
+	CHECK_INT(vq_pop(&g.q, &g.mem, &g.c), -EBADMSG);
 	CHECK_INT(g.bad, 1);
 	guest_teardown();
 }
@@ -340,6 +343,9 @@ TEST(vq_rejects_indirect_table_of_bad_length)
 	make_avail(0);
 	make_avail(1);
 	make_avail(2);
+	CHECK_INT(vq_pop(&g.q, &g.mem, &g.c), -EBADMSG);
+	CHECK_INT(vq_pop(&g.q, &g.mem, &g.c), -EBADMSG);
+	CHECK_INT(vq_pop(&g.q, &g.mem, &g.c), -EBADMSG);
 	CHECK_INT(vq_pop(&g.q, &g.mem, &g.c), 0);
 	CHECK_INT(g.bad, 3);
 	guest_teardown();
@@ -352,7 +358,7 @@ TEST(vq_rejects_looping_indirect_table)
 	put_desc(INDIRECT_GPA, 1, BUF_GPA, 1, VQ_DESC_F_NEXT, 0);
 	desc(0, INDIRECT_GPA, 2 * 16, VQ_DESC_F_INDIRECT, 0);
 	make_avail(0);
-	CHECK_INT(vq_pop(&g.q, &g.mem, &g.c), 0);
+	CHECK_INT(vq_pop(&g.q, &g.mem, &g.c), -EBADMSG);
 	CHECK_INT(g.bad, 1);
 	guest_teardown();
 }
@@ -363,6 +369,8 @@ TEST(vq_rejects_head_out_of_range_without_returning_it)
 	desc(1, BUF_GPA, 60, 0, 0);
 	make_avail(QSIZE + 5);
 	make_avail(1);
+	CHECK_INT(vq_pop(&g.q, &g.mem, &g.c), -EBADMSG);
+	vq_discard(&g.q, &g.c);
 	CHECK_INT(vq_pop(&g.q, &g.mem, &g.c), 1);
 	CHECK_INT(g.c.head, 1);
 	CHECK_INT(g.bad, 1);
@@ -417,6 +425,36 @@ TEST(vq_unpop_gives_chains_back_in_order)
 	vq_unpop(&g.q, first);
 	CHECK_INT(vq_pop(&g.q, &g.mem, &g.c), 1);
 	CHECK_INT(g.c.head, 0);
+	guest_teardown();
+}
+
+/* The review's case: a bad chain between two good ones, then the first
+ * given back.  The bad chain must reach the used ring once only. */
+TEST(vq_pop_never_pushes_so_unpop_cannot_repeat_a_bad_chain)
+{
+	uint16_t first;
+
+	SETUP(false, false);
+	desc(0, BUF_GPA, 60, VQ_DESC_F_WRITE, 0);
+	desc(1, 0x900000000ULL, 60, VQ_DESC_F_WRITE, 0); /* outside memory */
+	desc(2, BUF_GPA + 100, 60, VQ_DESC_F_WRITE, 0);
+	make_avail(0);
+	make_avail(1);
+	make_avail(2);
+	CHECK_INT(vq_pop(&g.q, &g.mem, &g.c), 1);
+	first = g.c.avail_slot;
+	CHECK_INT(vq_pop(&g.q, &g.mem, &g.c), -EBADMSG);
+	CHECK_INT(g.c.head, 1);
+	CHECK_INT(vq_unpublished(&g.q), 0);
+	vq_unpop(&g.q, first);
+	CHECK_INT(vq_pop(&g.q, &g.mem, &g.c), 1);
+	CHECK_INT(g.c.head, 0);
+	CHECK_INT(vq_pop(&g.q, &g.mem, &g.c), -EBADMSG);
+	vq_discard(&g.q, &g.c);
+	CHECK_INT(vq_pop(&g.q, &g.mem, &g.c), 1);
+	CHECK_INT(g.c.head, 2);
+	CHECK_INT(vq_unpublished(&g.q), 1);
+	CHECK_INT(g.bad, 2); /* seen twice, given back once */
 	guest_teardown();
 }
 
