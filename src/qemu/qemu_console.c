@@ -6,6 +6,13 @@
  * blocking writes (a terminal or pty drains quickly; a stalled one
  * stalls the user's own session, nothing else).  The escape byte is
  * looked for in what stdin delivered; bytes before it are still sent.
+ *
+ * While the terminal is raw, the signals that end a session from outside
+ * (SIGTERM, SIGHUP, SIGINT, SIGQUIT: raw mode turns Ctrl-C into a byte,
+ * but kill(1) and a closed terminal still send them) are blocked and
+ * read from a signalfd in the same poll(): the loop ends, the terminal
+ * is restored, then the signal is unblocked and takes its usual effect.
+ * A raw terminal left behind would be unusable for the user's shell.
  */
 #include "qemu/qemu_console.h"
 
@@ -16,6 +23,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <termios.h>
@@ -151,20 +160,26 @@ static ssize_t copy_once(int from, int to, bool escape)
 	return esc ? -2 : n;
 }
 
-static void relay(const char *dir, const char *name, int console_fd)
+/* Copies until the domain stops, either side closes, the escape byte
+ * comes, or SIGNAL_FD (-1: none) has a signal. */
+static void relay(const char *dir, const char *name, int console_fd,
+		  int signal_fd)
 {
-	struct pollfd fds[2] = {
+	struct pollfd fds[3] = {
 		{ .fd = STDIN_FILENO, .events = POLLIN },
 		{ .fd = console_fd, .events = POLLIN },
+		{ .fd = signal_fd, .events = POLLIN },
 	};
 
 	while (qemu_state_is_active(dir, name)) {
-		int n = poll(fds, 2, QEMU_CONSOLE_POLL_MS);
+		int n = poll(fds, 3, QEMU_CONSOLE_POLL_MS);
 
 		if (n < 0 && errno != EINTR)
 			break;
 		if (n <= 0)
 			continue;
+		if (fds[2].revents)
+			break; /* left pending: it acts once unblocked */
 		if (fds[1].revents &&
 		    copy_once(console_fd, STDOUT_FILENO, false) <= 0)
 			break;
@@ -174,12 +189,33 @@ static void relay(const char *dir, const char *name, int console_fd)
 	}
 }
 
+/* Blocks the session-ending signals (the old mask in *SAVED) and
+ * returns a signalfd for them, or -1 (then they stay unblocked). */
+static int catch_session_signals(sigset_t *saved)
+{
+	sigset_t set;
+	int fd;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGQUIT);
+	if (sigprocmask(SIG_BLOCK, &set, saved) < 0)
+		return -1;
+	fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (fd < 0)
+		sigprocmask(SIG_SETMASK, saved, NULL);
+	return fd;
+}
+
 int qemu_console_attach(const char *state_dir, const char *name)
 {
 	struct vn_domain *dom = NULL;
 	struct termios saved, raw;
+	sigset_t saved_mask;
 	bool is_tty = isatty(STDIN_FILENO);
-	int fd = -1, ret = -1;
+	int fd = -1, signal_fd = -1, ret = -1;
 
 	if (!qemu_state_is_active(state_dir, name)) {
 		vn_error_report(VN_ERR_NO_DOMAIN,
@@ -195,16 +231,24 @@ int qemu_console_attach(const char *state_dir, const char *name)
 	       name);
 	fflush(stdout);
 	if (is_tty && tcgetattr(STDIN_FILENO, &saved) == 0) {
+		/* Signals first: none may end us between raw and restore. */
+		signal_fd = catch_session_signals(&saved_mask);
 		raw = saved;
 		cfmakeraw(&raw);
 		tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw);
 	} else {
 		is_tty = false;
 	}
-	relay(state_dir, name, fd);
+	relay(state_dir, name, fd, signal_fd);
 	if (is_tty)
 		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
 	printf("\n");
+	fflush(stdout);
+	if (signal_fd >= 0) {
+		close(signal_fd);
+		/* A signal that ended the relay is delivered here. */
+		sigprocmask(SIG_SETMASK, &saved_mask, NULL);
+	}
 	ret = 0;
 out:
 	if (fd >= 0)

@@ -11,7 +11,9 @@
  * with libvirt's wording.
  *
  * While attached, the terminal is in raw mode (when stdin is a terminal;
- * restored on every exit path) and bytes are copied both ways.  Ctrl-]
+ * restored on every exit path, including SIGTERM, SIGHUP, SIGINT and
+ * SIGQUIT from outside, which end the copy and then take their usual
+ * effect) and bytes are copied both ways.  Ctrl-]
  * (0x1d) typed on stdin detaches, as in virsh; so do end of file on
  * stdin, the console closing, and the domain stopping (checked through
  * its alive lock each time the copy loop wakes up, at least every
