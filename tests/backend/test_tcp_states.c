@@ -1,0 +1,842 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* TCP state machine: each transition of a guest connection, including the
+ * unusual ones a real guest produces under loss, races and full buffers:
+ * repeated SYNs, connect timeouts, out-of-window segments, zero windows,
+ * a RST from either side in each state, crossing FINs, duplicate ACKs.
+ *
+ * The test plays the guest (test_tcp_guest.h) over the real stream
+ * transport; the host peer is a loopback socket the test owns.  Every
+ * case checks what the guest receives (flags, sequence and ACK numbers,
+ * window, checksums: ft_tcp_parse() verifies them), what the host socket
+ * sees (data, EOF, reset: its TCP state), and the flow table. */
+#include <errno.h>
+#include <fcntl.h>
+#include <dirent.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "backend/epoll_ref.h"
+#include "backend/flow.h"
+#include "backend/tcp.h"
+#include "tests/backend/test_tcp_guest.h"
+#include "tests/harness.h"
+
+/* How long "nothing happens" is watched for. */
+#define QUIET_MS 200
+/* Small socket buffers make the host socket full after a few segments. */
+#define SMALL_BUF 4096
+/* Guest segments sent at once, ignoring vunetd's window. */
+#define BURST_SEGMENTS 64
+
+static uint8_t pattern[1 << 20];
+
+static void fill_pattern(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(pattern); i++)
+		pattern[i] = (uint8_t)(i * 29 + (i >> 10));
+}
+
+/* Open file descriptors of this process (host sockets included). */
+static int open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+static bool have_peek_offset(void)
+{
+	int s = socket(AF_INET, SOCK_STREAM, 0), zero = 0;
+	bool ok = s >= 0 &&
+		  !setsockopt(s, SOL_SOCKET, SO_PEEK_OFF, &zero, sizeof(zero));
+
+	if (s >= 0)
+		close(s);
+	return ok;
+}
+
+/* --- Opening: repeated SYNs, connect timeout, stale events -------------- */
+
+/* A guest SYN towards a destination whose connect() stays in progress. */
+struct pending {
+	struct tg_conn cn;
+	int filler;
+};
+
+/* The destination only.  Returns 0 or -1. */
+static int prepare_pending(struct pending *p)
+{
+	memset(p, 0, sizeof(*p));
+	if (tg_init(&p->cn, AF_INET))
+		return -1;
+	close(p->cn.listener);
+	p->cn.listener = tg_blocked_listener(AF_INET, &p->cn.port, &p->filler);
+	return p->cn.listener < 0 ? -1 : 0;
+}
+
+static int start_pending_connect(struct ctx *c, struct pending *p)
+{
+	if (prepare_pending(p))
+		return -1;
+	tg_send_syn(c, &p->cn);
+	return tg_flow(&p->cn) ? 0 : -1;
+}
+
+TEST(connecting_flow_answers_nothing_until_the_host_connects)
+{
+	struct ctx c;
+	struct pending p;
+
+	CHECK_INT(ft_setup(&c, 64), 0);
+	CHECK_INT(start_pending_connect(&c, &p), 0);
+	CHECK(tg_quiet(&c, QUIET_MS));
+	CHECK_INT(flow_count(), 1);
+	tcp_close_all(&c);
+}
+
+TEST(duplicate_syn_while_connecting_opens_no_second_socket)
+{
+	struct ctx c;
+	struct pending p;
+	int fds, sock;
+
+	CHECK_INT(ft_setup(&c, 64), 0);
+	CHECK_INT(start_pending_connect(&c, &p), 0);
+	sock = tg_flow(&p.cn)->sock;
+	fds = open_fds();
+	tg_send_syn(&c, &p.cn);
+	tg_send_syn(&c, &p.cn);
+	CHECK_INT(flow_count(), 1);
+	CHECK_INT(tg_flow(&p.cn)->sock, sock);
+	CHECK_INT(open_fds(), fds);
+	CHECK(tg_quiet(&c, QUIET_MS));
+	tcp_close_all(&c);
+}
+
+TEST(unreachable_destination_gets_rst_after_the_connect_timeout)
+{
+	struct timespec t0 = tg_now();
+	struct ctx c;
+	struct pending p;
+	struct ft_seg s;
+	int fds;
+
+	CHECK_INT(ft_setup(&c, 64), 0);
+	fds = open_fds();
+	CHECK_INT(start_pending_connect(&c, &p), 0);
+	tg_timer_after(&c, &t0, TCP_CONNECT_TIMEOUT_MS - 1000);
+	CHECK_INT(flow_count(), 1);
+	CHECK(tg_quiet(&c, QUIET_MS));
+	t0 = tg_now();
+	tg_timer_after(&c, &t0, TCP_CONNECT_TIMEOUT_MS);
+	CHECK_INT(tg_recv(&c, &s, TG_WAIT_MS), 0);
+	/* acceptable to a guest in SYN-SENT: RST with an ACK of its SYN */
+	CHECK_INT(s.flags, FT_RST | FT_ACK);
+	CHECK_INT(s.ack, p.cn.isn + 1);
+	CHECK_INT(s.dport, p.cn.gport);
+	CHECK_INT(flow_count(), 0);
+	/* the host socket is gone (the listener and filler remain) */
+	CHECK_INT(open_fds(), fds + 2);
+}
+
+TEST(guest_rst_while_connecting_forgets_the_flow_and_its_socket)
+{
+	struct ctx c;
+	struct pending p;
+	int fds;
+
+	CHECK_INT(ft_setup(&c, 64), 0);
+	CHECK_INT(start_pending_connect(&c, &p), 0);
+	fds = open_fds();
+	tg_send_at(&c, &p.cn, p.cn.isn + 1, FT_RST, NULL, 0);
+	CHECK_INT(flow_count(), 0);
+	CHECK_INT(open_fds(), fds - 1);
+	CHECK(tg_quiet(&c, QUIET_MS));
+}
+
+TEST(host_refusal_while_connecting_gets_guest_rst)
+{
+	struct ctx c;
+	struct tg_conn cn;
+	struct ft_seg s;
+
+	CHECK_INT(ft_setup(&c, 64), 0);
+	CHECK_INT(tg_init(&cn, AF_INET), 0);
+	close(cn.listener);
+	cn.port = ft_closed_port(AF_INET, SOCK_STREAM);
+	tg_send_syn(&c, &cn);
+	CHECK_INT(tg_recv(&c, &s, TG_WAIT_MS), 0);
+	CHECK_INT(s.flags, FT_RST | FT_ACK);
+	CHECK_INT(s.ack, cn.isn + 1);
+	CHECK_INT(flow_count(), 0);
+}
+
+TEST(duplicate_syn_after_lost_synack_gets_the_same_synack)
+{
+	struct ctx c;
+	struct tg_conn cn;
+	struct ft_seg s;
+	struct pollfd p;
+
+	CHECK_INT(ft_setup(&c, 64), 0);
+	CHECK_INT(tg_init(&cn, AF_INET), 0);
+	CHECK_INT(tg_handshake(&c, &cn, false), 0);
+	tg_send_syn(&c, &cn);
+	CHECK_INT(tg_recv(&c, &s, TG_WAIT_MS), 0);
+	CHECK_INT(s.flags, FT_SYN | FT_ACK);
+	CHECK_INT(s.seq, cn.peer_isn);
+	CHECK_INT(s.ack, cn.isn + 1);
+	CHECK_INT(s.mss, cn.mss);
+	CHECK_INT(s.wscale, TCP_WSCALE_TO_GUEST);
+	CHECK_INT(flow_count(), 1);
+	/* no second host connection */
+	p.fd = cn.listener;
+	p.events = POLLIN;
+	CHECK_INT(poll(&p, 1, QUIET_MS), 0);
+	/* the guest's ACK completes the one connection */
+	tg_send(&c, &cn, FT_ACK | FT_PSH, "ok", 2);
+	{
+		uint8_t buf[2];
+
+		CHECK_INT(tg_host_read(&c, cn.host, buf, 2, TG_WAIT_MS), 2);
+		CHECK(!memcmp(buf, "ok", 2));
+	}
+	tcp_close_all(&c);
+}
+
+TEST(duplicate_syn_after_established_keeps_the_connection)
+{
+	struct ctx c;
+	struct tg_conn cn;
+	struct pollfd p;
+	uint8_t buf[4];
+	int sock;
+
+	CHECK_INT(ft_setup(&c, 64), 0);
+	CHECK_INT(tg_connect(&c, &cn, AF_INET), 0);
+	sock = tg_flow(&cn)->sock;
+	tg_send_syn(&c, &cn);
+	CHECK_INT(flow_count(), 1);
+	CHECK_INT(tg_flow(&cn)->sock, sock);
+	p.fd = cn.listener;
+	p.events = POLLIN;
+	CHECK_INT(poll(&p, 1, QUIET_MS), 0);
+	CHECK(tg_host_state_is(&c, cn.host, TCP_ESTABLISHED, 0));
+	tg_send(&c, &cn, FT_ACK | FT_PSH, "same", 4);
+	CHECK_INT(tg_host_read(&c, cn.host, buf, 4, TG_WAIT_MS), 4);
+	CHECK(!memcmp(buf, "same", 4));
+	tcp_close_all(&c);
+}
+
+/* --- Out-of-window segments ------------------------------------------- */
+
+TEST(guest_data_beyond_the_expected_sequence_is_not_delivered)
+{
+	struct ctx c;
+	struct tg_conn cn;
+	struct ft_seg s;
+	uint8_t buf[8];
+
+	CHECK_INT(ft_setup(&c, 64), 0);
+	CHECK_INT(tg_connect(&c, &cn, AF_INET), 0);
+	tg_send_at(&c, &cn, cn.seq + 100, FT_ACK | FT_PSH, "later", 5);
+	CHECK_INT(tg_recv(&c, &s, TG_WAIT_MS), 0);
+	CHECK_INT(s.flags, FT_ACK);
+	CHECK_INT(s.ack, cn.seq); /* a duplicate ACK: the gap is missing */
+	CHECK_INT(tg_host_read(&c, cn.host, buf, 5, QUIET_MS), 0);
+	tg_send(&c, &cn, FT_ACK | FT_PSH, "now", 3);
+	CHECK_INT(tg_recv(&c, &s, TG_WAIT_MS), 0);
+	CHECK_INT(s.ack, cn.seq);
+	CHECK_INT(tg_host_read(&c, cn.host, buf, 8, QUIET_MS), 3);
+	CHECK(!memcmp(buf, "now", 3));
+	tcp_close_all(&c);
+}
+
+TEST(old_duplicate_segment_is_acknowledged_not_delivered_again)
+{
+	struct ctx c;
+	struct tg_conn cn;
+	struct ft_seg s;
+	uint8_t buf[8];
+	uint32_t first;
+
+	CHECK_INT(ft_setup(&c, 64), 0);
+	CHECK_INT(tg_connect(&c, &cn, AF_INET), 0);
+	first = cn.seq;
+	tg_send(&c, &cn, FT_ACK | FT_PSH, "once", 4);
+	CHECK_INT(tg_recv(&c, &s, TG_WAIT_MS), 0);
+	CHECK_INT(s.ack, cn.seq);
+	tg_send_at(&c, &cn, first, FT_ACK | FT_PSH, "once", 4);
+	CHECK_INT(tg_recv(&c, &s, TG_WAIT_MS), 0);
+	CHECK_INT(s.flags, FT_ACK);
+	CHECK_INT(s.ack, cn.seq);
+	CHECK_INT(tg_host_read(&c, cn.host, buf, 8, QUIET_MS), 4);
+	CHECK(!memcmp(buf, "once", 4));
+	tcp_close_all(&c);
+}
+
+TEST(ack_of_unsent_data_is_ignored)
+{
+	struct timespec t0;
+	struct ctx c;
+	struct tg_conn cn;
+	struct ft_seg s;
+	uint8_t buf[10];
+	uint32_t acked;
+
+	CHECK_INT(ft_setup(&c, 64), 0);
+	CHECK_INT(tg_connect(&c, &cn, AF_INET), 0);
+	CHECK(send(cn.host, "0123456789", 10, 0) == 10);
+	acked = cn.ack;
+	CHECK_INT(tg_read(&c, &cn, buf, 10, false), 10);
+	cn.ack += 1000;
+	tg_send(&c, &cn, FT_ACK, NULL, 0);
+	CHECK_INT(flow_count(), 1);
+	CHECK_INT(tg_flow_inq(&cn), 10); /* nothing dropped from the kernel */
+	/* the data is still retransmitted from where the guest really is */
+	t0 = tg_now();
+	tg_timer_after(&c, &t0, TCP_RTO_MS + 100);
+	CHECK_INT(tg_recv(&c, &s, TG_WAIT_MS), 0);
+	CHECK_INT(s.seq, acked);
+	CHECK_INT(s.len, 10);
+	CHECK(!memcmp(s.payload, "0123456789", 10));
+	cn.ack = acked + 10;
+	tg_send(&c, &cn, FT_ACK, NULL, 0);
+	CHECK_INT(tg_flow_inq(&cn), 0);
+	tcp_close_all(&c);
+}
+
+/* Connects with small buffers on both host sockets, so that the socket
+ * vunetd writes to fills after a few segments. */
+static int connect_small_buffers(struct ctx *c, struct tg_conn *cn)
+{
+	int small = SMALL_BUF;
+	struct flow *fl;
+
+	if (tg_init(cn, AF_INET) ||
+	    setsockopt(cn->listener, SOL_SOCKET, SO_RCVBUF, &small,
+		       sizeof(small)) ||
+	    tg_handshake(c, cn, true))
+		return -1;
+	fl = tg_flow(cn);
+	if (!fl || setsockopt(fl->sock, SOL_SOCKET, SO_SNDBUF, &small,
+			      sizeof(small)))
+		return -1;
+	return 0;
+}
+
+/* Sends guest data from the pattern in order, one segment per ACK, from
+ * the last byte acknowledged, until vunetd announces a zero window.
+ * Returns 0 (cn->seq is then the first byte not taken) or -1. */
+static int fill_to_zero_window(struct ctx *c, struct tg_conn *cn)
+{
+	uint32_t start = cn->seq;
+	struct ft_seg s;
+	int i;
+
+	for (i = 0; i < 1000; i++) {
+		size_t off = cn->seq - start;
+
+		tg_send_at(c, cn, cn->seq, FT_ACK, pattern + off, cn->mss);
+		if (tg_recv(c, &s, TG_WAIT_MS) || !(s.flags & FT_ACK))
+			return -1;
+		cn->seq = s.ack;
+		if (!s.wnd)
+			return 0;
+	}
+	return -1;
+}
+
+TEST(guest_data_beyond_the_window_is_not_acknowledged_nor_lost)
+{
+	static uint8_t got[1 << 20];
+	struct ctx c;
+	struct tg_conn cn;
+	struct ft_seg s;
+	uint32_t start, acked;
+	size_t total, n;
+	int i, rounds;
+
+	fill_pattern();
+	CHECK_INT(ft_setup(&c, 64), 0);
+	CHECK_INT(connect_small_buffers(&c, &cn), 0);
+	start = acked = cn.seq;
+	/* a burst far beyond the window, ignoring it */
+	for (i = 0; i < BURST_SEGMENTS; i++)
+		tg_send_at(&c, &cn, start + (uint32_t)i * cn.mss, FT_ACK,
+			   pattern + (size_t)i * cn.mss, cn.mss);
+	while (!tg_recv(&c, &s, 50))
+		if ((int32_t)(s.ack - acked) > 0)
+			acked = s.ack;
+	total = (size_t)BURST_SEGMENTS * cn.mss;
+	CHECK_MSG(acked - start < total, "all %zu bytes acknowledged", total);
+	/* the host gets exactly what was acknowledged, nothing more */
+	n = tg_host_read(&c, cn.host, got, total, 500);
+	CHECK_INT(n, acked - start);
+	CHECK(!memcmp(got, pattern, n));
+	/* the guest retransmits the rest: it all arrives, in order */
+	fcntl(cn.host, F_SETFL, O_NONBLOCK);
+	for (rounds = 0; n < total && rounds < 5000; rounds++) {
+		ssize_t r;
+
+		if (acked - start < total)
+			tg_send_at(&c, &cn, acked, FT_ACK,
+				   pattern + (acked - start), cn.mss);
+		while (!tg_recv(&c, &s, 0))
+			if ((int32_t)(s.ack - acked) > 0)
+				acked = s.ack;
+		r = recv(cn.host, got + n, total - n, 0);
+		if (r > 0)
+			n += (size_t)r;
+	}
+	CHECK_INT(n, total);
+	CHECK(!memcmp(got, pattern, total));
+	tcp_close_all(&c);
+}
+
+/* --- Zero window ------------------------------------------------------ */
+
+TEST(zero_window_from_guest_keeps_host_data_in_the_kernel)
+{
+	struct ctx c;
+	struct tg_conn cn;
+	struct ft_seg s;
+
+	CHECK_INT(ft_setup(&c, 64), 0);
+	CHECK_INT(tg_connect(&c, &cn, AF_INET), 0);
+	cn.wnd = 0;
+	tg_send(&c, &cn, FT_ACK, NULL, 0);
+	CHECK(send(cn.host, "waiting", 7, 0) == 7);
+	CHECK(tg_quiet(&c, QUIET_MS));
+	CHECK_INT(tg_flow_inq(&cn), 7);
+	CHECK_INT(tg_host_unacked(cn.host), 0); /* vunetd's socket has it */
+	/* the window opens: the data follows at once */
+	cn.wnd = TG_GUEST_WND;
+	tg_send(&c, &cn, FT_ACK, NULL, 0);
+	CHECK_INT(tg_recv(&c, &s, TG_WAIT_MS), 0);
+	CHECK_INT(s.seq, cn.ack);
+	CHECK_INT(s.len, 7);
+	CHECK(!memcmp(s.payload, "waiting", 7));
+	tcp_close_all(&c);
+}
+
+TEST(zero_window_to_guest_answers_guest_window_probe)
+{
+	static uint8_t sink[1 << 16];
+	struct ctx c;
+	struct tg_conn cn;
+	struct ft_seg s;
+	int i;
+
+	fill_pattern();
+	CHECK_INT(ft_setup(&c, 64), 0);
+	CHECK_INT(connect_small_buffers(&c, &cn), 0);
+	CHECK_INT(fill_to_zero_window(&c, &cn), 0);
+	/* the guest's persist timer: one byte beyond the window */
+	tg_send_at(&c, &cn, cn.seq, FT_ACK, "p", 1);
+	CHECK_INT(tg_recv(&c, &s, TG_WAIT_MS), 0);
+	CHECK_INT(s.flags, FT_ACK);
+	CHECK(s.ack == cn.seq || s.ack == cn.seq + 1);
+	cn.seq = s.ack;
+	/* the host application reads: a window update follows */
+	fcntl(cn.host, F_SETFL, O_NONBLOCK);
+	for (i = 0; i < 100; i++) {
+		while (recv(cn.host, sink, sizeof(sink), 0) > 0)
+			;
+		if (!tg_recv(&c, &s, 20) && s.wnd)
+			break;
+	}
+	CHECK(i < 100);
+	CHECK_INT(s.flags, FT_ACK);
+	CHECK_INT(s.ack, cn.seq);
+	tcp_close_all(&c);
+}
+
+/* --- RST in each state ------------------------------------------------- */
+
+enum conn_state {
+	ST_ESTABLISHED,
+	ST_GUEST_HALF_CLOSED, /* guest sent FIN, acknowledged */
+	ST_HOST_HALF_CLOSED,  /* host sent FIN, guest acknowledged it */
+	ST_CLOSING,           /* both FINs sent, vunetd's not acknowledged */
+};
+
+/* Brings a new connection CN into STATE.  Returns 0 or -1. */
+static int reach_state(struct ctx *c, struct tg_conn *cn,
+		       enum conn_state state)
+{
+	struct ft_seg s;
+
+	if (tg_connect(c, cn, AF_INET))
+		return -1;
+	if (state == ST_GUEST_HALF_CLOSED || state == ST_CLOSING) {
+		tg_send(c, cn, FT_ACK | FT_FIN, NULL, 0);
+		if (tg_recv(c, &s, TG_WAIT_MS) || s.ack != cn->seq ||
+		    !tg_host_state_is(c, cn->host, TCP_CLOSE_WAIT, TG_WAIT_MS))
+			return -1;
+	}
+	if (state == ST_HOST_HALF_CLOSED || state == ST_CLOSING) {
+		if (shutdown(cn->host, SHUT_WR) ||
+		    tg_recv_flags(c, &s, FT_FIN, TG_WAIT_MS) ||
+		    s.seq != cn->ack || s.ack != cn->seq)
+			return -1;
+		cn->ack++;
+	}
+	if (state == ST_HOST_HALF_CLOSED) {
+		tg_send(c, cn, FT_ACK, NULL, 0);
+		if (!tg_host_state_is(c, cn->host, TCP_FIN_WAIT2, TG_WAIT_MS))
+			return -1;
+	}
+	return 0;
+}
+
+/* The guest resets a connection in STATE: the flow is gone, the host
+ * peer is reset (when it still had a connection), nothing follows. */
+static void guest_rst_in(enum conn_state state)
+{
+	struct timespec t0 = tg_now();
+	struct ctx c;
+	struct tg_conn cn;
+
+	CHECK_INT(ft_setup(&c, 64), 0);
+	CHECK_INT(reach_state(&c, &cn, state), 0);
+	tg_send_at(&c, &cn, cn.seq, FT_RST, NULL, 0);
+	CHECK_INT(flow_count(), 0);
+	CHECK_MSG(tg_host_state_is(&c, cn.host, TCP_CLOSE, TG_WAIT_MS),
+		  "host socket not reset");
+	if (state == ST_ESTABLISHED || state == ST_HOST_HALF_CLOSED) {
+		char b;
+
+		CHECK(recv(cn.host, &b, 1, MSG_DONTWAIT) < 0);
+		CHECK_INT(errno, ECONNRESET);
+	}
+	if (state == ST_GUEST_HALF_CLOSED) {
+		/* it had read the guest's FIN: the reset shows on send */
+		CHECK(send(cn.host, "x", 1, MSG_NOSIGNAL) < 0);
+		CHECK_INT(errno, EPIPE);
+	}
+	tg_timer_after(&c, &t0, TCP_RTO_MS * 3);
+	CHECK(tg_quiet(&c, QUIET_MS));
+}
+
+TEST(guest_rst_when_established_resets_host)
+{
+	guest_rst_in(ST_ESTABLISHED);
+}
+
+TEST(guest_rst_after_guest_fin_resets_host)
+{
+	guest_rst_in(ST_GUEST_HALF_CLOSED);
+}
+
+TEST(guest_rst_after_host_fin_resets_host)
+{
+	guest_rst_in(ST_HOST_HALF_CLOSED);
+}
+
+TEST(guest_rst_when_closing_ends_flow_without_retransmission)
+{
+	guest_rst_in(ST_CLOSING);
+}
+
+/* The host peer resets a connection in STATE: the guest gets a RST at
+ * the sequence number it expects, and the flow is gone. */
+static void host_rst_in(enum conn_state state)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	struct ctx c;
+	struct tg_conn cn;
+	struct ft_seg s;
+
+	CHECK_INT(ft_setup(&c, 64), 0);
+	CHECK_INT(reach_state(&c, &cn, state), 0);
+	CHECK(!setsockopt(cn.host, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)));
+	CHECK(!close(cn.host));
+	CHECK_MSG(!tg_recv_flags(&c, &s, FT_RST, TG_WAIT_MS),
+		  "no RST to the guest");
+	CHECK_INT(s.seq, cn.ack);
+	CHECK_INT(flow_count(), 0);
+}
+
+TEST(host_rst_when_established_gives_guest_rst)
+{
+	host_rst_in(ST_ESTABLISHED);
+}
+
+TEST(host_rst_after_guest_fin_gives_guest_rst)
+{
+	host_rst_in(ST_GUEST_HALF_CLOSED);
+}
+
+TEST(host_rst_after_host_fin_gives_guest_rst)
+{
+	host_rst_in(ST_HOST_HALF_CLOSED);
+}
+
+TEST(host_rst_with_data_in_flight_gives_guest_rst)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	struct ctx c;
+	struct tg_conn cn;
+	struct ft_seg s;
+	uint8_t buf[4];
+
+	CHECK_INT(ft_setup(&c, 64), 0);
+	CHECK_INT(tg_connect(&c, &cn, AF_INET), 0);
+	CHECK(send(cn.host, "data", 4, 0) == 4);
+	CHECK_INT(tg_read(&c, &cn, buf, 4, false), 4); /* not acknowledged */
+	CHECK(!setsockopt(cn.host, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)));
+	CHECK(!close(cn.host));
+	CHECK_INT(tg_recv_flags(&c, &s, FT_RST, TG_WAIT_MS), 0);
+	CHECK_INT(flow_count(), 0);
+}
+
+/* --- FIN races --------------------------------------------------------- */
+
+TEST(simultaneous_close_ends_the_flow_when_both_fins_are_acked)
+{
+	struct ctx c;
+	struct tg_conn cn;
+	struct ft_seg s;
+	bool fin = false, fin_acked = false;
+	int i;
+
+	CHECK_INT(ft_setup(&c, 64), 0);
+	CHECK_INT(tg_connect(&c, &cn, AF_INET), 0);
+	/* both sides close before either hears of the other */
+	CHECK(!shutdown(cn.host, SHUT_WR));
+	tg_send(&c, &cn, FT_ACK | FT_FIN, NULL, 0);
+	for (i = 0; i < 4 && !(fin && fin_acked); i++) {
+		CHECK_INT(tg_recv(&c, &s, TG_WAIT_MS), 0);
+		fin_acked |= s.ack == cn.seq;
+		if (s.flags & FT_FIN) {
+			CHECK_INT(s.seq, cn.ack);
+			fin = true;
+		}
+	}
+	CHECK(fin && fin_acked);
+	CHECK_INT(flow_count(), 1); /* vunetd's FIN is not acknowledged yet */
+	cn.ack++;
+	tg_send(&c, &cn, FT_ACK, NULL, 0);
+	CHECK_INT(flow_count(), 0);
+	CHECK(tg_host_state_is(&c, cn.host, TCP_CLOSE, TG_WAIT_MS));
+	CHECK(tg_quiet(&c, QUIET_MS));
+}
+
+TEST(crossing_fins_each_get_acknowledged_and_unacked_fin_is_resent)
+{
+	struct timespec t0;
+	struct ctx c;
+	struct tg_conn cn;
+	struct ft_seg s;
+	uint32_t fin_seq;
+
+	CHECK_INT(ft_setup(&c, 64), 0);
+	CHECK_INT(tg_connect(&c, &cn, AF_INET), 0);
+	CHECK(!shutdown(cn.host, SHUT_WR));
+	CHECK_INT(tg_recv_flags(&c, &s, FT_FIN, TG_WAIT_MS), 0);
+	fin_seq = s.seq;
+	/* the guest's FIN crosses vunetd's: it does not acknowledge it */
+	tg_send(&c, &cn, FT_ACK | FT_FIN, NULL, 0);
+	CHECK_INT(tg_recv(&c, &s, TG_WAIT_MS), 0);
+	CHECK_INT(s.ack, cn.seq);
+	CHECK_INT(flow_count(), 1);
+	t0 = tg_now();
+	tg_timer_after(&c, &t0, TCP_RTO_MS + 100);
+	CHECK_INT(tg_recv_flags(&c, &s, FT_FIN, TG_WAIT_MS), 0);
+	CHECK_INT(s.seq, fin_seq);
+	cn.ack = fin_seq + 1;
+	tg_send(&c, &cn, FT_ACK, NULL, 0);
+	CHECK_INT(flow_count(), 0);
+}
+
+TEST(guest_fin_with_host_data_in_flight_keeps_that_data_reliable)
+{
+	struct timespec t0;
+	struct ctx c;
+	struct tg_conn cn;
+	struct ft_seg s;
+	uint8_t buf[8];
+	uint32_t data_seq;
+
+	CHECK_INT(ft_setup(&c, 64), 0);
+	CHECK_INT(tg_connect(&c, &cn, AF_INET), 0);
+	CHECK(send(cn.host, "inflight", 8, 0) == 8);
+	data_seq = cn.ack;
+	CHECK_INT(tg_read(&c, &cn, buf, 8, false), 8);
+	/* the guest closes, its FIN acknowledging none of that data */
+	cn.ack = data_seq;
+	tg_send(&c, &cn, FT_ACK | FT_FIN, NULL, 0);
+	cn.ack = data_seq + 8;
+	CHECK_INT(tg_recv(&c, &s, TG_WAIT_MS), 0);
+	CHECK_INT(s.ack, cn.seq);
+	CHECK_INT(tg_host_read(&c, cn.host, buf, 1, TG_WAIT_MS), 0); /* EOF */
+	CHECK(tg_host_state_is(&c, cn.host, TCP_CLOSE_WAIT, 0));
+	/* the data is retransmitted until the guest has it */
+	t0 = tg_now();
+	tg_timer_after(&c, &t0, TCP_RTO_MS + 100);
+	CHECK_INT(tg_recv(&c, &s, TG_WAIT_MS), 0);
+	CHECK_INT(s.seq, data_seq);
+	CHECK_INT(s.len, 8);
+	CHECK(!memcmp(s.payload, "inflight", 8));
+	tg_send(&c, &cn, FT_ACK, NULL, 0);
+	CHECK_INT(tg_flow_inq(&cn), 0);
+	/* then the host closes too, and the flow ends */
+	CHECK(!close(cn.host));
+	CHECK_INT(tg_recv_flags(&c, &s, FT_FIN, TG_WAIT_MS), 0);
+	CHECK_INT(s.seq, cn.ack);
+	cn.ack++;
+	tg_send(&c, &cn, FT_ACK, NULL, 0);
+	CHECK_INT(flow_count(), 0);
+}
+
+TEST(host_fin_while_guest_data_is_unacknowledged_comes_after_it)
+{
+	struct ctx c;
+	struct tg_conn cn;
+	struct ft_seg s;
+	uint8_t buf[8];
+
+	CHECK_INT(ft_setup(&c, 64), 0);
+	CHECK_INT(tg_connect(&c, &cn, AF_INET), 0);
+	/* the host closes its side while guest data is on its way */
+	CHECK(!shutdown(cn.host, SHUT_WR));
+	tg_send(&c, &cn, FT_ACK | FT_PSH, "upload", 6);
+	CHECK_INT(tg_recv_flags(&c, &s, FT_FIN, TG_WAIT_MS), 0);
+	CHECK_INT(s.seq, cn.ack);
+	CHECK_INT(s.ack, cn.seq); /* the data is acknowledged with it */
+	CHECK_INT(tg_host_read(&c, cn.host, buf, 6, TG_WAIT_MS), 6);
+	CHECK(!memcmp(buf, "upload", 6));
+	cn.ack++;
+	tg_send(&c, &cn, FT_ACK, NULL, 0);
+	/* the guest may go on sending on its half */
+	tg_send(&c, &cn, FT_ACK | FT_PSH, "more", 4);
+	CHECK_INT(tg_host_read(&c, cn.host, buf, 4, TG_WAIT_MS), 4);
+	CHECK(!memcmp(buf, "more", 4));
+	pt_drain(); /* the ACK of "more" */
+	tg_send(&c, &cn, FT_ACK | FT_FIN, NULL, 0);
+	CHECK_INT(tg_recv(&c, &s, TG_WAIT_MS), 0);
+	CHECK_INT(s.ack, cn.seq);
+	CHECK_INT(flow_count(), 0);
+}
+
+/* --- Duplicate ACKs ----------------------------------------------------- */
+
+/* Host data "AAAA" then "BBBB", both read by the guest, none acked.
+ * Returns 0 (*LOST_SEQ: the sequence number of "AAAA") or -1. */
+static int two_segments_in_flight(struct ctx *c, struct tg_conn *cn,
+				  uint32_t *lost_seq)
+{
+	uint8_t buf[4];
+
+	*lost_seq = cn->ack;
+	if (send(cn->host, "AAAA", 4, 0) != 4 ||
+	    tg_read(c, cn, buf, 4, false) != 4 ||
+	    send(cn->host, "BBBB", 4, 0) != 4 ||
+	    tg_read(c, cn, buf, 4, false) != 4)
+		return -1;
+	cn->ack = *lost_seq; /* the guest lost "AAAA" */
+	return 0;
+}
+
+static void fast_retransmit(bool peek_offset)
+{
+	struct ctx c;
+	struct tg_conn cn;
+	struct ft_seg s;
+	uint32_t lost;
+	uint8_t buf[4];
+	int i;
+
+	tcp_set_peek_offset(peek_offset);
+	CHECK_INT(ft_setup(&c, 64), 0);
+	CHECK_INT(tg_connect(&c, &cn, AF_INET), 0);
+	CHECK_INT(two_segments_in_flight(&c, &cn, &lost), 0);
+	for (i = 0; i < 2; i++)
+		tg_send(&c, &cn, FT_ACK, NULL, 0);
+	CHECK(tg_quiet(&c, QUIET_MS)); /* two are not enough */
+	tg_send(&c, &cn, FT_ACK, NULL, 0);
+	CHECK_INT(tg_recv(&c, &s, TG_WAIT_MS), 0);
+	CHECK_INT(s.seq, lost);
+	CHECK_INT(s.len, 8); /* from the kernel's queue: both segments */
+	CHECK(!memcmp(s.payload, "AAAABBBB", 8));
+	cn.ack = lost + 8;
+	tg_send(&c, &cn, FT_ACK, NULL, 0);
+	CHECK_INT(tg_flow_inq(&cn), 0);
+	/* the stream goes on where it was */
+	CHECK(send(cn.host, "next", 4, 0) == 4);
+	CHECK_INT(tg_read(&c, &cn, buf, 4, true), 4);
+	CHECK(!memcmp(buf, "next", 4));
+	CHECK(tg_quiet(&c, QUIET_MS));
+	tcp_close_all(&c);
+}
+
+TEST(three_duplicate_acks_retransmit_from_kernel_queue_with_peek_offset)
+{
+	if (!have_peek_offset())
+		SKIP("this kernel has no SO_PEEK_OFF for TCP (before 6.9)");
+	fast_retransmit(true);
+}
+
+TEST(three_duplicate_acks_retransmit_from_kernel_queue_without_peek_offset)
+{
+	fast_retransmit(false);
+}
+
+TEST(acks_that_change_the_window_are_not_duplicates)
+{
+	struct ctx c;
+	struct tg_conn cn;
+	uint32_t lost;
+	int i;
+
+	CHECK_INT(ft_setup(&c, 64), 0);
+	CHECK_INT(tg_connect(&c, &cn, AF_INET), 0);
+	CHECK_INT(two_segments_in_flight(&c, &cn, &lost), 0);
+	for (i = 0; i < 4; i++) {
+		cn.wnd = (uint16_t)(TG_GUEST_WND + i + 1);
+		tg_send(&c, &cn, FT_ACK, NULL, 0);
+	}
+	CHECK(tg_quiet(&c, QUIET_MS));
+	tcp_close_all(&c);
+}
+
+TEST(acks_carrying_data_are_not_duplicates)
+{
+	struct ctx c;
+	struct tg_conn cn;
+	struct ft_seg s;
+	uint8_t buf[3];
+	uint32_t lost;
+	int i;
+
+	CHECK_INT(ft_setup(&c, 64), 0);
+	CHECK_INT(tg_connect(&c, &cn, AF_INET), 0);
+	CHECK_INT(two_segments_in_flight(&c, &cn, &lost), 0);
+	for (i = 0; i < 3; i++) {
+		tg_send(&c, &cn, FT_ACK | FT_PSH, "x", 1);
+		CHECK_INT(tg_recv(&c, &s, TG_WAIT_MS), 0);
+		CHECK_INT(s.len, 0); /* the ACK of the data, no retransmission */
+		CHECK_INT(s.ack, cn.seq);
+	}
+	CHECK(tg_quiet(&c, QUIET_MS));
+	CHECK_INT(tg_host_read(&c, cn.host, buf, 3, TG_WAIT_MS), 3);
+	tcp_close_all(&c);
+}
+
+int main(int argc, char **argv)
+{
+	return test_main(argc, argv);
+}
