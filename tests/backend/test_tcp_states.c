@@ -151,6 +151,27 @@ TEST(unreachable_destination_gets_rst_after_the_connect_timeout)
 	CHECK_INT(open_fds(), fds + 2);
 }
 
+TEST(duplicate_syn_does_not_extend_the_connect_timeout)
+{
+	struct timespec t0 = tg_now();
+	struct ctx c;
+	struct pending p;
+	struct ft_seg s;
+
+	CHECK_INT(ft_setup(&c, 64), 0);
+	CHECK_INT(start_pending_connect(&c, &p), 0);
+	/* The guest retransmits its SYN a little later (real time: tcp.c
+	 * stamps segments with the monotonic clock). */
+	usleep(300 * 1000);
+	tg_send_syn(&c, &p.cn);
+	tg_timer_after(&c, &t0, TCP_CONNECT_TIMEOUT_MS + 100);
+	CHECK_MSG(!tg_recv(&c, &s, TG_WAIT_MS),
+		  "no RST %d ms after the first SYN: the repeated SYN "
+		  "restarted the connect timeout", TCP_CONNECT_TIMEOUT_MS + 100);
+	CHECK(s.flags & FT_RST);
+	CHECK_INT(flow_count(), 0);
+}
+
 TEST(guest_rst_while_connecting_forgets_the_flow_and_its_socket)
 {
 	struct ctx c;
