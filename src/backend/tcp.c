@@ -815,11 +815,18 @@ static void conn_from_guest(struct ctx *c, const struct tap_frame *f,
 /* The host socket of FL finished connecting (or failed to). */
 static void sock_connected(struct ctx *c, struct flow *fl)
 {
+	union flow_sockaddr peer;
+	socklen_t peer_len = sizeof(peer);
 	int err = 0;
 	socklen_t sl = sizeof(err);
 
-	if (getsockopt(fl->sock, SOL_SOCKET, SO_ERROR, &err, &sl) || err ||
-	    sock_epoll(c, fl, EPOLL_CTL_MOD, EPOLLIN | EPOLLRDHUP)) {
+	if (getsockopt(fl->sock, SOL_SOCKET, SO_ERROR, &err, &sl))
+		err = errno;
+	if (!err && getpeername(fl->sock, &peer.sa, &peer_len) &&
+	    errno == ENOTCONN)
+		return; /* still in progress: the event was another socket's,
+			 * from a batch where this slot and fd were reused */
+	if (err || sock_epoll(c, fl, EPOLL_CTL_MOD, EPOLLIN | EPOLLRDHUP)) {
 		/* refused or unreachable: tell the guest now */
 		flow_reset(c, fl);
 		return;
