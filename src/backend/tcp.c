@@ -19,10 +19,13 @@
  *    guest, so it stays in the kernel's receive queue until the guest
  *    acknowledges it; only then is it dropped from the socket (recv with
  *    MSG_TRUNC, no copy).  Retransmission (timeout, or three duplicate
- *    ACKs) just peeks again from the first unacknowledged byte.  Where the
- *    kernel keeps a peek offset for TCP (SO_PEEK_OFF, Linux 6.9+) peeks
- *    continue from it; otherwise each peek starts at the queue head and the
- *    bytes already sent are read into a scratch buffer and thrown away.
+ *    ACKs) just peeks again from the first unacknowledged byte.  While
+ *    the guest's window is zero and data waits, the timer probes it (an
+ *    ACK at an old sequence number, answered with its window).  Where
+ *    the kernel keeps a peek offset for TCP (SO_PEEK_OFF, Linux 6.9+)
+ *    peeks continue from it; otherwise each peek starts at the queue head
+ *    and the bytes already sent are read into a scratch buffer and thrown
+ *    away.
  *  - Closing: a FIN from the guest becomes shutdown(SHUT_WR) once its data
  *    is all in the socket; the host peer's FIN (EPOLLRDHUP, or a peek of
  *    0 bytes) becomes a FIN to the guest once all data before it was sent.
@@ -1179,6 +1182,17 @@ out:
 	tap_flush(c);
 }
 
+/* Whether FL has host data waiting for the guest's window to open. */
+static bool zero_window_with_data(const struct flow *fl)
+{
+	int queued = 0;
+
+	if (fl->tcp.wnd_from_guest ||
+	    (fl->tcp.events & TCP_EV_GUEST_FIN_SENT))
+		return false;
+	return !ioctl(fl->sock, SIOCINQ, &queued) && queued > 0;
+}
+
 /* Timeouts of one flow at NOW_MS. */
 static void flow_timer(struct ctx *c, struct flow *fl, uint64_t now_ms)
 {
@@ -1227,6 +1241,13 @@ static void flow_timer(struct ctx *c, struct flow *fl, uint64_t now_ms)
 		rewind_to_acked(fl);
 		t->data_sent_ms = now_ms;
 		data_to_guest(c, fl);
+	} else if (!unacked && now_ms - t->data_sent_ms >= TCP_RTO_MS &&
+		   zero_window_with_data(fl)) {
+		/* The guest's window update may have been lost: probe with
+		 * an old sequence number, as Linux does; the guest answers
+		 * with an ACK that carries its window. */
+		send_ctl(c, fl, TCP_FLAG_ACK, t->seq_to_guest - 1);
+		t->data_sent_ms = now_ms;
 	}
 }
 

@@ -482,6 +482,51 @@ TEST(zero_window_from_guest_keeps_host_data_in_the_kernel)
 	tcp_close_all(&c);
 }
 
+/* A zero window probe: a segment the guest must answer with an ACK
+ * carrying its window, either one byte of new data or an old sequence
+ * number without data (what Linux sends). */
+static bool is_window_probe(const struct ft_seg *s, uint32_t next)
+{
+	return (s->flags & FT_ACK) && !(s->flags & (FT_SYN | FT_FIN | FT_RST)) &&
+	       ((s->seq == next && s->len == 1) ||
+		(s->seq == next - 1 && !s->len));
+}
+
+TEST(zero_window_from_guest_is_probed_and_connection_kept)
+{
+	struct ctx c;
+	struct tg_conn cn;
+	struct ft_seg s;
+	struct timespec t0;
+	int i;
+
+	CHECK_INT(ft_setup(&c, 64), 0);
+	CHECK_INT(tg_connect(&c, &cn, AF_INET), 0);
+	cn.wnd = 0;
+	tg_send(&c, &cn, FT_ACK, NULL, 0);
+	CHECK(send(cn.host, "stuck", 5, 0) == 5);
+	CHECK(tg_quiet(&c, QUIET_MS));
+	t0 = tg_now();
+	/* The guest's window update could be lost: vunetd must ask. */
+	for (i = 1; i <= TCP_MAX_RETRIES + 3; i++) {
+		tg_timer_after(&c, &t0, (long)i * (TCP_RTO_MS + 100));
+		CHECK_MSG(!tg_recv(&c, &s, QUIET_MS),
+			  "no window probe after %d timeouts", i);
+		CHECK_MSG(is_window_probe(&s, cn.ack),
+			  "not a window probe: flags %#x seq %u (next %u) "
+			  "len %zu", s.flags, s.seq, cn.ack, s.len);
+		tg_send(&c, &cn, FT_ACK, NULL, 0); /* still zero */
+	}
+	CHECK_INT(flow_count(), 1);
+	CHECK_INT(tg_flow_inq(&cn), 5);
+	cn.wnd = TG_GUEST_WND;
+	tg_send(&c, &cn, FT_ACK, NULL, 0);
+	CHECK_INT(tg_recv(&c, &s, TG_WAIT_MS), 0);
+	CHECK_INT(s.seq, cn.ack);
+	CHECK_INT(s.len, 5);
+	tcp_close_all(&c);
+}
+
 TEST(zero_window_to_guest_answers_guest_window_probe)
 {
 	static uint8_t sink[1 << 16];
