@@ -665,7 +665,10 @@ static bool data_from_guest(struct ctx *c, struct flow *fl,
 	int n_iov;
 
 	queue_ack(c, fl); /* a gap or a repeat earns a duplicate ACK too */
-	if (seq_lt(fl->tcp.seq_from_guest, seq) || skip >= plen)
+	/* Nothing follows a FIN (RFC 9293 3.10.7.4: ignore it); the socket
+	 * is shut down for writing and would fail, resetting both ways. */
+	if (seq_lt(fl->tcp.seq_from_guest, seq) || skip >= plen ||
+	    (fl->tcp.events & TCP_EV_GUEST_FIN_RCVD))
 		return true;
 	n_iov = tap_frame_iov_from(f, f->payload_off + skip,
 				   f->payload_off + plen, iov, TCP_MAX_IOV);

@@ -827,6 +827,28 @@ TEST(host_fin_while_guest_data_is_unacknowledged_comes_after_it)
 	CHECK_INT(flow_count(), 0);
 }
 
+TEST(guest_data_after_its_fin_is_ignored_not_a_reset)
+{
+	struct ctx c;
+	struct tg_conn cn;
+	struct ft_seg s;
+	uint8_t buf[8];
+
+	CHECK_INT(ft_setup(&c, 64), 0);
+	CHECK_INT(reach_state(&c, &cn, ST_GUEST_HALF_CLOSED), 0);
+	tg_send_at(&c, &cn, cn.seq, FT_ACK | FT_PSH, "late", 4);
+	CHECK_MSG(flow_count() == 1, "data after FIN ended the connection");
+	CHECK_INT(tg_recv(&c, &s, TG_WAIT_MS), 0);
+	CHECK_INT(s.flags, FT_ACK);
+	CHECK_INT(s.ack, cn.seq);
+	CHECK(tg_host_state_is(&c, cn.host, TCP_CLOSE_WAIT, 0));
+	/* the host's direction still works */
+	CHECK(send(cn.host, "reply", 5, 0) == 5);
+	CHECK_INT(tg_read(&c, &cn, buf, 5, true), 5);
+	CHECK(!memcmp(buf, "reply", 5));
+	tcp_close_all(&c);
+}
+
 /* --- Duplicate ACKs ----------------------------------------------------- */
 
 /* Host data "AAAA" then "BBBB", both read by the guest, none acked.
