@@ -697,8 +697,11 @@ static bool data_from_guest(struct ctx *c, struct flow *fl,
 
 static void fin_from_guest(struct ctx *c, struct flow *fl, uint32_t fin_seq)
 {
-	if ((fl->tcp.events & TCP_EV_GUEST_FIN_RCVD) ||
-	    fin_seq != fl->tcp.seq_from_guest)
+	if (fl->tcp.events & TCP_EV_GUEST_FIN_RCVD) {
+		queue_ack(c, fl); /* a repeat: our ACK of it was lost */
+		return;
+	}
+	if (fin_seq != fl->tcp.seq_from_guest)
 		return; /* data before it is still missing */
 	shutdown(fl->sock, SHUT_WR);
 	fl->tcp.events |= TCP_EV_GUEST_FIN_RCVD;

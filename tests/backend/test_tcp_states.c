@@ -849,6 +849,24 @@ TEST(guest_data_after_its_fin_is_ignored_not_a_reset)
 	tcp_close_all(&c);
 }
 
+TEST(repeated_guest_fin_is_acknowledged_again)
+{
+	struct ctx c;
+	struct tg_conn cn;
+	struct ft_seg s;
+
+	CHECK_INT(ft_setup(&c, 64), 0);
+	CHECK_INT(reach_state(&c, &cn, ST_GUEST_HALF_CLOSED), 0);
+	/* the guest did not get our ACK of its FIN: it sends it again */
+	tg_send_at(&c, &cn, cn.seq - 1, FT_ACK | FT_FIN, NULL, 0);
+	CHECK_MSG(!tg_recv(&c, &s, TG_WAIT_MS),
+		  "the repeated FIN got no ACK");
+	CHECK_INT(s.flags, FT_ACK);
+	CHECK_INT(s.ack, cn.seq);
+	CHECK_INT(flow_count(), 1);
+	tcp_close_all(&c);
+}
+
 /* --- Duplicate ACKs ----------------------------------------------------- */
 
 /* Host data "AAAA" then "BBBB", both read by the guest, none acked.
