@@ -407,6 +407,21 @@ static void report(const struct bulk *b, const char *what, uint64_t ms)
 		ms ? (double)BULK_BYTES * 8 / 1000 / (double)ms : 0.0);
 }
 
+/* The case's transfer: static, as the host end's thread uses it until
+ * the case's process exits, even after a failed check returned. */
+static struct bulk xfer;
+
+/* What the guest and vunetd saw, for a transfer that did not finish. */
+static void show_state(const struct bench_tcp_conn *c)
+{
+	fprintf(stderr, "connection state %d, guest: %llu retransmits, "
+		"%llu bad frames, TX ring full %llu times\n", (int)c->state,
+		(unsigned long long)xfer.g->retransmits,
+		(unsigned long long)xfer.g->rx_bad,
+		(unsigned long long)xfer.g->tx_ring_full);
+	show_log();
+}
+
 static bool digests_match(struct sha256 *sent, struct sha256 *received)
 {
 	uint8_t d1[SHA256_DIGEST_LEN], d2[SHA256_DIGEST_LEN];
@@ -419,10 +434,6 @@ static bool digests_match(struct sha256 *sent, struct sha256 *received)
 	fprintf(stderr, "sha256 sent %s\nsha256 recv %s\n", h1, h2);
 	return !memcmp(d1, d2, sizeof(d1));
 }
-
-/* The case's transfer: static, as the host end's thread uses it until
- * the case's process exits, even after a failed check returned. */
-static struct bulk xfer;
 
 /* The guest sends BULK_BYTES through the gateway to a host sink. */
 static void guest_to_host(unsigned mtu)
@@ -446,6 +457,8 @@ static void guest_to_host(unsigned mtu)
 	       now_ms() < xfer.deadline_ms)
 		bench_guest_poll(xfer.g, 1);
 	report(&xfer, "guest to host", now_ms() - start);
+	if (c->acked_bytes != BULK_BYTES)
+		show_state(c);
 	CHECK_MSG(c->acked_bytes == BULK_BYTES, "%llu of %u bytes acknowledged",
 		  (unsigned long long)c->acked_bytes, BULK_BYTES);
 	CHECK_INT(bench_tcp_close(xfer.g, c, SETUP_TIMEOUT_MS), 0);
@@ -479,6 +492,8 @@ static void host_to_guest(unsigned mtu)
 	       now_ms() < xfer.deadline_ms)
 		bench_guest_poll(xfer.g, 1);
 	report(&xfer, "host to guest", now_ms() - start);
+	if (!c->fin_received)
+		show_state(c);
 	CHECK_MSG(c->fin_received, "%llu of %u bytes, no FIN",
 		  (unsigned long long)c->rx_bytes, BULK_BYTES);
 	CHECK_INT(bench_tcp_close(xfer.g, c, SETUP_TIMEOUT_MS), 0);
