@@ -57,6 +57,9 @@ struct ctx_stats {
 	uint64_t frames_from_guest, bytes_from_guest;
 	uint64_t frames_to_guest, bytes_to_guest;
 	uint64_t drops[DROP_NUM_REASONS];
+	/* accept() on a forwarded port ran out of file descriptors (the
+	 * port then pauses, see tcp.c) */
+	uint64_t accept_no_fd;
 };
 
 struct ip4_ctx {

@@ -37,6 +37,8 @@
  *    the peer's address (the host itself, loopback or the address it
  *    shares with the guest, appears as the gateway address).  The guest's
  *    SYN-ACK establishes the flow; from there it is like any other.
+ *    Out of file descriptors, a listener pauses for a second (counted in
+ *    accept_no_fd) rather than spin on a connection it cannot take.
  *
  * Sequence numbers: seq_to_guest is the next byte we send, and
  * seq_acked_by_guest the first one the guest has not acknowledged: the
@@ -852,6 +854,56 @@ static void sock_connected(struct ctx *c, struct flow *fl)
 /* Listening socket per forwarded host port, as fd + 1 (0: none). */
 static int listen_fd_of[FWD_NUM_PORTS];
 
+/* When accept4() runs out of descriptors (EMFILE, ENFILE), the connection
+ * stays in the listen queue and the level-triggered listener would wake
+ * the loop again at once, for as long as the shortage lasts.  Instead the
+ * listener stops asking for EPOLLIN, and the timer turns it back on after
+ * ACCEPT_PAUSE_MS: the waiting clients are accepted then, or when they
+ * give up, the kernel drops them. */
+#define ACCEPT_PAUSE_MS 1000
+#define ACCEPT_PAUSE_LOG_INTERVAL_MS 60000
+static uint64_t accept_paused_ms;  /* when the first listener paused; 0: none */
+static uint64_t accept_pause_logged_ms;
+
+static int listener_epoll(struct ctx *c, unsigned port, uint32_t events)
+{
+	union epoll_ref ref = { .type = EPOLL_TYPE_TCP_LISTEN, .idx = port,
+				.fd = listen_fd_of[port] - 1 };
+	struct epoll_event ev = { .events = events, .data.u64 = ref.u64 };
+
+	return epoll_ctl(c->epollfd, EPOLL_CTL_MOD, ref.fd, &ev) ? -errno : 0;
+}
+
+/* Out of descriptors while accepting on PORT: pause it (see above). */
+static void pause_listener(struct ctx *c, unsigned port, int err)
+{
+	uint64_t now_ms = flow_now_ms();
+
+	c->stats.accept_no_fd++;
+	listener_epoll(c, port, 0);
+	if (!accept_paused_ms)
+		accept_paused_ms = now_ms ? now_ms : 1;
+	if (!accept_pause_logged_ms ||
+	    now_ms - accept_pause_logged_ms >= ACCEPT_PAUSE_LOG_INTERVAL_MS) {
+		warn("TCP port %u: cannot accept: %s; pausing it", port,
+		     strerror(err));
+		accept_pause_logged_ms = now_ms ? now_ms : 1;
+	}
+}
+
+/* The pause is over (at NOW_MS): every listener asks for EPOLLIN again. */
+static void resume_listeners(struct ctx *c, uint64_t now_ms)
+{
+	unsigned port;
+
+	if (!accept_paused_ms || now_ms - accept_paused_ms < ACCEPT_PAUSE_MS)
+		return;
+	accept_paused_ms = 0;
+	for (port = 1; port < FWD_NUM_PORTS; port++)
+		if (listen_fd_of[port])
+			listener_epoll(c, port, EPOLLIN);
+}
+
 /* Ends an accepted connection we cannot give the guest. */
 static void refuse_accepted(int s)
 {
@@ -949,6 +1001,7 @@ void tcp_listen_close(struct ctx *c)
 		close(listen_fd_of[port] - 1);
 		listen_fd_of[port] = 0;
 	}
+	accept_paused_ms = 0;
 }
 
 void tcp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
@@ -963,8 +1016,11 @@ void tcp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 		int s = accept4(ref.fd, &peer.sa, &sl,
 				SOCK_NONBLOCK | SOCK_CLOEXEC);
 
-		if (s < 0)
+		if (s < 0) {
+			if (errno == EMFILE || errno == ENFILE)
+				pause_listener(c, ref.idx, errno);
 			break;
+		}
 		if (c->no_tcp) {
 			refuse_accepted(s);
 			continue;
@@ -1262,6 +1318,7 @@ void tcp_timer(struct ctx *c, const struct timespec *now)
 	uint64_t now_ms = flow_timespec_ms(now);
 	unsigned i;
 
+	resume_listeners(c, now_ms);
 	for (i = 0; i < flow_end(); i++) {
 		struct flow *fl = flow_at(i);
 

@@ -135,6 +135,11 @@ size_t vunetd_format_counters(const struct ctx *c, char *buf, size_t size)
 			     (unsigned long long)s->drops[i]);
 		len += n < 0 ? 0 : (size_t)n;
 	}
+	if (len < size) {
+		n = snprintf(buf + len, size - len, " accept_no_fd=%llu",
+			     (unsigned long long)s->accept_no_fd);
+		len += n < 0 ? 0 : (size_t)n;
+	}
 	return len < size ? len : size - 1;
 }
 

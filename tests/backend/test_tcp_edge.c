@@ -142,6 +142,58 @@ TEST(connect_timeout_runs_from_the_first_syn)
 	close(l);
 }
 
+/* Whether the loop has an event for a listening socket right now. */
+static bool listener_event_pending(struct ctx *c)
+{
+	struct epoll_event ev[16];
+	int n = epoll_wait(c->epollfd, ev, 16, 0), i;
+
+	for (i = 0; i < n; i++) {
+		union epoll_ref ref = { .u64 = ev[i].data.u64 };
+
+		if (ref.type == EPOLL_TYPE_TCP_LISTEN)
+			return true;
+	}
+	return false;
+}
+
+/* accept4() failing with EMFILE leaves the connection queued; the
+ * level-triggered listener must not wake the loop again and again. */
+TEST(listener_out_of_descriptors_pauses_instead_of_spinning)
+{
+	struct ctx c;
+	struct ft_seg s;
+	struct rlimit saved, low;
+	struct timespec later;
+	uint16_t port = ft_closed_port(AF_INET, SOCK_STREAM);
+	int lowest_free;
+
+	CHECK_INT(ft_setup(&c, 64), 0);
+	CHECK_INT(forward_port(&c, port), 0);
+	CHECK(host_connect(port) >= 0);
+	/* No descriptor above those open now: accept4() gets EMFILE. */
+	lowest_free = dup(0);
+	CHECK(lowest_free >= 0);
+	close(lowest_free);
+	CHECK(!getrlimit(RLIMIT_NOFILE, &saved));
+	low = saved;
+	low.rlim_cur = (rlim_t)lowest_free;
+	CHECK(!setrlimit(RLIMIT_NOFILE, &low));
+	ft_pump(&c, 1000);
+	CHECK_INT(c.stats.accept_no_fd, 1);
+	CHECK(!listener_event_pending(&c));
+	CHECK(!setrlimit(RLIMIT_NOFILE, &saved));
+
+	/* After the pause, the waiting client is accepted. */
+	later = ms_to_timespec(flow_now_ms() + 1000);
+	tcp_timer(&c, &later);
+	CHECK_INT(ft_tcp_recv(&c, rxbuf, sizeof(rxbuf), &s, 2000), 0);
+	CHECK_INT(s.flags, FT_SYN);
+	CHECK_INT(s.dport, port);
+	tcp_close_all(&c);
+	tcp_listen_close(&c);
+}
+
 int main(int argc, char **argv)
 {
 	return test_main(argc, argv);
