@@ -15,7 +15,17 @@
  * Rollback is a list of undo steps taken in reverse; each step is only
  * recorded once the corresponding "do" succeeded.  Undo errors are not
  * reported (the first error is what the user needs), but the QMP
- * connection is kept for all of them.
+ * connection is kept for all of them.  The rollback works on the
+ * interface being attached, held in its own variable: never "the last
+ * one in the definition".  The definition's array is grown before
+ * anything is plugged, so adding the interface to it cannot fail once
+ * QEMU has the device.
+ *
+ * Removing a device QEMU has accepted is always the same unplug: device_del,
+ * then a bounded wait for DEVICE_DELETED; netdev, chardev and backend are
+ * only removed after that event (the guest may still be using them until
+ * it lets go).  Whether QEMU still has a device is asked with qom-list
+ * on /machine/peripheral, where QEMU lists devices by id.
  */
 #include "qemu/qemu_hotplug.h"
 
@@ -38,6 +48,8 @@
 
 #define MONITOR_TIMEOUT_MS 5000
 #define COMMAND_TIMEOUT_MS 5000
+/* Where QEMU lists the devices created with an id (-device, device_add). */
+#define PERIPHERAL_PATH "/machine/peripheral"
 /* Longest chardev option string we translate (paths are < 108 bytes). */
 #define CHARDEV_OPTION_MAX 1024
 
@@ -104,11 +116,13 @@ static void save_error(struct saved_error *saved)
 		 vn_error_message());
 }
 
-static void restore_error(const struct saved_error *saved)
+/* Puts the saved error back, with NOTE ("" for none) appended. */
+static void restore_error(const struct saved_error *saved, const char *note)
 {
 	vn_error_reset();
 	if (saved->set)
-		vn_error_report(VN_ERR_SYSTEM_ERROR, "%s", saved->message);
+		vn_error_report(VN_ERR_SYSTEM_ERROR, "%s%s", saved->message,
+				note);
 }
 
 /* Runs a QMP command whose arguments are {KEY: VALUE}. */
@@ -221,6 +235,136 @@ static json_object *chardev_add_args(const char *option)
 	return args;
 }
 
+/* ---- removing a device and its host side ---- */
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static bool is_deleted_event(json_object *event, const char *alias)
+{
+	json_object *data, *device;
+	const char *name = qemu_monitor_event_name(event);
+
+	return name && !strcmp(name, "DEVICE_DELETED") &&
+	       json_object_object_get_ex(event, "data", &data) &&
+	       json_object_object_get_ex(data, "device", &device) &&
+	       json_object_is_type(device, json_type_string) &&
+	       !strcmp(json_object_get_string(device), alias);
+}
+
+static int detach_timeout_ms(const struct qemu_hotplug_opts *opts)
+{
+	return opts->detach_timeout_ms > 0 ? opts->detach_timeout_ms :
+	       QEMU_HOTPLUG_DETACH_TIMEOUT_S * 1000;
+}
+
+/* device_del ALIAS and wait until the guest has released it.  0 when it
+ * is gone, -1 (reported) when QEMU refused or the connection broke, and
+ * UNPLUG_PENDING (reported) when the guest did not let go in time: the
+ * request stays pending in QEMU, the device stays in the guest. */
+#define UNPLUG_PENDING 1
+static int unplug_device(struct qemu_monitor *mon, const char *alias,
+			 int timeout_ms)
+{
+	long long deadline;
+	json_object *event = NULL;
+	int got;
+
+	if (execute_with_id(mon, "device_del", "id", alias) < 0)
+		return -1;
+	deadline = now_ms() + timeout_ms;
+	for (;;) {
+		long long left = deadline - now_ms();
+
+		got = qemu_monitor_next_event(mon, &event,
+					      left > 0 ? (int)left : 0);
+		if (got < 0)
+			return -1;
+		if (got == 0) {
+			vn_error_report(VN_ERR_OPERATION_FAILED,
+					"guest did not release device '%s' within %d ms (it needs ACPI hot-plug: <features><acpi/>); it stays in the live XML, detach-device again completes the removal once the guest has let go",
+					alias, timeout_ms);
+			return UNPLUG_PENDING;
+		}
+		if (is_deleted_event(event, alias)) {
+			json_object_put(event);
+			return 0;
+		}
+		json_object_put(event);
+	}
+}
+
+/* Whether QEMU has a device with id ALIAS: 1, 0, or -1 (reported). */
+static int device_present(struct qemu_monitor *mon, const char *alias)
+{
+	json_object *args = json_object_new_object(), *list = NULL, *name;
+	size_t i, n;
+	int found = 0;
+
+	json_object_object_add(args, "path",
+			       json_object_new_string(PERIPHERAL_PATH));
+	if (qemu_monitor_execute(mon, "qom-list", args, &list,
+				 COMMAND_TIMEOUT_MS) < 0)
+		return -1;
+	n = json_object_is_type(list, json_type_array) ?
+		json_object_array_length(list) : 0;
+	for (i = 0; i < n && !found; i++)
+		found = json_object_object_get_ex(json_object_array_get_idx(list, i),
+						  "name", &name) &&
+			json_object_is_type(name, json_type_string) &&
+			!strcmp(json_object_get_string(name), alias);
+	json_object_put(list);
+	return found;
+}
+
+/* Whether QEMU still has chardev ID (query-chardev: [{"label": ...}]). */
+static bool chardev_exists(struct qemu_monitor *mon, const char *id)
+{
+	json_object *list = NULL, *label;
+	bool found = false;
+	size_t i, n;
+
+	if (qemu_monitor_execute(mon, "query-chardev", NULL, &list,
+				 COMMAND_TIMEOUT_MS) < 0) {
+		vn_error_reset();
+		return true; /* let chardev-remove say what is wrong */
+	}
+	n = json_object_is_type(list, json_type_array) ?
+		json_object_array_length(list) : 0;
+	for (i = 0; i < n && !found; i++)
+		found = json_object_object_get_ex(json_object_array_get_idx(list, i),
+						  "label", &label) &&
+			!strcmp(json_object_get_string(label), id);
+	json_object_put(list);
+	return found;
+}
+
+/* netdev_del and chardev-remove for NET's alias, as far as HAS_NETDEV
+ * and HAS_CHARDEV say they exist.  0 or -1 (reported). */
+static int remove_netdev_chardev(struct qemu_monitor *mon,
+				 const struct vn_net *net, bool has_netdev,
+				 bool has_chardev)
+{
+	char id[96];
+	int ret = 0;
+
+	snprintf(id, sizeof(id), "host%s", net->alias);
+	if (has_netdev && execute_with_id(mon, "netdev_del", "id", id) < 0)
+		ret = -1;
+	/* QEMU's vhost-user netdev deletes its chardev with itself; an
+	 * older or newer one may not. */
+	snprintf(id, sizeof(id), "char%s", net->alias);
+	if (has_chardev && chardev_exists(mon, id) &&
+	    execute_with_id(mon, "chardev-remove", "id", id) < 0)
+		ret = -1;
+	return ret;
+}
+
 /* ---- attach ---- */
 
 /* What attach did so far, for the rollback. */
@@ -308,42 +452,54 @@ static int add_to_qemu(struct qemu_monitor *mon, struct attach_state *st)
 	return 0;
 }
 
-/* Undoes what ST records, newest first, keeping the first error. */
-static void attach_rollback(struct qemu_monitor *mon,
-			    const struct vn_net *net, struct attach_state *st)
+/* Undoes what ST records for NET, the interface being attached, newest
+ * first.  Returns 0 when all is undone, or UNPLUG_PENDING when QEMU had
+ * the device and the guest did not let it go in time (or device_del
+ * failed): then its netdev, chardev and backend stay, the guest may
+ * still use them.  Errors are not reported (the caller keeps its own). */
+static int attach_rollback(struct qemu_monitor *mon, const struct vn_net *net,
+			   struct attach_state *st, int timeout_ms)
 {
-	struct saved_error saved;
-	char id[96];
-
-	save_error(&saved);
-	if (st->device_added)
-		execute_with_id(mon, "device_del", "id", net->alias);
-	snprintf(id, sizeof(id), "host%s", net->alias);
-	if (st->netdev_added)
-		execute_with_id(mon, "netdev_del", "id", id);
-	snprintf(id, sizeof(id), "char%s", net->alias);
-	if (st->chardev_added)
-		execute_with_id(mon, "chardev-remove", "id", id);
+	if (st->device_added && unplug_device(mon, net->alias, timeout_ms) != 0)
+		return UNPLUG_PENDING;
+	remove_netdev_chardev(mon, net, st->netdev_added, st->chardev_added);
 	if (st->backend_started)
 		qemu_process_stop_backend(st->socket, st->pidfile);
-	restore_error(&saved);
+	return 0;
 }
 
-/* Appends NET (taken over) to the live definition and writes it. */
-static int add_to_live_xml(struct hotplug_job *job, struct vn_net *net)
+/* Undoes a failed attach of NET, keeping the first error.  A device the
+ * guest keeps is recorded in the live XML (NET is already in the
+ * definition then), so that detach-device can finish it. */
+static void undo_attach(struct hotplug_job *job, const struct vn_net *net,
+			struct attach_state *st,
+			const struct qemu_hotplug_opts *opts)
 {
-	struct vn_domain *dom = job->dom;
+	struct saved_error saved;
+	const char *note = "";
+
+	save_error(&saved);
+	if (attach_rollback(job->mon, net, st, detach_timeout_ms(opts)) != 0)
+		note = qemu_state_write_xml(job->dir, job->dom) == 0 ?
+		       "; the guest did not release the new device in time, so it stays in the live XML with its backend: detach-device removes it" :
+		       "; the guest did not release the new device in time and it could not be recorded: destroy the domain to remove it";
+	restore_error(&saved, note);
+}
+
+/* Room for one more interface in DOM, made before anything is plugged so
+ * that adding the interface cannot fail once QEMU has the device.  0 or
+ * -1 (reported). */
+static int reserve_net_slot(struct vn_domain *dom)
+{
 	struct vn_net **nets = realloc(dom->nets,
 				       (dom->n_nets + 1) * sizeof(*nets));
 
 	if (!nets) {
 		vn_error_report_errno(ENOMEM, "cannot add interface");
-		vn_net_free(net);
 		return -1;
 	}
 	dom->nets = nets;
-	dom->nets[dom->n_nets++] = net;
-	return qemu_state_write_xml(job->dir, dom);
+	return 0;
 }
 
 static int plug(struct hotplug_job *job, struct vn_net *net,
@@ -376,24 +532,26 @@ int qemu_hotplug_attach_net(const char *name, const char *xml,
 	struct hotplug_job job;
 	struct attach_state st = { 0 };
 	struct vn_net *net = NULL;
+	bool in_definition = false;
 	int ret = -1;
 
 	if (job_begin(&job, opts->state_dir, name) < 0)
 		goto out;
 	net = vn_net_parse_string(xml, job.dom);
-	if (!net)
+	if (!net || reserve_net_slot(job.dom) < 0)
 		goto out;
 	if (plug(&job, net, opts, &st) < 0) {
-		attach_rollback(job.mon, net, &st);
+		undo_attach(&job, net, &st, opts);
 		goto out;
 	}
-	ret = add_to_live_xml(&job, net);
-	net = NULL;
+	job.dom->nets[job.dom->n_nets++] = net; /* room reserved above */
+	in_definition = true;
+	ret = qemu_state_write_xml(job.dir, job.dom);
 	if (ret < 0)
-		attach_rollback(job.mon, job.dom->nets[job.dom->n_nets - 1],
-				&st);
+		undo_attach(&job, net, &st, opts);
 out:
-	vn_net_free(net);
+	if (!in_definition)
+		vn_net_free(net);
 	qemu_argv_free(st.options);
 	free(st.socket);
 	free(st.pidfile);
@@ -461,95 +619,14 @@ static int find_net(const struct vn_domain *dom, const struct vn_net *spec)
 	return -1;
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static bool is_deleted_event(json_object *event, const char *alias)
-{
-	json_object *data, *device;
-	const char *name = qemu_monitor_event_name(event);
-
-	return name && !strcmp(name, "DEVICE_DELETED") &&
-	       json_object_object_get_ex(event, "data", &data) &&
-	       json_object_object_get_ex(data, "device", &device) &&
-	       json_object_is_type(device, json_type_string) &&
-	       !strcmp(json_object_get_string(device), alias);
-}
-
-/* device_del ALIAS and wait until the guest has released it. */
-static int unplug_device(struct qemu_monitor *mon, const char *alias)
-{
-	long long deadline;
-	json_object *event = NULL;
-	int got;
-
-	if (execute_with_id(mon, "device_del", "id", alias) < 0)
-		return -1;
-	deadline = now_ms() + QEMU_HOTPLUG_DETACH_TIMEOUT_S * 1000LL;
-	for (;;) {
-		long long left = deadline - now_ms();
-
-		got = qemu_monitor_next_event(mon, &event,
-					      left > 0 ? (int)left : 0);
-		if (got < 0)
-			return -1;
-		if (got == 0) {
-			vn_error_report(VN_ERR_OPERATION_FAILED,
-					"guest did not release device '%s' within %d s (it needs ACPI hot-plug: <features><acpi/>)",
-					alias, QEMU_HOTPLUG_DETACH_TIMEOUT_S);
-			return -1;
-		}
-		if (is_deleted_event(event, alias)) {
-			json_object_put(event);
-			return 0;
-		}
-		json_object_put(event);
-	}
-}
-
-/* Whether QEMU still has chardev ID (query-chardev: [{"label": ...}]). */
-static bool chardev_exists(struct qemu_monitor *mon, const char *id)
-{
-	json_object *list = NULL, *label;
-	bool found = false;
-	size_t i, n;
-
-	if (qemu_monitor_execute(mon, "query-chardev", NULL, &list,
-				 COMMAND_TIMEOUT_MS) < 0) {
-		vn_error_reset();
-		return true; /* let chardev-remove say what is wrong */
-	}
-	n = json_object_is_type(list, json_type_array) ?
-		json_object_array_length(list) : 0;
-	for (i = 0; i < n && !found; i++)
-		found = json_object_object_get_ex(json_object_array_get_idx(list, i),
-						  "label", &label) &&
-			!strcmp(json_object_get_string(label), id);
-	json_object_put(list);
-	return found;
-}
-
 /* After the device is gone: its netdev, chardev and backend. */
 static int release_host_side(struct hotplug_job *job, const struct vn_net *net)
 {
-	char id[96];
 	char *socket = NULL, *pidfile = NULL;
-	int ret = 0;
+	int ret;
 
-	snprintf(id, sizeof(id), "host%s", net->alias);
-	if (execute_with_id(job->mon, "netdev_del", "id", id) < 0)
-		ret = -1;
-	/* QEMU's vhost-user netdev deletes its chardev with itself; an
-	 * older or newer one may not. */
-	snprintf(id, sizeof(id), "char%s", net->alias);
-	if (net->type == VN_NET_VHOSTUSER && chardev_exists(job->mon, id) &&
-	    execute_with_id(job->mon, "chardev-remove", "id", id) < 0)
-		ret = -1;
+	ret = remove_netdev_chardev(job->mon, net, true,
+				    net->type == VN_NET_VHOSTUSER);
 	if (vn_net_is_passt(net)) {
 		socket = qemu_paths_passt_socket(job->dir, job->dom, net);
 		pidfile = qemu_paths_passt_pidfile(job->dir, job->dom, net);
@@ -577,7 +654,8 @@ int qemu_hotplug_detach_net(const char *name, const char *xml,
 {
 	struct hotplug_job job;
 	struct vn_net *spec = NULL;
-	int idx, ret = -1;
+	const char *alias;
+	int idx, present, ret = -1;
 
 	if (job_begin(&job, opts->state_dir, name) < 0)
 		goto out;
@@ -585,7 +663,18 @@ int qemu_hotplug_detach_net(const char *name, const char *xml,
 	if (!spec)
 		goto out;
 	idx = find_net(job.dom, spec);
-	if (idx < 0 || unplug_device(job.mon, job.dom->nets[idx]->alias) < 0)
+	if (idx < 0)
+		goto out;
+	alias = job.dom->nets[idx]->alias;
+	present = device_present(job.mon, alias);
+	if (present < 0)
+		goto out;
+	/* Absent: an earlier detach gave up waiting and the guest let go
+	 * since (its DEVICE_DELETED went to a closed monitor): this one
+	 * finishes that removal.  Present: device_del (again: QEMU repeats
+	 * the request to the guest) and wait; giving up changes nothing. */
+	if (present && unplug_device(job.mon, alias,
+				     detach_timeout_ms(opts)) != 0)
 		goto out;
 	/* The device is gone from the guest: whatever fails below, the
 	 * live XML must no longer list it. */

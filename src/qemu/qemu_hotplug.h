@@ -17,9 +17,14 @@
  *      arguments translated from those very options, so the hot-plugged
  *      device equals a cold-plugged one ("vectors":0 on QEMU 7.2 TCG);
  *   3. the interface is appended to the live XML.
- * A failure at any step undoes the steps before it, in reverse order:
- * device_del, netdev_del, chardev-remove, backend stopped, its socket and
- * pidfile removed.  The domain keeps running untouched.
+ * A failure at any step undoes the steps before it, in reverse order, on
+ * the interface being attached: device_del and the same bounded wait for
+ * DEVICE_DELETED as a detach, then netdev_del, chardev-remove, backend
+ * stopped, its socket and pidfile removed.  The domain keeps running.
+ * If the guest does not release a device it already has (only a failure
+ * to write the live XML comes after device_add), the interface is kept
+ * in the live XML with its netdev, chardev and backend, as after a detach
+ * that timed out (below), and the error says so.
  *
  * Detach: the interface is found as libvirt finds it (by the MAC, PCI
  * address and alias the given XML specifies; none specified matches the
@@ -27,8 +32,18 @@
  * DEVICE_DELETED event for its alias: the guest has to release the
  * device (on the pc machine through ACPI, so the domain needs <acpi/>).
  * Only then netdev_del, chardev-remove, the backend stopped and its files
- * removed, and the interface dropped from the live XML.  If the guest
- * does not let go in time, nothing else is changed and an error says so.
+ * removed, and the interface dropped from the live XML.
+ *
+ * A detach that times out leaves a recoverable state: it fails with an
+ * error saying so, the interface stays in the live XML with its netdev,
+ * chardev and backend (the guest may still be using them), and QEMU keeps
+ * the unplug request.  There is no daemon to receive a DEVICE_DELETED
+ * that comes later, so the next detach-device of the same interface
+ * first asks QEMU whether it still has the device (qom-list of
+ * /machine/peripheral): if the guest has let go meanwhile, that detach
+ * only removes the host side and the live XML entry; if not, it sends
+ * device_del again and waits again.  (libvirt instead returns success at
+ * its timeout and lets its daemon finish on the late event.)
  */
 #ifndef VUNET_QEMU_QEMU_HOTPLUG_H
 #define VUNET_QEMU_QEMU_HOTPLUG_H
@@ -40,6 +55,9 @@ struct qemu_hotplug_opts {
 	const char *state_dir;           /* qemu_paths.h */
 	const char *backend;             /* backend program */
 	unsigned long long qemu_version; /* QEMU_VERSION() encoding */
+	/* How long to wait for DEVICE_DELETED; 0 means
+	 * QEMU_HOTPLUG_DETACH_TIMEOUT_S. */
+	int detach_timeout_ms;
 };
 
 /* Attaches the <interface> in XML to the running domain NAME.  0, or -1

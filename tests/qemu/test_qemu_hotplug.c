@@ -1,0 +1,391 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Tests of hot-plug (src/qemu/qemu_hotplug.c) against a stand-in QEMU
+ * monitor: what is undone, in which order, and what a detach that gave up
+ * waiting leaves behind.
+ *
+ * Theory of operation: a case makes a "running domain" (live XML with two
+ * vhost-user interfaces net0 and net1 on client sockets, so no backend
+ * program is needed; status; the alive lock held by the test) and a fake
+ * QMP server (fake_qmp.h) that keeps QEMU's view in its own process: the
+ * devices by id (as qom-list of /machine/peripheral shows them) and the
+ * chardevs (query-chardev).  Its device_del either releases the device
+ * with a DEVICE_DELETED event RELEASE_DELAY_MS later, as a guest with
+ * ACPI does, or leaves the request pending, as a guest that ignores it;
+ * a pending device can be released when the next command connects (the
+ * guest let go while nobody listened).  Every command and event is
+ * logged, and a case checks the log: which ids were touched, and that
+ * netdev_del never comes before the device's DEVICE_DELETED.  The real
+ * sequence with QEMU and a guest is tests/e2e/test-hotplug.sh.
+ */
+#include "tests/harness.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "conf/domain_conf.h"
+#include "qemu/qemu_hotplug.h"
+#include "qemu/qemu_paths.h"
+#include "qemu/qemu_state.h"
+#include "qemu/qemu_validate.h"
+#include "tests/qemu/fake_qmp.h"
+#include "util/error.h"
+
+#define RELEASE_DELAY_MS 100
+#define SHORT_TIMEOUT_MS 300
+#define MAX_IDS 8
+
+static char base[256], dir[300], log_path[400];
+
+static const char *const domain_xml =
+	"<domain type='qemu'><name>h1</name><memory>262144</memory>"
+	"<memoryBacking><source type='memfd'/><access mode='shared'/>"
+	"</memoryBacking>"
+	"<os><type arch='x86_64' machine='pc'>hvm</type></os><devices>"
+	"<interface type='vhostuser'><mac address='52:54:00:00:00:0a'/>"
+	"<source type='unix' path='/tmp/h1-0' mode='client'/>"
+	"<model type='virtio'/></interface>"
+	"<interface type='vhostuser'><mac address='52:54:00:00:00:0b'/>"
+	"<source type='unix' path='/tmp/h1-1' mode='client'/>"
+	"<model type='virtio'/></interface>"
+	"</devices></domain>";
+
+static const char *const new_nic_xml =
+	"<interface type='vhostuser'><mac address='52:54:00:00:00:0c'/>"
+	"<source type='unix' path='/tmp/h1-2' mode='client'/>"
+	"<model type='virtio'/></interface>";
+
+static const char *const net1_spec_xml =
+	"<interface type='vhostuser'><mac address='52:54:00:00:00:0b'/>"
+	"</interface>";
+
+/* QEMU's view, kept in the fake server's process. */
+struct fake_qemu {
+	bool release;            /* device_del: DEVICE_DELETED follows */
+	bool release_on_connect; /* pending unplugs done by next connect */
+	char devices[MAX_IDS][32];
+	bool pending[MAX_IDS];
+	char chardevs[MAX_IDS][32];
+};
+
+static struct fake_qemu qemu_view;
+
+static const char *arg_id(json_object *args)
+{
+	json_object *id;
+
+	return args && json_object_object_get_ex(args, "id", &id) ?
+	       json_object_get_string(id) : "";
+}
+
+static int find_id(char (*ids)[32], const char *id)
+{
+	int i;
+
+	for (i = 0; i < MAX_IDS; i++)
+		if (ids[i][0] && !strcmp(ids[i], id))
+			return i;
+	return -1;
+}
+
+static void add_id(char (*ids)[32], const char *id)
+{
+	int i;
+
+	for (i = 0; i < MAX_IDS; i++)
+		if (!ids[i][0]) {
+			snprintf(ids[i], sizeof(ids[i]), "%s", id);
+			return;
+		}
+}
+
+static json_object *named_list(char (*ids)[32], const char *key,
+			       const char *type)
+{
+	json_object *list = json_object_new_array(), *item;
+	int i;
+
+	for (i = 0; i < MAX_IDS; i++) {
+		if (!ids[i][0])
+			continue;
+		item = json_object_new_object();
+		json_object_object_add(item, key, json_object_new_string(ids[i]));
+		if (type)
+			json_object_object_add(item, "type",
+					       json_object_new_string(type));
+		json_object_array_add(list, item);
+	}
+	return list;
+}
+
+static void device_del(struct fake_qemu *q, const char *id,
+		       struct fake_qmp_reply *reply)
+{
+	int i = find_id(q->devices, id);
+
+	if (i < 0) {
+		snprintf(reply->error, sizeof(reply->error),
+			 "Device '%s' not found", id);
+		return;
+	}
+	if (!q->release) {
+		q->pending[i] = true;
+		return;
+	}
+	q->devices[i][0] = '\0';
+	reply->event = json_object_new_object();
+	json_object_object_add(reply->event, "device",
+			       json_object_new_string(id));
+	snprintf(reply->event_name, sizeof(reply->event_name),
+		 "DEVICE_DELETED");
+	reply->event_delay_ms = RELEASE_DELAY_MS;
+}
+
+static void answer(const char *command, json_object *args,
+		   struct fake_qmp_reply *reply, void *opaque)
+{
+	struct fake_qemu *q = opaque;
+	int i;
+
+	if (!strcmp(command, "device_add")) {
+		add_id(q->devices, arg_id(args));
+	} else if (!strcmp(command, "device_del")) {
+		device_del(q, arg_id(args), reply);
+	} else if (!strcmp(command, "chardev-add")) {
+		add_id(q->chardevs, arg_id(args));
+	} else if (!strcmp(command, "chardev-remove")) {
+		i = find_id(q->chardevs, arg_id(args));
+		if (i >= 0)
+			q->chardevs[i][0] = '\0';
+	} else if (!strcmp(command, "qom-list")) {
+		reply->ret = named_list(q->devices, "name",
+					"child<virtio-net-pci>");
+	} else if (!strcmp(command, "query-chardev")) {
+		reply->ret = named_list(q->chardevs, "label", NULL);
+	}
+}
+
+static void on_connect(void *opaque)
+{
+	struct fake_qemu *q = opaque;
+	int i;
+
+	for (i = 0; i < MAX_IDS && q->release_on_connect; i++)
+		if (q->pending[i]) {
+			q->devices[i][0] = '\0';
+			q->pending[i] = false;
+		}
+}
+
+/* The running domain and its fake QEMU; the alive lock's fd or -1. */
+static int make_running_domain(struct fake_qmp *fq)
+{
+	struct vn_domain *dom = vn_domain_parse_string(domain_xml);
+	char *domain_dir = NULL, *monitor = NULL;
+	int alive = -1;
+
+	snprintf(base, sizeof(base), "/tmp/vunet-hotplug-test.XXXXXX");
+	if (!dom || !mkdtemp(base))
+		goto out;
+	snprintf(dir, sizeof(dir), "%s/s", base);
+	snprintf(log_path, sizeof(log_path), "%s/qmp.log", base);
+	dom->id = 1;
+	domain_dir = qemu_paths_domain_dir(dir, dom);
+	monitor = qemu_paths_monitor_socket(dir, dom);
+	if (qemu_state_prepare(dir) < 0 || !domain_dir || !monitor ||
+	    mkdir(domain_dir, 0700) < 0 || qemu_state_write_xml(dir, dom) < 0 ||
+	    qemu_state_write_status(dir, "h1", 1, getpid()) < 0)
+		goto out;
+	add_id(qemu_view.devices, "net0");
+	add_id(qemu_view.devices, "net1");
+	add_id(qemu_view.chardevs, "charnet0");
+	add_id(qemu_view.chardevs, "charnet1");
+	alive = qemu_state_lock_alive(dir, "h1");
+	if (alive >= 0 && fake_qmp_start(fq, monitor, log_path, answer,
+					 on_connect, &qemu_view) < 0) {
+		close(alive);
+		alive = -1;
+	}
+out:
+	free(domain_dir);
+	free(monitor);
+	vn_domain_free(dom);
+	return alive;
+}
+
+static void remove_tree(void)
+{
+	char cmd[400];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", base);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", base);
+}
+
+static const struct qemu_hotplug_opts hotplug_opts = {
+	.backend = "/bin/false", /* no passt interface here */
+	.qemu_version = QEMU_VERSION(7, 2, 0),
+	.detach_timeout_ms = SHORT_TIMEOUT_MS,
+};
+
+static int attach(const char *xml)
+{
+	struct qemu_hotplug_opts opts = hotplug_opts;
+
+	opts.state_dir = dir;
+	return qemu_hotplug_attach_net("h1", xml, &opts);
+}
+
+static int detach(const char *xml)
+{
+	struct qemu_hotplug_opts opts = hotplug_opts;
+
+	opts.state_dir = dir;
+	return qemu_hotplug_detach_net("h1", xml, &opts);
+}
+
+/* Where NEEDLE starts in the log, or -1. */
+static long log_at(const char *log, const char *needle)
+{
+	const char *p = strstr(log, needle);
+
+	return p ? p - log : -1;
+}
+
+static int count_in(const char *log, const char *needle)
+{
+	int n = 0;
+
+	for (log = strstr(log, needle); log; log = strstr(log + 1, needle))
+		n++;
+	return n;
+}
+
+static int live_nets(void)
+{
+	struct vn_domain *dom = qemu_state_load_domain(dir, "h1");
+	int n = dom ? (int)dom->n_nets : -1;
+
+	vn_domain_free(dom);
+	return n;
+}
+
+TEST(attach_rollback_waits_for_device_deleted_and_undoes_the_new_interface)
+{
+	struct fake_qmp fq = { .pid = -1 };
+	char blocker[600];
+	const char *log;
+	int alive;
+
+	qemu_view.release = true;
+	alive = make_running_domain(&fq);
+	CHECK_MSG(alive >= 0, "setup: %s", vn_error_message());
+	/* Writing the live XML (the step after device_add) fails: its
+	 * temporary file's name is taken by a directory. */
+	snprintf(blocker, sizeof(blocker), "%s/h1.xml.tmp-%ld", dir,
+		 (long)getpid());
+	CHECK(mkdir(blocker, 0700) == 0);
+	CHECK_INT(attach(new_nic_xml), -1);
+	CHECK_MSG(strstr(vn_error_message(), "cannot write"), "%s",
+		  vn_error_message());
+	log = fake_qmp_log(&fq);
+	CHECK_MSG(log_at(log, "device_add {\"driver\"") >= 0 &&
+		  log_at(log, "\"id\":\"net2\"") >= 0, "%s", log);
+	CHECK_MSG(log_at(log, "device_del {\"id\":\"net2\"}") >= 0, "%s", log);
+	CHECK_MSG(log_at(log, "event DEVICE_DELETED") >= 0, "%s", log);
+	CHECK_MSG(log_at(log, "event DEVICE_DELETED") <
+		  log_at(log, "netdev_del {\"id\":\"hostnet2\"}"),
+		  "netdev_del before the guest released the device:\n%s", log);
+	CHECK_MSG(log_at(log, "chardev-remove {\"id\":\"charnet2\"}") >= 0,
+		  "%s", log);
+	CHECK_MSG(log_at(log, "\"id\":\"net1\"") < 0 &&
+		  log_at(log, "hostnet1") < 0, "touched net1:\n%s", log);
+	CHECK_INT(live_nets(), 2);
+	fake_qmp_stop(&fq);
+	close(alive);
+	remove_tree();
+}
+
+TEST(detach_that_times_out_keeps_the_interface_and_its_host_side)
+{
+	struct fake_qmp fq = { .pid = -1 };
+	const char *log;
+	int alive;
+
+	qemu_view.release = false;
+	alive = make_running_domain(&fq);
+	CHECK_MSG(alive >= 0, "setup: %s", vn_error_message());
+	CHECK_INT(detach(net1_spec_xml), -1);
+	CHECK_MSG(strstr(vn_error_message(), "guest did not release device 'net1'"),
+		  "%s", vn_error_message());
+	log = fake_qmp_log(&fq);
+	CHECK_MSG(log_at(log, "device_del {\"id\":\"net1\"}") >= 0, "%s", log);
+	CHECK_MSG(log_at(log, "netdev_del") < 0 &&
+		  log_at(log, "chardev-remove") < 0, "%s", log);
+	CHECK_INT(live_nets(), 2);
+	fake_qmp_stop(&fq);
+	close(alive);
+	remove_tree();
+}
+
+TEST(detach_again_after_the_guest_let_go_completes_the_removal)
+{
+	struct fake_qmp fq = { .pid = -1 };
+	struct vn_domain *dom;
+	const char *log;
+	int alive;
+
+	qemu_view.release = false;
+	qemu_view.release_on_connect = true;
+	alive = make_running_domain(&fq);
+	CHECK_MSG(alive >= 0, "setup: %s", vn_error_message());
+	CHECK_INT(detach(net1_spec_xml), -1);
+	/* The guest lets go while no vunet command listens. */
+	CHECK_MSG(detach(net1_spec_xml) == 0, "%s", vn_error_message());
+	log = fake_qmp_log(&fq);
+	CHECK_MSG(count_in(log, "device_del") == 1,
+		  "device_del sent again for a device QEMU no longer has:\n%s",
+		  log);
+	CHECK_MSG(log_at(log, "netdev_del {\"id\":\"hostnet1\"}") >= 0, "%s", log);
+	CHECK_MSG(log_at(log, "chardev-remove {\"id\":\"charnet1\"}") >= 0,
+		  "%s", log);
+	dom = qemu_state_load_domain(dir, "h1");
+	CHECK(dom);
+	CHECK_INT(dom->n_nets, 1);
+	CHECK_STR(dom->nets[0]->alias, "net0");
+	vn_domain_free(dom);
+	fake_qmp_stop(&fq);
+	close(alive);
+	remove_tree();
+}
+
+TEST(detach_waits_for_device_deleted_and_removes_only_that_interface)
+{
+	struct fake_qmp fq = { .pid = -1 };
+	struct vn_domain *dom;
+	const char *log;
+	int alive;
+
+	qemu_view.release = true;
+	alive = make_running_domain(&fq);
+	CHECK_MSG(alive >= 0, "setup: %s", vn_error_message());
+	CHECK_MSG(detach(net1_spec_xml) == 0, "%s", vn_error_message());
+	log = fake_qmp_log(&fq);
+	CHECK_MSG(log_at(log, "event DEVICE_DELETED") >= 0 &&
+		  log_at(log, "event DEVICE_DELETED") <
+		  log_at(log, "netdev_del {\"id\":\"hostnet1\"}"), "%s", log);
+	CHECK_MSG(log_at(log, "net0") < 0, "touched net0:\n%s", log);
+	dom = qemu_state_load_domain(dir, "h1");
+	CHECK(dom);
+	CHECK_INT(dom->n_nets, 1);
+	CHECK_STR(dom->nets[0]->alias, "net0");
+	vn_domain_free(dom);
+	fake_qmp_stop(&fq);
+	close(alive);
+	remove_tree();
+}
+
+int main(int argc, char **argv)
+{
+	return test_main(argc, argv);
+}
