@@ -28,6 +28,11 @@
  * was not negotiated).  A queue carries traffic when both are set.
  * "enabled" survives a stop and a new start: QEMU 7.2 enables the rings
  * once, before it first starts them, and not again after a restart.
+ * A queue the guest broke (an available index moved past the ring size)
+ * stays stopped, logged once, until SET_VRING_BASE gives it a base again
+ * (QEMU sends it before every start, also after the guest reset the
+ * device) or the device is reset; SET_VRING_ENABLE re-initialises
+ * nothing, so it does not revive it.
  *
  * Data path (no allocation, no logging, no per-frame system call):
  *  - TX: a kick drains up to VU_TX_BATCH chains per round, hands each
@@ -531,7 +536,10 @@ static int set_vring_base(struct vu_dev *dev, struct vu_msg *m)
 
 	if (!q || q->started || m->p.state.num > UINT16_MAX)
 		return -EINVAL;
-	q->vq.last_avail_idx = m->p.state.num;
+	/* The front-end sends the base before every start, also after the
+	 * guest reset the device (rings re-initialised): a queue broken by
+	 * a bogus index works again from here. */
+	vq_restart(&q->vq, (uint16_t)m->p.state.num);
 	return 0;
 }
 
@@ -993,6 +1001,14 @@ bool vu_dev_handle_control(struct vu_dev *dev, uint32_t events)
 
 /* ---- TX: frames from the guest ---- */
 
+/* Queue QIDX just broke: a rare event (once per ring set-up), logged. */
+static void report_broken(unsigned qidx)
+{
+	warn("vhost-user: the guest's %s available index jumped past the ring "
+	     "size: queue stopped until the front-end sets it up again",
+	     qidx == VU_TXQ ? "TX" : "RX");
+}
+
 /* Hands one TX chain to the frame handler, without its virtio-net header. */
 static void deliver_tx_chain(struct vu_dev *dev, const struct vq_chain *c)
 {
@@ -1038,6 +1054,8 @@ static unsigned tx_round(struct vu_dev *dev)
 			vq_discard(&q->vq, &dev->tx_chain);
 			continue;
 		}
+		if (rc == -EPROTO)
+			report_broken(VU_TXQ);
 		if (rc <= 0)
 			break;
 		deliver_tx_chain(dev, &dev->tx_chain);
@@ -1171,6 +1189,8 @@ static void reserve_chains(struct vu_dev *dev, struct vu_rx_frame *f,
 			discard_rx_chain(dev, f, c);
 			continue;
 		}
+		if (rc == -EPROTO)
+			report_broken(VU_RXQ);
 		if (rc <= 0 || !add_rx_chain(dev, f, c))
 			break;
 	}

@@ -20,7 +20,7 @@
  *
  * Invariants: every pointer returned lies inside a mapping; a chain walk
  * visits at most size + VQ_MAX_SIZE descriptors; a queue found broken
- * stays broken until vq_reset().  The guest may rewrite its rings at any
+ * stays broken until vq_reset() or vq_restart().  The guest may rewrite its rings at any
  * time: each shared field is read once and checked after it was read.
  */
 #include "backend/virtqueue.h"
@@ -155,6 +155,12 @@ void vq_reset(struct vq *q)
 	q->bad_desc = bad;
 }
 
+void vq_restart(struct vq *q, uint16_t base)
+{
+	q->last_avail_idx = base;
+	q->broken = false;
+}
+
 int vq_map(struct vq *q, const struct vq_mem *mem)
 {
 	size_t n = q->size;
@@ -283,7 +289,7 @@ int vq_pop(struct vq *q, const struct vq_mem *mem, struct vq_chain *c)
 		 * garbage, nothing in the ring can be trusted. */
 		q->broken = true;
 		(*q->bad_desc)++;
-		return -EIO;
+		return -EPROTO;
 	}
 	slot = q->last_avail_idx++;
 	c->avail_slot = slot;

@@ -18,7 +18,9 @@
  * they are checked, chains are bounded by the queue size (a loop cannot
  * run forever), indirect tables must sit in one region and may not nest,
  * and an available index that moves by more than the queue size marks
- * the queue broken (nothing more is popped until it is set up again).
+ * the queue broken: nothing more is popped until it is set up again
+ * (vq_restart(): a new base index, as the front-end sends before every
+ * start, also after the guest reset the device; or vq_reset()).
  * A bad chain is counted (*bad_desc) and reported to the caller, which
  * gives it back used with length 0 (vq_discard).  A chain is pushed once:
  * vq_unpop() may only rewind over chains not pushed yet, so vq_pop()
@@ -119,6 +121,9 @@ int vq_mem_gpa_to_iov(const struct vq_mem *mem, uint64_t gpa, uint64_t len,
 
 /* Resets Q to "not configured", keeping its counter pointer. */
 void vq_reset(struct vq *q);
+/* The ring (re)starts at available index BASE: a broken queue becomes
+ * usable again. */
+void vq_restart(struct vq *q, uint16_t base);
 /* Maps the ring parts from the stored addresses (after SET_VRING_ADDR or
  * a new memory table).  Returns 0 or -EFAULT (a part is not mapped, not
  * aligned, or the size is unset). */
@@ -130,8 +135,9 @@ void vq_sync_used_idx(struct vq *q);
 
 /* Pops the next available chain into C.  Returns 1 (popped), 0 (nothing
  * available), -EBADMSG (a bad chain, counted: C has only its head and
- * avail_slot; give it back with vq_discard() or vq_unpop()) or -EIO (the
- * queue is broken). */
+ * avail_slot; give it back with vq_discard() or vq_unpop()), -EPROTO (the
+ * guest's available index is garbage: the queue broke now, counted) or
+ * -EIO (the queue is broken or not set up). */
 int vq_pop(struct vq *q, const struct vq_mem *mem, struct vq_chain *c);
 /* Gives bad chain C back to the guest used with length 0 (nothing for a
  * head that is not a descriptor).  Not visible before vq_flush(). */

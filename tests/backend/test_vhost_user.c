@@ -878,6 +878,39 @@ TEST(vu_tx_avail_index_jump_stops_the_queue)
 	tdev_free(t);
 }
 
+/* As QEMU when the guest resets the device: rings stopped (GET_VRING_BASE),
+ * re-initialised by the guest, set up and started again. */
+TEST(vu_broken_queue_carries_traffic_again_once_set_up_again)
+{
+	SETUP(t, fe, &default_cfg, FE_STYLE_QEMU);
+	uint8_t frame[60] = { 3 };
+	uint32_t base;
+
+	fe_avail_set_idx(&fe->tx, 1000);
+	fe_kick(&fe->tx);
+	tdev_pump(t);
+	CHECK_INT(t->drops[DROP_BAD_DESCRIPTOR], 1);
+	CHECK_INT(fe_set_vring_enable(fe, FE_TXQ, false), 0);
+	CHECK_INT(fe_set_vring_enable(fe, FE_TXQ, true), 0);
+	fe_avail_set_idx(&fe->tx, 0);
+	CHECK_INT(fe_tx_send(fe, frame, sizeof(frame)), 0);
+	fe_kick(&fe->tx);
+	tdev_pump(t);
+	CHECK_INT(t->frames, 0); /* re-enabling is not a new set-up */
+	CHECK_INT(fe_get_vring_base(fe, FE_RXQ, &base), 0);
+	CHECK_INT(fe_get_vring_base(fe, FE_TXQ, &base), 0);
+	fe_rings_reset(fe);
+	CHECK_INT(fe_start_ring(fe, &fe->rx), 0);
+	CHECK_INT(fe_start_ring(fe, &fe->tx), 0);
+	CHECK_INT(fe_tx_send(fe, frame, sizeof(frame)), 0);
+	CHECK_INT(fe_wait_used(fe, &fe->tx, TIMEOUT_MS), 0);
+	CHECK_INT(t->frames, 1);
+	CHECK(!memcmp(t->last_frame, frame, sizeof(frame)));
+	CHECK_INT(t->drops[DROP_BAD_DESCRIPTOR], 1);
+	fe_free(fe);
+	tdev_free(t);
+}
+
 TEST(vu_tx_without_event_idx_still_notifies)
 {
 	struct fe_config cfg = {

@@ -386,12 +386,32 @@ TEST(vq_breaks_when_avail_index_jumps_past_queue_size)
 	SETUP(false, false);
 	avail = (uint16_t *)gmem(AVAIL_GPA);
 	avail[1] = QSIZE + 1;
-	CHECK_INT(vq_pop(&g.q, &g.mem, &g.c), -EIO);
+	CHECK_INT(vq_pop(&g.q, &g.mem, &g.c), -EPROTO);
 	CHECK(g.q.broken);
 	CHECK_INT(g.bad, 1);
 	CHECK(!vq_ready(&g.q));
 	avail[1] = 0;
 	CHECK_INT(vq_pop(&g.q, &g.mem, &g.c), -EIO);
+	CHECK_INT(g.bad, 1);
+	guest_teardown();
+}
+
+TEST(vq_restart_makes_a_broken_queue_usable_again)
+{
+	uint16_t *avail;
+
+	SETUP(false, false);
+	avail = (uint16_t *)gmem(AVAIL_GPA);
+	avail[1] = QSIZE + 1;
+	CHECK_INT(vq_pop(&g.q, &g.mem, &g.c), -EPROTO);
+	/* the guest reset its rings; the front-end gives the base again */
+	avail[1] = 0;
+	avail_idx = 0;
+	vq_restart(&g.q, 0);
+	CHECK(vq_ready(&g.q));
+	desc(0, BUF_GPA, 60, 0, 0);
+	make_avail(0);
+	CHECK_INT(vq_pop(&g.q, &g.mem, &g.c), 1);
 	guest_teardown();
 }
 
