@@ -11,7 +11,9 @@
  * gives an error rather than a hang.
  *
  * Only the main routing table is considered, as the guest's view is "the
- * host's default route"; policy routing is out of scope, as in passt.
+ * host's default route"; policy routing is out of scope, as in passt.  A
+ * multipath (ECMP) default route counts with its first next hop (through
+ * the requested interface, if any), as passt takes it.
  * This runs once at start-up, never in the data path.
  */
 #include "backend/netlink.h"
@@ -45,11 +47,39 @@ static size_t family_addr_len(int family)
 	return family == AF_INET ? 4 : 16;
 }
 
+/* The first next hop of multipath attribute MP usable for Q (through
+ * Q's interface, if one is set), as passt takes it: its interface in
+ * *OIF, its gateway (or NULL) in *GW; *OIF stays 0 if there is none. */
+static void first_nexthop(const struct nl_query *q, const struct rtattr *mp,
+			  unsigned *oif, const void **gw)
+{
+	const struct rtnexthop *nh = RTA_DATA(mp);
+	int len = (int)RTA_PAYLOAD(mp);
+
+	/* RTNH_OK reads rtnh_len: check that it is there first */
+	for (; len >= (int)sizeof(*nh) && RTNH_OK(nh, len);
+	     len -= RTNH_ALIGN(nh->rtnh_len), nh = RTNH_NEXT(nh)) {
+		const struct rtattr *rta = RTNH_DATA(nh);
+		int alen = nh->rtnh_len - RTNH_LENGTH(0);
+
+		if (nh->rtnh_ifindex <= 0 ||
+		    (q->ifindex && (unsigned)nh->rtnh_ifindex != q->ifindex))
+			continue;
+		*oif = (unsigned)nh->rtnh_ifindex;
+		*gw = NULL;
+		for (; RTA_OK(rta, alen); rta = RTA_NEXT(rta, alen))
+			if (rta->rta_type == RTA_GATEWAY &&
+			    RTA_PAYLOAD(rta) >= family_addr_len(q->family))
+				*gw = RTA_DATA(rta);
+		return;
+	}
+}
+
 static void on_route(struct nl_query *q, const struct nlmsghdr *nh)
 {
 	const struct rtmsg *rtm = NLMSG_DATA(nh);
 	int len = RTM_PAYLOAD(nh);
-	const struct rtattr *rta;
+	const struct rtattr *rta, *multipath = NULL;
 	uint32_t table = rtm->rtm_table, metric = 0;
 	unsigned oif = 0;
 	const void *gw = NULL;
@@ -70,7 +100,13 @@ static void on_route(struct nl_query *q, const struct nlmsghdr *nh)
 		else if (rta->rta_type == RTA_GATEWAY &&
 			 plen >= family_addr_len(q->family))
 			gw = RTA_DATA(rta);
+		else if (rta->rta_type == RTA_MULTIPATH)
+			multipath = rta;
 	}
+	/* an ECMP route has its next hops, each with interface and
+	 * gateway, in RTA_MULTIPATH instead */
+	if (!oif && multipath)
+		first_nexthop(q, multipath, &oif, &gw);
 	if (table != RT_TABLE_MAIN || !oif || (q->ifindex && oif != q->ifindex))
 		return;
 	if (q->found && metric >= q->best_metric)

@@ -569,4 +569,36 @@ TEST(interface_option_picks_the_template)
 	CHECK_INT(c.ip4.prefix_len, 24);
 }
 
+/* A multipath (ECMP) default route: the kernel reports its next hops in
+ * RTA_MULTIPATH, without RTA_OIF; the first one is the template. */
+TEST(multipath_default_route_gives_its_first_next_hop)
+{
+	const char *why = enter_test_netns();
+
+	if (why)
+		SKIP("%s", why);
+	if (system("ip link add vt2 type veth peer name vt3 && "
+		   "ip addr add 198.51.100.5/24 dev vt2 && "
+		   "ip -6 addr add fd98::5/64 dev vt2 nodad && "
+		   "ip link set vt2 up && ip link set vt3 up && "
+		   "ip route del default && ip -6 route del default && "
+		   "ip route add default nexthop via 198.51.100.1 dev vt2 "
+		   "nexthop via 192.0.2.1 dev vt0 && "
+		   "ip -6 route add default nexthop via fd98::1 dev vt2 "
+		   "nexthop via fd99::1 dev vt0"))
+		SKIP("cannot set up multipath default routes");
+	CHECK(write_resolv(""));
+	CHECK_INT(parse_args((const char *[]){ NULL }), CONF_RUN);
+	CHECK_STR(c.ifname, "vt2");
+	CHECK(c.ip4.enabled);
+	CHECK(ip4_is(c.ip4.gw, "198.51.100.1"));
+	CHECK(ip4_is(c.ip4.addr, "198.51.100.5"));
+	CHECK(c.ip6.enabled);
+	CHECK(ip6_is(&c.ip6.gw, "fd98::1"));
+	CHECK(ip6_is(&c.ip6.addr, "fd98::5"));
+	/* -i picks the next hop through that interface */
+	CHECK_INT(PARSE("-i", "vt0", "-4"), CONF_RUN);
+	CHECK(ip4_is(c.ip4.gw, "192.0.2.1"));
+}
+
 int main(int argc, char **argv) { return test_main(argc, argv); }
