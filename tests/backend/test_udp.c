@@ -8,9 +8,11 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "backend/epoll_ref.h"
 #include "backend/flow.h"
 #include "backend/fwd.h"
 #include "backend/ip.h"
@@ -242,6 +244,120 @@ TEST(idle_flow_is_closed_after_timeout)
 	now.tv_sec += UDP_FLOW_TIMEOUT_S + 1;
 	udp_timer(&c, &now);
 	CHECK_INT(flow_count(), 0);
+}
+
+/* The flow of guest port GPORT to the gateway's PORT, or NULL. */
+static struct flow *gateway_flow(uint16_t gport, uint16_t port)
+{
+	struct in_addr g = pt_a4("192.0.2.2"), gw = pt_a4("192.0.2.1");
+	struct flow_key key;
+
+	flow_key_set(&key, IPPROTO_UDP, AF_INET, &g, gport, &gw, port);
+	return flow_lookup(&key);
+}
+
+/* A datagram from guest port GPORT to the gateway's PORT, which host
+ * socket S receives; FROM gets its source.  Returns 0 or -1. */
+static int guest_datagram(struct ctx *c, uint16_t gport, int s,
+			  uint16_t port, struct sockaddr_storage *from)
+{
+	char buf[8];
+
+	pt_to_vunetd(c, frame, pt_udp4(frame, pt_a4("192.0.2.2"), gport,
+				       pt_a4("192.0.2.1"), port, "q", 1));
+	return host_recv(s, buf, sizeof(buf), from) == 1 ? 0 : -1;
+}
+
+static void expire_udp_flows(struct ctx *c)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	now.tv_sec += UDP_FLOW_TIMEOUT_S + 1;
+	udp_timer(c, &now);
+}
+
+TEST(late_reply_after_expiry_does_not_reach_the_guest)
+{
+	struct sockaddr_storage from;
+	struct pollfd p;
+	struct ctx c;
+	uint16_t port;
+	char buf[8];
+	ssize_t n;
+	int s;
+
+	CHECK_INT(ft_setup(&c, 64), 0);
+	s = ft_bind_udp(AF_INET, &port);
+	CHECK(s >= 0);
+	CHECK_INT(guest_datagram(&c, GUEST_PORT, s, port, &from), 0);
+	expire_udp_flows(&c);
+	CHECK_INT(flow_count(), 0);
+	/* The host's answer comes too late: the flow's socket is closed,
+	 * so the answer is refused (the peer, connected, sees it) and
+	 * nothing reaches the guest. */
+	CHECK(!connect(s, (struct sockaddr *)&from, sizeof(struct sockaddr_in)));
+	CHECK(send(s, "late", 4, 0) == 4);
+	p.fd = s;
+	p.events = POLLIN;
+	CHECK_INT(poll(&p, 1, 2000), 1);
+	CHECK(recv(s, buf, sizeof(buf), MSG_DONTWAIT) < 0);
+	CHECK_INT(errno, ECONNREFUSED);
+	CHECK(ft_recv(&c, reply, sizeof(reply), 300) < 0);
+	CHECK_INT(flow_count(), 0);
+	/* the guest asks again: a new flow, and the reply gets through */
+	CHECK_INT(guest_datagram(&c, GUEST_PORT, s, port, &from), 0);
+	CHECK(sendto(s, "again", 5, 0, (struct sockaddr *)&from,
+		     sizeof(struct sockaddr_in)) == 5);
+	n = ft_recv(&c, reply, sizeof(reply), 2000);
+	CHECK_INT(n, UDP4_PAYLOAD_OFF + 5);
+	CHECK(!memcmp(reply + UDP4_PAYLOAD_OFF, "again", 5));
+	udp_close_all(&c);
+}
+
+TEST(expired_slot_and_port_reused_take_no_late_reply_of_the_old_flow)
+{
+	struct sockaddr_storage from_a, from_b;
+	union epoll_ref stale = { .type = EPOLL_TYPE_UDP };
+	struct ctx c;
+	struct flow *fl;
+	uint16_t port_a, port_b;
+	ssize_t n;
+	int a, b;
+
+	CHECK_INT(ft_setup(&c, 64), 0);
+	a = ft_bind_udp(AF_INET, &port_a);
+	b = ft_bind_udp(AF_INET, &port_b);
+	CHECK(a >= 0 && b >= 0);
+	CHECK_INT(guest_datagram(&c, GUEST_PORT, a, port_a, &from_a), 0);
+	fl = gateway_flow(GUEST_PORT, port_a);
+	CHECK(fl);
+	stale.idx = flow_idx(fl) & 0xffffff;
+	stale.fd = fl->sock;
+	expire_udp_flows(&c);
+	/* The same guest port now talks to another peer: the new flow
+	 * takes the old slot, descriptor number and host port. */
+	CHECK_INT(guest_datagram(&c, GUEST_PORT, b, port_b, &from_b), 0);
+	fl = gateway_flow(GUEST_PORT, port_b);
+	CHECK(fl);
+	CHECK_INT(flow_idx(fl), stale.idx);
+	CHECK_INT(fl->sock, stale.fd);
+	CHECK_INT(sockaddr_port(&from_b), sockaddr_port(&from_a));
+	/* the old peer's late reply, and an event left from the old socket */
+	CHECK(sendto(a, "stale", 5, 0, (struct sockaddr *)&from_a,
+		     sizeof(struct sockaddr_in)) == 5);
+	udp_sock_handler(&c, stale, EPOLLIN);
+	CHECK(ft_recv(&c, reply, sizeof(reply), 300) < 0);
+	/* the new peer's reply arrives, from the new peer's port */
+	CHECK(sendto(b, "fresh", 5, 0, (struct sockaddr *)&from_b,
+		     sizeof(struct sockaddr_in)) == 5);
+	n = ft_recv(&c, reply, sizeof(reply), 2000);
+	CHECK_INT(n, UDP4_PAYLOAD_OFF + 5);
+	CHECK(!memcmp(reply + UDP4_PAYLOAD_OFF, "fresh", 5));
+	CHECK_INT(ip_get_be16(reply + IP4_L4_OFF), port_b);
+	CHECK_INT(ip_get_be16(reply + IP4_L4_OFF + 2), GUEST_PORT);
+	CHECK(ft_recv(&c, reply, sizeof(reply), 100) < 0);
+	udp_close_all(&c);
 }
 
 TEST(second_datagram_reuses_the_flow)
