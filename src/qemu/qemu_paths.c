@@ -192,15 +192,26 @@ char *qemu_paths_monitor_socket(const char *state_dir,
 	return checked_socket(path);
 }
 
-char *qemu_paths_ram_file(const char *state_dir, const struct vn_domain *dom,
-			  const char *id)
+char *qemu_paths_ram_dir(const char *state_dir, const struct vn_domain *dom)
 {
 	char *short_name = qemu_paths_short_name(dom);
 	char *path = NULL;
 
 	if (short_name)
-		path = format_path("%s/ram/%s/%s", state_dir, short_name, id);
+		path = format_path("%s/ram/%s", state_dir, short_name);
 	free(short_name);
+	return path;
+}
+
+char *qemu_paths_ram_file(const char *state_dir, const struct vn_domain *dom,
+			  const char *id)
+{
+	char *dir = qemu_paths_ram_dir(state_dir, dom);
+	char *path = NULL;
+
+	if (dir)
+		path = format_path("%s/%s", dir, id);
+	free(dir);
 	return path;
 }
 

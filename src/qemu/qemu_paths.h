@@ -57,8 +57,10 @@ char *qemu_paths_passt_pidfile(const char *state_dir,
 char *qemu_paths_domain_dir(const char *state_dir, const struct vn_domain *dom);
 char *qemu_paths_monitor_socket(const char *state_dir,
 				const struct vn_domain *dom);
-/* The file behind <memoryBacking><source type='file'/> for the RAM
- * backend called ID ("pc.ram", "ram-node0"). */
+/* The directory holding a domain's file-backed guest RAM (DIR/ram/SHORT),
+ * and the file in it behind <memoryBacking><source type='file'/> for
+ * the RAM backend called ID ("pc.ram", "ram-node0"). */
+char *qemu_paths_ram_dir(const char *state_dir, const struct vn_domain *dom);
 char *qemu_paths_ram_file(const char *state_dir, const struct vn_domain *dom,
 			  const char *id);
 

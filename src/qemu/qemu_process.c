@@ -19,6 +19,7 @@
  */
 #include "qemu/qemu_process.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -233,6 +234,62 @@ static void stop_backends(const char *dir, const struct vn_domain *dom)
 	}
 }
 
+/* ---- file-backed guest RAM ---- */
+
+/* Whether QEMU keeps DOM's RAM in files (memory-backend-file, mem-path
+ * under qemu_paths_ram_dir()). */
+static bool has_ram_files(const struct vn_domain *dom)
+{
+	return dom->mem_source == VN_MEMORY_SOURCE_FILE;
+}
+
+/* DIR/ram and DIR/ram/ID-NAME, mode 0700 (guest memory is nobody
+ * else's business), as libvirt makes its ram/ directory per domain.
+ * 0 or -1 (reported). */
+static int create_ram_dir(const char *dir, const struct vn_domain *dom)
+{
+	char *ram_dir = qemu_paths_ram_dir(dir, dom);
+	char *slash = ram_dir ? strrchr(ram_dir, '/') : NULL;
+	int ret = -1;
+
+	if (!slash)
+		goto out;
+	*slash = '\0';
+	if (mkdir(ram_dir, 0700) < 0 && errno != EEXIST) {
+		vn_error_report_errno(errno, "cannot create directory '%s'",
+				      ram_dir);
+		goto out;
+	}
+	*slash = '/';
+	if (mkdir(ram_dir, 0700) < 0 && errno != EEXIST) {
+		vn_error_report_errno(errno, "cannot create directory '%s'",
+				      ram_dir);
+		goto out;
+	}
+	ret = 0;
+out:
+	free(ram_dir);
+	return ret;
+}
+
+/* Removes DIR/ram/ID-NAME and the RAM files QEMU left in it (it does not
+ * remove a mem-path file it created).  QEMU makes no subdirectories. */
+static void remove_ram_dir(const char *dir, const struct vn_domain *dom)
+{
+	char *ram_dir = qemu_paths_ram_dir(dir, dom);
+	DIR *d = ram_dir ? opendir(ram_dir) : NULL;
+	struct dirent *ent;
+
+	while (d && (ent = readdir(d)))
+		if (strcmp(ent->d_name, ".") && strcmp(ent->d_name, ".."))
+			unlinkat(dirfd(d), ent->d_name, 0);
+	if (d)
+		closedir(d);
+	if (ram_dir)
+		rmdir(ram_dir);
+	free(ram_dir);
+}
+
 /* Removes everything DOM's run left in DIR (QEMU must be gone). */
 static void remove_domain_files(const char *dir, const struct vn_domain *dom,
 				bool keep_locks)
@@ -241,6 +298,8 @@ static void remove_domain_files(const char *dir, const struct vn_domain *dom,
 	char *domain_dir = qemu_paths_domain_dir(dir, dom);
 
 	stop_backends(dir, dom);
+	if (has_ram_files(dom))
+		remove_ram_dir(dir, dom);
 	if (monitor)
 		unlink(monitor);
 	if (domain_dir)
@@ -442,7 +501,8 @@ static int record_domain(const char *dir, struct vn_domain *dom)
 	if (mkdir(domain_dir, 0700) < 0 && errno != EEXIST)
 		vn_error_report_errno(errno, "cannot create directory '%s'",
 				      domain_dir);
-	else if (qemu_state_write_xml(dir, dom) == 0 &&
+	else if ((!has_ram_files(dom) || create_ram_dir(dir, dom) == 0) &&
+		 qemu_state_write_xml(dir, dom) == 0 &&
 		 qemu_state_write_status(dir, dom->name, dom->id, 0) == 0)
 		ret = 0;
 	free(domain_dir);

@@ -9,7 +9,8 @@
  *      every socket/pidfile path carries ID-NAME and two domains with the
  *      same aliases never collide;
  *   3. alive lock, live XML and status written (so any later failure is
- *      cleaned up from the same records a later command would use);
+ *      cleaned up from the same records a later command would use), and
+ *      for file-backed guest RAM its directory DIR/ram/ID-NAME (0700);
  *   4. each backend run with the plan's exact argv and waited for: it
  *      daemonizes once its socket listens, so its exit status says whether
  *      it started; a failure aborts with its stderr in libvirt's message
@@ -20,7 +21,8 @@
  *      "cont", status written with QEMU's pid.
  * Any failure rolls back: QEMU killed, every backend stopped through its
  * pidfile, every socket (including a passt backend's SOCKET.repair),
- * pidfile and state file removed, so the name is free again.  SIGINT,
+ * pidfile and state file removed, the RAM directory with the files QEMU
+ * left in it, so the name is free again.  SIGINT,
  * SIGTERM and SIGHUP are held back during the start (children get them
  * unblocked); one that arrived meanwhile rolls the start back, then
  * takes effect: an interrupted start leaves nothing either.

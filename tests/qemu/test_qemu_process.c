@@ -1,22 +1,32 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Tests of process handling in src/qemu/qemu_process.c that need no
- * guest: how a backend's start is judged.
+ * guest: how a backend's start is judged, and the files a start makes
+ * and a stop removes.
  *
  * Theory of operation: a "backend" here is /bin/sh with a one-line
  * script, run through qemu_process_start_backend() exactly as a start or
  * a hot-plug runs the real one; its exit status is what says whether it
  * started.  Each case runs in its own forked child (the harness), so one
- * that changes the SIGCHLD disposition affects nobody else.  Real
- * backends and QEMU are exercised by tests/e2e/test-launcher.sh.
+ * that changes the SIGCHLD disposition affects nobody else.  The RAM
+ * directory case starts this machine's QEMU (TCG, no kernel, no NIC: the
+ * firmware finds nothing to boot and idles) through qemu_process_start()
+ * and destroys it; it is skipped without QEMU.  Backends with guests are
+ * exercised by tests/e2e/test-launcher.sh.
  */
 #include "tests/harness.h"
 
 #include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "conf/domain_conf.h"
 #include "qemu/qemu_argv.h"
 #include "qemu/qemu_process.h"
+#include "qemu/qemu_validate.h"
 #include "util/error.h"
+
+#define QEMU_BIN "/usr/bin/qemu-system-x86_64"
 
 static int run_backend_script(const char *script)
 {
@@ -51,6 +61,51 @@ TEST(backend_failure_is_not_success_when_its_status_is_lost)
 	CHECK_INT(run_backend_script("exit 1"), -1);
 	CHECK_MSG(strstr(vn_error_message(), "Could not start 'sh': cannot wait for process"),
 		  "%s", vn_error_message());
+}
+
+static const char *const file_ram_xml =
+	"<domain type='qemu'><name>ram1</name><memory unit='MiB'>64</memory>"
+	"<memoryBacking><source type='file'/><access mode='shared'/>"
+	"</memoryBacking>"
+	"<os><type arch='x86_64' machine='pc'>hvm</type></os>"
+	"<devices><emulator>" QEMU_BIN "</emulator>"
+	"<memballoon model='none'/></devices></domain>";
+
+TEST(file_backed_ram_gets_a_private_directory_removed_at_stop)
+{
+	struct vn_domain *dom = vn_domain_parse_string(file_ram_xml);
+	char base[] = "/tmp/vunet-ram-test.XXXXXX", dir[64], ram_dir[128];
+	char ram_file[160], cmd[96];
+	struct qemu_process_opts opts = {
+		.backend = "/bin/false",
+		.qemu_version = QEMU_VERSION(7, 2, 0),
+	};
+	struct stat st;
+	int started;
+
+	if (access(QEMU_BIN, X_OK) < 0)
+		SKIP("no %s on this machine", QEMU_BIN);
+	CHECK_MSG(dom, "%s", vn_error_message());
+	CHECK(mkdtemp(base));
+	snprintf(dir, sizeof(dir), "%s/s", base);
+	opts.state_dir = dir;
+	started = qemu_process_start(dom, &opts);
+	snprintf(ram_dir, sizeof(ram_dir), "%s/ram/%d-ram1", dir, dom->id);
+	snprintf(ram_file, sizeof(ram_file), "%s/pc.ram", ram_dir);
+	if (started == 0 && stat(ram_dir, &st) == 0) {
+		CHECK_MSG(S_ISDIR(st.st_mode) && (st.st_mode & 0777) == 0700,
+			  "%s mode %o", ram_dir, st.st_mode & 0777);
+		CHECK_MSG(access(ram_file, F_OK) == 0, "QEMU made no %s",
+			  ram_file);
+	}
+	if (started == 0)
+		CHECK_MSG(qemu_process_destroy(dir, "ram1") == 0, "%s",
+			  vn_error_message());
+	CHECK_MSG(started == 0, "start: %s", vn_error_message());
+	CHECK_MSG(access(ram_dir, F_OK) < 0, "%s left after destroy", ram_dir);
+	vn_domain_free(dom);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", base);
+	CHECK(system(cmd) == 0);
 }
 
 int main(int argc, char **argv)
