@@ -27,11 +27,18 @@ enum epoll_type {
 	EPOLL_NUM_TYPES,
 };
 
+/* EPOLL_TYPE_TCP refers to a flow by index and generation instead of a
+ * descriptor: a socket's events fetched in one epoll_wait() batch may be
+ * handled after a handler earlier in the batch closed that flow and a new
+ * one took both its slot and, the lowest free number, its descriptor. */
 union epoll_ref {
 	struct {
 		uint32_t type : 8;
 		uint32_t idx : 24;
-		int32_t fd;
+		union {
+			int32_t fd;
+			uint32_t gen; /* EPOLL_TYPE_TCP: struct flow's gen */
+		};
 	};
 	uint64_t u64;
 };

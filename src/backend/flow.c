@@ -183,6 +183,7 @@ struct flow *flow_new(const struct flow_key *key, enum flow_type type)
 {
 	struct flow *f;
 	uint32_t idx;
+	uint16_t gen;
 
 	if (!table.n_free) {
 		if (table.capacity)
@@ -194,7 +195,9 @@ struct flow *flow_new(const struct flow_key *key, enum flow_type type)
 		table.end = idx + 1;
 
 	f = &table.flows[idx];
+	gen = f->gen;
 	memset(f, 0, sizeof(*f));
+	f->gen = (uint16_t)(gen + 1);
 	f->key = *key;
 	f->type = type;
 	f->sock = -1;

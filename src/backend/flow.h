@@ -13,7 +13,9 @@
  * afterwards: a fixed array of flows, a stack of free indexes, and an
  * open-addressing hash index (linear probing, at most half full) from key
  * to flow index.  A flow's index is stable for its lifetime, so epoll
- * references carry it and handlers never search (see epoll_ref.h).
+ * references carry it and handlers never search (see epoll_ref.h); a slot's
+ * generation (gen), bumped by flow_new(), tells an event of the flow now in
+ * a slot from a late one of the flow that had it before.
  *
  * When the table is full, flow_new() returns NULL: the protocol refuses the
  * new conversation (TCP RST, ICMP unreachable), existing flows are not
@@ -95,6 +97,8 @@ struct flow {
 	struct flow_key key;
 	uint8_t type; /* enum flow_type; FLOW_FREE for an unused slot */
 	uint8_t af;   /* AF_INET or AF_INET6, for the protocols' convenience */
+	uint16_t gen; /* bumped each time the slot is taken: tells a flow
+		       * from an earlier one in the same slot (epoll_ref.h) */
 	int sock;     /* host socket, -1 if none */
 	union {
 		struct flow_tcp tcp;

@@ -326,7 +326,7 @@ static void send_rst_reply(struct ctx *c, const struct tap_frame *f,
 static int sock_epoll(struct ctx *c, struct flow *fl, int op, uint32_t events)
 {
 	union epoll_ref ref = { .type = EPOLL_TYPE_TCP, .idx = flow_idx(fl),
-				.fd = fl->sock };
+				.gen = fl->gen };
 	struct epoll_event ev = { .events = events | EPOLLET,
 				  .data.u64 = ref.u64 };
 
@@ -1212,7 +1212,9 @@ void tcp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 {
 	struct flow *fl = flow_at(ref.idx);
 
-	if (!fl || fl->type != FLOW_TCP || fl->sock != ref.fd)
+	/* An event of a flow closed earlier in this batch is stale: its
+	 * slot (and descriptor number) may belong to a new flow by now. */
+	if (!fl || fl->type != FLOW_TCP || fl->gen != ref.gen)
 		return;
 	if (!(fl->tcp.events & TCP_EV_ESTABLISHED)) {
 		if (!(fl->tcp.events & TCP_EV_SOCK_ACCEPTED))

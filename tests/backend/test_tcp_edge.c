@@ -142,6 +142,58 @@ TEST(connect_timeout_runs_from_the_first_syn)
 	close(l);
 }
 
+/* Opens a connection from guest port GPORT to the host listener on PORT
+ * (not accepted: it waits in the listen queue) and returns its flow once
+ * vunetd answered with its SYN-ACK, or NULL. */
+static struct flow *guest_connection(struct ctx *c, uint16_t gport,
+				     uint16_t port)
+{
+	struct ft_seg s = guest_seg(port, GUEST_ISN, 0, FT_SYN);
+
+	s.sport = gport;
+	ft_tcp_send(c, &s);
+	if (ft_tcp_recv(c, rxbuf, sizeof(rxbuf), &s, 2000) ||
+	    s.flags != (FT_SYN | FT_ACK))
+		return NULL;
+	return only_tcp_flow();
+}
+
+/* One epoll batch can hold an error event of a flow, then a guest frame
+ * that closes it and opens another, which takes the same flow slot and
+ * the same descriptor number: the error must not reach the new flow. */
+TEST(stale_socket_event_does_not_reach_the_next_flow_in_its_slot)
+{
+	struct ctx c;
+	struct ft_seg s;
+	struct flow *fl;
+	union epoll_ref stale = { .type = EPOLL_TYPE_TCP };
+	uint16_t port;
+	int l, old_sock;
+
+	CHECK_INT(ft_setup(&c, 64), 0);
+	l = ft_listen_tcp(AF_INET, &port);
+	CHECK(l >= 0);
+	fl = guest_connection(&c, GUEST_PORT, port);
+	CHECK(fl != NULL);
+	stale.idx = flow_idx(fl);
+	stale.gen = fl->gen;
+	old_sock = fl->sock;
+	s = guest_seg(port, GUEST_ISN + 1, 0, FT_RST);
+	ft_tcp_send(&c, &s);
+	CHECK_INT(flow_count(), 0);
+
+	fl = guest_connection(&c, GUEST_PORT + 1, port);
+	CHECK(fl != NULL);
+	/* the situation this is about: same slot, same descriptor */
+	CHECK_INT(flow_idx(fl), stale.idx);
+	CHECK_INT(fl->sock, old_sock);
+	tcp_sock_handler(&c, stale, EPOLLERR | EPOLLHUP);
+	CHECK_INT(flow_count(), 1);
+	CHECK(ft_tcp_recv(&c, rxbuf, sizeof(rxbuf), &s, 200) < 0);
+	tcp_close_all(&c);
+	close(l);
+}
+
 /* Whether the loop has an event for a listening socket right now. */
 static bool listener_event_pending(struct ctx *c)
 {
