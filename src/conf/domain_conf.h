@@ -209,6 +209,10 @@ bool vn_domain_has_device_boot_order(const struct vn_domain *dom);
 /* Generic, hypervisor-independent rules.  Returns 0 or -1 (reported). */
 int vn_domain_validate(const struct vn_domain *dom);
 int vn_net_validate(const struct vn_domain *dom, const struct vn_net *net);
+/* An interface to be hot-plugged into DOM must not reuse an alias DOM
+ * has (libvirt's "non unique alias detected").  0 or -1 (reported). */
+int vn_net_validate_alias_for_hotplug(const struct vn_domain *dom,
+				      const struct vn_net *net);
 
 /* A hypervisor's own rules for one interface (libvirt's device validate
  * callback).  The _with variants run it where libvirt does: after the

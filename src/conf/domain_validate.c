@@ -17,6 +17,9 @@
  *      (<portForward> and its ranges, <source dev>, hostname, fqdn);
  *   3. per-type rules: a vhost-user front-end must be virtio, and a
  *      listening (mode='server') socket cannot "reconnect".
+ * Then, over the whole domain, that no two interfaces or disks share an
+ * alias (a hot-plugged interface is checked against the running domain
+ * the same way).
  *
  * Whatever depends on QEMU (guest IP addresses and routes, MTU, shared
  * memory for vhost-user, multiqueue, filterref, the interface types vunet
@@ -253,6 +256,51 @@ int vn_net_validate(const struct vn_domain *dom, const struct vn_net *net)
 	return vn_net_validate_with(dom, net, NULL, NULL);
 }
 
+static int report_non_unique_alias(const char *alias)
+{
+	vn_error_report(VN_ERR_CONFIG_UNSUPPORTED,
+			"non unique alias detected: %s", alias);
+	return -1;
+}
+
+/* Whether an interface or disk of DOM other than SELF is called ALIAS.
+ * Aliases become QEMU ids, and an interface's also names its backend's
+ * socket and pidfile: two alike would share them. */
+static bool alias_taken(const struct vn_domain *dom, const char *alias,
+			const struct vn_net *self)
+{
+	size_t i;
+
+	for (i = 0; i < dom->n_nets; i++)
+		if (dom->nets[i] != self && dom->nets[i]->alias &&
+		    !strcmp(dom->nets[i]->alias, alias))
+			return true;
+	for (i = 0; i < dom->n_disks; i++)
+		if (dom->disks[i].alias && !strcmp(dom->disks[i].alias, alias))
+			return true;
+	return false;
+}
+
+/* libvirt's alias uniqueness check, after the devices' own rules. */
+static int validate_unique_aliases(const struct vn_domain *dom)
+{
+	size_t i;
+
+	for (i = 0; i < dom->n_nets; i++)
+		if (dom->nets[i]->alias &&
+		    alias_taken(dom, dom->nets[i]->alias, dom->nets[i]))
+			return report_non_unique_alias(dom->nets[i]->alias);
+	return 0;
+}
+
+int vn_net_validate_alias_for_hotplug(const struct vn_domain *dom,
+				      const struct vn_net *net)
+{
+	if (net->alias && alias_taken(dom, net->alias, NULL))
+		return report_non_unique_alias(net->alias);
+	return 0;
+}
+
 /* libvirt parses the whole definition before validating any device, so
  * every parse-time complaint comes before any validation one. */
 int vn_domain_validate_with(const struct vn_domain *dom,
@@ -271,7 +319,7 @@ int vn_domain_validate_with(const struct vn_domain *dom,
 		if (validate_net_rules(net) < 0)
 			return -1;
 	}
-	return 0;
+	return validate_unique_aliases(dom);
 }
 
 int vn_domain_validate(const struct vn_domain *dom)

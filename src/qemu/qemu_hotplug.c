@@ -508,7 +508,11 @@ static int plug(struct hotplug_job *job, struct vn_net *net,
 	struct qemu_build_opts build = { .qemu_version = opts->qemu_version,
 					 .state_dir = opts->state_dir };
 
-	if (qemu_validate_net(job->dom, net, opts->qemu_version) < 0)
+	/* Before anything is started: a backend for a duplicate alias would
+	 * take over the live interface's socket and pidfile, and undoing it
+	 * would stop that interface's backend. */
+	if (vn_net_validate_alias_for_hotplug(job->dom, net) < 0 ||
+	    qemu_validate_net(job->dom, net, opts->qemu_version) < 0)
 		return -1;
 	st->options = qemu_argv_new("hotplug");
 	if (!st->options ||

@@ -152,6 +152,40 @@ static const char *outcome_of_testdata(const char *name, bool *found)
 		CHECK_STR(msg_, "");                                      \
 	} while (0)
 
+/* ---- aliases ---- */
+
+TEST(two_interfaces_with_one_user_alias_are_refused)
+{
+	CHECK_STR(outcome("    <interface type='user'><alias name='ua-x'/></interface>\n"
+			  "    <interface type='user'><alias name='ua-x'/></interface>\n"),
+		  "unsupported configuration: non unique alias detected: ua-x");
+}
+
+TEST(hotplugged_interface_reusing_a_live_alias_is_refused)
+{
+	char *xml = NULL;
+	struct vn_domain *dom = NULL;
+	struct vn_net *net = NULL;
+
+	CHECK(asprintf(&xml, domain_template,
+		       "    <interface type='user'><alias name='ua-x'/></interface>\n") > 0);
+	dom = vn_domain_parse_string(xml);
+	free(xml);
+	CHECK_MSG(dom, "%s", vn_error_message());
+	net = vn_net_parse_string("<interface type='user'><alias name='ua-x'/>"
+				  "</interface>", dom);
+	CHECK_MSG(net, "%s", vn_error_message());
+	CHECK_INT(vn_net_validate_alias_for_hotplug(dom, net), -1);
+	CHECK_STR(vn_error_message(),
+		  "unsupported configuration: non unique alias detected: ua-x");
+	vn_net_free(net);
+	net = vn_net_parse_string("<interface type='user'/>", dom);
+	CHECK(net);
+	CHECK_INT(vn_net_validate_alias_for_hotplug(dom, net), 0);
+	vn_net_free(net);
+	vn_domain_free(dom);
+}
+
 /* ---- the passt backend and its elements ---- */
 
 TEST(passt_backend_refused_on_bridge)

@@ -385,6 +385,32 @@ TEST(detach_waits_for_device_deleted_and_removes_only_that_interface)
 	remove_tree();
 }
 
+TEST(attach_reusing_a_live_user_alias_is_refused_before_anything_starts)
+{
+	static const char *const nic_ua =
+		"<interface type='vhostuser'><alias name='ua-dup'/>"
+		"<source type='unix' path='/tmp/h1-3' mode='client'/>"
+		"<model type='virtio'/></interface>";
+	struct fake_qmp fq = { .pid = -1 };
+	const char *log;
+	int alive;
+
+	qemu_view.release = true;
+	alive = make_running_domain(&fq);
+	CHECK_MSG(alive >= 0, "setup: %s", vn_error_message());
+	CHECK_MSG(attach(nic_ua) == 0, "%s", vn_error_message());
+	CHECK_INT(attach(nic_ua), -1);
+	CHECK_STR(vn_error_message(),
+		  "unsupported configuration: non unique alias detected: ua-dup");
+	log = fake_qmp_log(&fq);
+	CHECK_MSG(count_in(log, "chardev-add") == 1, "%s", log);
+	CHECK_MSG(count_in(log, "_del") == 0, "%s", log);
+	CHECK_INT(live_nets(), 3);
+	fake_qmp_stop(&fq);
+	close(alive);
+	remove_tree();
+}
+
 int main(int argc, char **argv)
 {
 	return test_main(argc, argv);
