@@ -67,6 +67,16 @@ static bool have_peek_offset(void)
 	return ok;
 }
 
+static bool have_loopback(int af)
+{
+	uint16_t port;
+	int s = ft_listen_tcp(af, &port);
+
+	if (s >= 0)
+		close(s);
+	return s >= 0;
+}
+
 /* --- Opening: repeated SYNs, connect timeout, stale events -------------- */
 
 /* A guest SYN towards a destination whose connect() stays in progress. */
@@ -527,6 +537,48 @@ TEST(zero_window_from_guest_is_probed_and_connection_kept)
 	tcp_close_all(&c);
 }
 
+TEST(zero_window_with_data_in_flight_does_not_count_as_lost)
+{
+	static uint8_t out[3 * TG_GUEST_MSS], in[sizeof(out)];
+	struct ctx c;
+	struct tg_conn cn;
+	struct ft_seg s;
+	struct timespec t0;
+	uint32_t first;
+	int i;
+
+	fill_pattern();
+	memcpy(out, pattern, sizeof(out));
+	CHECK_INT(ft_setup(&c, 64), 0);
+	CHECK_INT(tg_connect(&c, &cn, AF_INET), 0);
+	CHECK(send(cn.host, out, sizeof(out), 0) == (ssize_t)sizeof(out));
+	first = cn.ack;
+	CHECK_INT(tg_read(&c, &cn, in, sizeof(out), false), sizeof(out));
+	/* The guest's buffer filled after the first segment: it dropped
+	 * the others and says so with a zero window. */
+	cn.ack = first + TG_GUEST_MSS;
+	cn.wnd = 0;
+	tg_send(&c, &cn, FT_ACK, NULL, 0);
+	t0 = tg_now();
+	for (i = 1; i <= TCP_MAX_RETRIES + 3; i++) {
+		tg_timer_after(&c, &t0, (long)i * (TCP_RTO_MS + 100));
+		while (!tg_recv(&c, &s, 50))
+			CHECK_MSG(!(s.flags & FT_RST),
+				  "reset after %d timeouts at a zero window",
+				  i);
+		tg_send(&c, &cn, FT_ACK, NULL, 0); /* still zero */
+	}
+	CHECK_INT(flow_count(), 1);
+	CHECK(tg_host_state_is(&c, cn.host, TCP_ESTABLISHED, 0));
+	/* the window opens: the rest comes, from the first byte missing */
+	cn.wnd = TG_GUEST_WND;
+	tg_send(&c, &cn, FT_ACK, NULL, 0);
+	CHECK_INT(tg_read(&c, &cn, in + TG_GUEST_MSS, 2 * TG_GUEST_MSS, true),
+		  2 * TG_GUEST_MSS);
+	CHECK(!memcmp(in, out, sizeof(out)));
+	tcp_close_all(&c);
+}
+
 TEST(zero_window_to_guest_answers_guest_window_probe)
 {
 	static uint8_t sink[1 << 16];
@@ -569,12 +621,12 @@ enum conn_state {
 };
 
 /* Brings a new connection CN into STATE.  Returns 0 or -1. */
-static int reach_state(struct ctx *c, struct tg_conn *cn,
+static int reach_state(struct ctx *c, struct tg_conn *cn, int af,
 		       enum conn_state state)
 {
 	struct ft_seg s;
 
-	if (tg_connect(c, cn, AF_INET))
+	if (tg_connect(c, cn, af))
 		return -1;
 	if (state == ST_GUEST_HALF_CLOSED || state == ST_CLOSING) {
 		tg_send(c, cn, FT_ACK | FT_FIN, NULL, 0);
@@ -597,16 +649,19 @@ static int reach_state(struct ctx *c, struct tg_conn *cn,
 	return 0;
 }
 
-/* The guest resets a connection in STATE: the flow is gone, the host
- * peer is reset (when it still had a connection), nothing follows. */
-static void guest_rst_in(enum conn_state state)
+/* The guest resets a connection of family AF in STATE: the flow is
+ * gone, the host peer is reset (when it still had a connection), nothing
+ * follows. */
+static void guest_rst_in(int af, enum conn_state state)
 {
 	struct timespec t0 = tg_now();
 	struct ctx c;
 	struct tg_conn cn;
 
+	if (!have_loopback(af))
+		SKIP("no IPv6 loopback on this machine");
 	CHECK_INT(ft_setup(&c, 64), 0);
-	CHECK_INT(reach_state(&c, &cn, state), 0);
+	CHECK_INT(reach_state(&c, &cn, af, state), 0);
 	tg_send_at(&c, &cn, cn.seq, FT_RST, NULL, 0);
 	CHECK_INT(flow_count(), 0);
 	CHECK_MSG(tg_host_state_is(&c, cn.host, TCP_CLOSE, TG_WAIT_MS),
@@ -628,35 +683,37 @@ static void guest_rst_in(enum conn_state state)
 
 TEST(guest_rst_when_established_resets_host)
 {
-	guest_rst_in(ST_ESTABLISHED);
+	guest_rst_in(AF_INET, ST_ESTABLISHED);
 }
 
 TEST(guest_rst_after_guest_fin_resets_host)
 {
-	guest_rst_in(ST_GUEST_HALF_CLOSED);
+	guest_rst_in(AF_INET, ST_GUEST_HALF_CLOSED);
 }
 
 TEST(guest_rst_after_host_fin_resets_host)
 {
-	guest_rst_in(ST_HOST_HALF_CLOSED);
+	guest_rst_in(AF_INET, ST_HOST_HALF_CLOSED);
 }
 
 TEST(guest_rst_when_closing_ends_flow_without_retransmission)
 {
-	guest_rst_in(ST_CLOSING);
+	guest_rst_in(AF_INET, ST_CLOSING);
 }
 
-/* The host peer resets a connection in STATE: the guest gets a RST at
- * the sequence number it expects, and the flow is gone. */
-static void host_rst_in(enum conn_state state)
+/* The host peer resets a connection of family AF in STATE: the guest
+ * gets a RST at the sequence number it expects, and the flow is gone. */
+static void host_rst_in(int af, enum conn_state state)
 {
 	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
 	struct ctx c;
 	struct tg_conn cn;
 	struct ft_seg s;
 
+	if (!have_loopback(af))
+		SKIP("no IPv6 loopback on this machine");
 	CHECK_INT(ft_setup(&c, 64), 0);
-	CHECK_INT(reach_state(&c, &cn, state), 0);
+	CHECK_INT(reach_state(&c, &cn, af, state), 0);
 	CHECK(!setsockopt(cn.host, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)));
 	CHECK(!close(cn.host));
 	CHECK_MSG(!tg_recv_flags(&c, &s, FT_RST, TG_WAIT_MS),
@@ -667,17 +724,37 @@ static void host_rst_in(enum conn_state state)
 
 TEST(host_rst_when_established_gives_guest_rst)
 {
-	host_rst_in(ST_ESTABLISHED);
+	host_rst_in(AF_INET, ST_ESTABLISHED);
 }
 
 TEST(host_rst_after_guest_fin_gives_guest_rst)
 {
-	host_rst_in(ST_GUEST_HALF_CLOSED);
+	host_rst_in(AF_INET, ST_GUEST_HALF_CLOSED);
 }
 
 TEST(host_rst_after_host_fin_gives_guest_rst)
 {
-	host_rst_in(ST_HOST_HALF_CLOSED);
+	host_rst_in(AF_INET, ST_HOST_HALF_CLOSED);
+}
+
+TEST(ipv6_guest_rst_when_established_resets_host)
+{
+	guest_rst_in(AF_INET6, ST_ESTABLISHED);
+}
+
+TEST(ipv6_guest_rst_after_host_fin_resets_host)
+{
+	guest_rst_in(AF_INET6, ST_HOST_HALF_CLOSED);
+}
+
+TEST(ipv6_host_rst_after_guest_fin_gives_guest_rst)
+{
+	host_rst_in(AF_INET6, ST_GUEST_HALF_CLOSED);
+}
+
+TEST(ipv6_guest_rst_when_closing_ends_flow_without_retransmission)
+{
+	guest_rst_in(AF_INET6, ST_CLOSING);
 }
 
 TEST(host_rst_with_data_in_flight_gives_guest_rst)
@@ -835,7 +912,7 @@ TEST(guest_data_after_its_fin_is_ignored_not_a_reset)
 	uint8_t buf[8];
 
 	CHECK_INT(ft_setup(&c, 64), 0);
-	CHECK_INT(reach_state(&c, &cn, ST_GUEST_HALF_CLOSED), 0);
+	CHECK_INT(reach_state(&c, &cn, AF_INET, ST_GUEST_HALF_CLOSED), 0);
 	tg_send_at(&c, &cn, cn.seq, FT_ACK | FT_PSH, "late", 4);
 	CHECK_MSG(flow_count() == 1, "data after FIN ended the connection");
 	CHECK_INT(tg_recv(&c, &s, TG_WAIT_MS), 0);
@@ -856,7 +933,7 @@ TEST(repeated_guest_fin_is_acknowledged_again)
 	struct ft_seg s;
 
 	CHECK_INT(ft_setup(&c, 64), 0);
-	CHECK_INT(reach_state(&c, &cn, ST_GUEST_HALF_CLOSED), 0);
+	CHECK_INT(reach_state(&c, &cn, AF_INET, ST_GUEST_HALF_CLOSED), 0);
 	/* the guest did not get our ACK of its FIN: it sends it again */
 	tg_send_at(&c, &cn, cn.seq - 1, FT_ACK | FT_FIN, NULL, 0);
 	CHECK_MSG(!tg_recv(&c, &s, TG_WAIT_MS),
