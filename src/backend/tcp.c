@@ -55,7 +55,8 @@
  * checksum computed over the guest buffers), one frame per reservation;
  * over the stream protocol, one peek fills up to TCP_FRAMES_PER_PEEK
  * static frames, queued with tap_send_frame().  When the guest has no room,
- * sending stops and resumes on tcp_guest_rx_ready() (or the timer).
+ * sending stops (TCP_EV_GUEST_RX_FULL) and resumes on tcp_guest_rx_ready()
+ * or, should that not come, at the next timer tick.
  *
  * Data path: no allocation, no logging, one tap_flush() per event.  Not
  * done: TCP options beyond MSS and window scaling (no timestamps, no
@@ -439,6 +440,7 @@ static ssize_t peek_new_data(struct flow *fl, const struct iovec *dst,
 enum {
 	SENT_MORE_LEFT = 0, /* stopped by the window, or the guest's room */
 	SENT_DRAINED = 1,   /* everything the socket held went out */
+	SENT_GUEST_FULL = 2, /* no frame could be built for the guest now */
 };
 
 /* MODE_STREAM: peeks up to WANT bytes at once into static frames and
@@ -472,7 +474,7 @@ static ssize_t stream_data_to_guest(struct ctx *c, struct flow *fl,
 					     fl->tcp.seq_to_guest, NULL, 0,
 					     &p) + plen;
 		if (tap_send_frame(c, &frame, 1))
-			return SENT_MORE_LEFT; /* rx_ready or the timer resumes */
+			return SENT_GUEST_FULL;
 		fl->tcp.seq_to_guest += (uint32_t)plen;
 	}
 	if (n < 0)
@@ -502,12 +504,30 @@ static size_t payload_iov(const struct vu_rx_frame *rf, size_t hdr_len,
 	return n;
 }
 
+/* Copies LEN bytes from SRC to the start of IOV (CNT entries, at least
+ * LEN bytes in all). */
+static void copy_to_iov_start(const struct iovec *iov, size_t cnt,
+			      const uint8_t *src, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < cnt && len; i++) {
+		size_t n = iov[i].iov_len < len ? iov[i].iov_len : len;
+
+		memcpy(iov[i].iov_base, src, n);
+		src += n;
+		len -= n;
+	}
+}
+
 /* MODE_VU, zero copy: peeks straight into guest RX buffers, one reserved
- * frame at a time, headers written in front.  Returns SENT_* or a
- * negative errno (-EAGAIN: no data). */
+ * frame at a time, headers written in front (built aside and copied when
+ * the first buffer is too short for them).  Returns SENT_* or a negative
+ * errno (-EAGAIN: no data). */
 static ssize_t vu_data_to_guest(struct ctx *c, struct flow *fl, uint32_t want)
 {
 	static struct vu_rx_frame rf;
+	static uint8_t hdr_aside[IP6_L4_OFF + TCP_HDR_LEN];
 	size_t hdr_len = l4_off_of(fl) + TCP_HDR_LEN, mss = fl->tcp.mss_to_guest;
 	ssize_t n;
 	int i;
@@ -517,14 +537,17 @@ static ssize_t vu_data_to_guest(struct ctx *c, struct flow *fl, uint32_t want)
 		ssize_t cap = vu_rx_reserve(c->vdev, &rf, hdr_len + room);
 		struct iovec dst[VU_RX_MAX_IOV];
 		struct payload p = { .iov = dst };
+		bool split_hdr;
 
 		if (cap < 0)
-			return SENT_MORE_LEFT; /* no buffers: rx_ready resumes */
-		if (rf.iovcnt < 1 || rf.iov[0].iov_len < hdr_len ||
-		    (size_t)cap <= hdr_len) {
-			vu_rx_commit(c->vdev, &rf, 0); /* headers must fit */
-			return SENT_MORE_LEFT;
+			return SENT_GUEST_FULL; /* no buffers: rx_ready resumes */
+		if (rf.iovcnt < 1 || (size_t)cap <= hdr_len) {
+			/* Too little room for now: the buffers go back, and
+			 * the timer tries again (see flow_timer()). */
+			vu_rx_commit(c->vdev, &rf, 0);
+			return SENT_GUEST_FULL;
 		}
+		split_hdr = rf.iov[0].iov_len < hdr_len;
 		if ((size_t)cap - hdr_len < room)
 			room = (size_t)cap - hdr_len;
 		p.iovcnt = payload_iov(&rf, hdr_len, room, dst);
@@ -534,9 +557,11 @@ static ssize_t vu_data_to_guest(struct ctx *c, struct flow *fl, uint32_t want)
 			return n ? n : SENT_DRAINED;
 		}
 		p.len = (size_t)n;
-		fill_segment(c, fl, rf.iov[0].iov_base,
+		fill_segment(c, fl, split_hdr ? hdr_aside : rf.iov[0].iov_base,
 			     TCP_FLAG_ACK | ((size_t)n < room ? TCP_FLAG_PSH : 0),
 			     fl->tcp.seq_to_guest, NULL, 0, &p);
+		if (split_hdr)
+			copy_to_iov_start(rf.iov, rf.iovcnt, hdr_aside, hdr_len);
 		vu_rx_commit(c->vdev, &rf, hdr_len + (size_t)n);
 		c->stats.frames_to_guest++;
 		c->stats.bytes_to_guest += hdr_len + (size_t)n;
@@ -578,13 +603,20 @@ static bool data_to_guest(struct ctx *c, struct flow *fl)
 		return true;
 
 	if (c->mode == MODE_VU)
-		n = c->vdev ? vu_data_to_guest(c, fl, want) : SENT_MORE_LEFT;
+		n = c->vdev ? vu_data_to_guest(c, fl, want) : SENT_GUEST_FULL;
 	else
 		n = stream_data_to_guest(c, fl, want);
 	if (n < 0 && n != -EAGAIN && n != -EWOULDBLOCK) {
 		flow_reset(c, fl);
 		return false;
 	}
+	/* The guest's buffers stopped us: rx_ready may come, and if it does
+	 * not (no notification asked for, buffers too small), the timer
+	 * tries again. */
+	if (n == SENT_GUEST_FULL)
+		fl->tcp.events |= TCP_EV_GUEST_RX_FULL;
+	else
+		fl->tcp.events &= ~(uint32_t)TCP_EV_GUEST_RX_FULL;
 	if (fl->tcp.seq_to_guest != before)
 		fl->tcp.data_sent_ms = fl->tcp.active_ms = flow_now_ms();
 	/* Everything before the host's FIN is out: the FIN may follow. */
@@ -1304,6 +1336,8 @@ static void flow_timer(struct ctx *c, struct flow *fl, uint64_t now_ms)
 		}
 		rewind_to_acked(fl);
 		t->data_sent_ms = now_ms;
+		data_to_guest(c, fl);
+	} else if (t->events & TCP_EV_GUEST_RX_FULL) {
 		data_to_guest(c, fl);
 	} else if (!unacked && now_ms - t->data_sent_ms >= TCP_RTO_MS &&
 		   zero_window_with_data(fl)) {

@@ -55,6 +55,7 @@ enum tcp_event {
 	TCP_EV_ACK_PENDING = 1 << 7,     /* ACK queued for the batch end */
 	TCP_EV_WANT_OUT = 1 << 8,        /* socket buffer was full */
 	TCP_EV_SOCK_ACCEPTED = 1 << 9,   /* inbound (-t): SYN sent to guest */
+	TCP_EV_GUEST_RX_FULL = 1 << 10,  /* sending stopped: guest had no room */
 };
 
 /* A TCP segment from the guest (tap.h's handler signature).  Returns 0,
