@@ -278,20 +278,23 @@ TEST(stale_socket_event_does_not_complete_a_pending_connect)
 	struct pending p;
 	struct flow *fl;
 	union epoll_ref stale = { .type = EPOLL_TYPE_TCP };
+	int old_fd;
 
 	CHECK_INT(ft_setup(&c, 64), 0);
 	CHECK_INT(tg_connect(&c, &old, AF_INET), 0);
 	CHECK_INT(prepare_pending(&p), 0);
 	fl = tg_flow(&old);
+	old_fd = fl->sock;
+	/* the reference tcp.c registered for the old socket */
 	stale.idx = flow_idx(fl) & 0xffffff;
-	stale.fd = fl->sock;
+	stale.gen = fl->gen;
 	/* The guest resets the old connection and opens a new one in the
 	 * same batch; the loop still holds an event of the old socket. */
 	tg_send_at(&c, &old, old.seq, FT_RST, NULL, 0);
 	tg_send_syn(&c, &p.cn);
 	fl = tg_flow(&p.cn);
 	CHECK(fl);
-	CHECK_MSG(flow_idx(fl) == stale.idx && fl->sock == stale.fd,
+	CHECK_MSG(flow_idx(fl) == stale.idx && fl->sock == old_fd,
 		  "slot and descriptor were not reused: cannot stage the race");
 	tcp_sock_handler(&c, stale, EPOLLIN | EPOLLOUT | EPOLLRDHUP);
 	CHECK_MSG(tg_quiet(&c, QUIET_MS),
