@@ -22,12 +22,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -36,6 +38,7 @@
 #include "qemu/qemu_paths.h"
 #include "qemu/qemu_plan.h"
 #include "qemu/qemu_state.h"
+#include "qemu/qemu_supervisor.h"
 #include "util/error.h"
 
 #define WAIT_STEP_MS 20
@@ -48,6 +51,11 @@
 /* After "quit" (or SIGTERM), how long QEMU gets to exit. */
 #define QUIT_WAIT_MS 5000
 #define BACKEND_EXIT_WAIT_MS 2000
+/* How long shutdown/destroy wait for the job lock (the supervisor may
+ * be restarting a backend, which a backend's start bounds) and, once
+ * done, for the supervisor to leave. */
+#define STOP_JOB_WAIT_MS (BACKEND_START_TIMEOUT_MS + 10000)
+#define SUPERVISOR_EXIT_WAIT_MS 5000
 /* How much of a backend's stderr or QEMU's log an error message quotes. */
 #define MESSAGE_TAIL_MAX 1024
 
@@ -131,9 +139,29 @@ static bool wait_inactive(const char *dir, const char *name, int timeout_ms)
 	return true;
 }
 
+/* A zombie has exited: it only waits for its parent (the supervisor, for
+ * a backend it restarted) to reap it. */
+static bool is_zombie(pid_t pid)
+{
+	char path[64], buf[512], *state;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	/* "PID (COMM) STATE ...": COMM may hold anything, even ")". */
+	state = strrchr(buf, ')');
+	return state && state[1] == ' ' && state[2] == 'Z';
+}
+
 static bool process_exists(pid_t pid)
 {
-	return kill(pid, 0) == 0 || errno == EPERM;
+	return (kill(pid, 0) == 0 || errno == EPERM) && !is_zombie(pid);
 }
 
 static bool wait_gone(pid_t pid, int timeout_ms)
@@ -419,7 +447,9 @@ static void drop_no_shutdown(struct qemu_argv *argv)
 static pid_t spawn_qemu(const struct qemu_argv *argv, const char *log_path,
 			int alive_fd)
 {
-	int log_fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	/* Appending: the supervisor adds its own lines to the same log. */
+	int log_fd = open(log_path,
+			  O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC,
 			  0600);
 	pid_t pid;
 
@@ -605,6 +635,28 @@ static bool interrupted(const sigset_t *signals)
 	return false;
 }
 
+/* Forks the domain's supervisor (qemu_supervisor.h) for our child QEMU
+ * PID.  0 or -1 (reported). */
+static int spawn_supervisor(const struct vn_domain *dom,
+			    const struct qemu_process_opts *opts, pid_t qemu_pid)
+{
+	struct qemu_supervisor_opts sup = { .state_dir = opts->state_dir,
+					    .backend = opts->backend,
+					    .qemu_version = opts->qemu_version };
+	/* QEMU is our unreaped child: the pid cannot name anything else. */
+	int qemu_pidfd = (int)syscall(SYS_pidfd_open, qemu_pid, 0);
+	int ret;
+
+	if (qemu_pidfd < 0) {
+		vn_error_report_errno(errno, "cannot watch QEMU (pid %ld)",
+				      (long)qemu_pid);
+		return -1;
+	}
+	ret = qemu_supervisor_spawn(dom, qemu_pidfd, qemu_pid, &sup);
+	close(qemu_pidfd);
+	return ret;
+}
+
 int qemu_process_start(struct vn_domain *dom,
 		       const struct qemu_process_opts *opts)
 {
@@ -654,6 +706,10 @@ int qemu_process_start(struct vn_domain *dom,
 				"start of domain '%s' interrupted", dom->name);
 		goto out;
 	}
+	/* Last, so that no failure can follow it: a failed start leaves
+	 * no supervisor. */
+	if (spawn_supervisor(dom, opts, qemu_pid) < 0)
+		goto out;
 	ret = 0;
 out:
 	if (ret < 0 && qemu_pid > 0) {
@@ -705,21 +761,25 @@ static bool kill_qemu(const char *dir, const char *name, pid_t pid)
 }
 
 /* Locks NAME for a stop and loads its live definition; NULL (reported)
- * when it is not running.  *JOB_FD gets the job lock. */
+ * when it is not running.  *JOB_FD gets the job lock, *SUPERVISOR_FD the
+ * supervisor's lock file (or -1), for end_stop. */
 static struct vn_domain *begin_stop(const char *dir, const char *name,
-				    int *job_fd)
+				    int *job_fd, int *supervisor_fd)
 {
 	struct vn_domain *dom = NULL;
 
 	*job_fd = -1;
+	*supervisor_fd = -1;
 	if (!has_leftovers(dir, name)) {
 		vn_error_report(VN_ERR_NO_DOMAIN,
 				"no domain with matching name '%s'", name);
 		return NULL;
 	}
-	*job_fd = qemu_state_lock_job(dir, name, false);
+	*job_fd = qemu_state_wait_job(dir, name, STOP_JOB_WAIT_MS);
 	if (*job_fd < 0)
 		return NULL;
+	/* Opened before the clean-up unlinks it: end_stop waits on it. */
+	*supervisor_fd = qemu_state_open_supervisor(dir, name);
 	if (!qemu_state_is_active(dir, name)) {
 		/* QEMU ended by itself: a transient domain is gone then. */
 		clear_leftovers(dir, name, false);
@@ -731,8 +791,22 @@ static struct vn_domain *begin_stop(const char *dir, const char *name,
 	return dom;
 }
 
+/* Releases the job lock, then waits for the supervisor, which acts on
+ * QEMU's exit only under that lock, to find the domain gone and leave. */
+static void end_stop(int job_fd, int supervisor_fd)
+{
+	if (job_fd >= 0)
+		close(job_fd);
+	if (supervisor_fd >= 0) {
+		qemu_state_wait_supervisor_gone(supervisor_fd,
+						SUPERVISOR_EXIT_WAIT_MS);
+		close(supervisor_fd);
+	}
+}
+
 /* Ends QEMU the hard way if need be, then removes every file. */
-static int finish_stop(const char *dir, struct vn_domain *dom, int job_fd)
+static int finish_stop(const char *dir, struct vn_domain *dom, int job_fd,
+		       int supervisor_fd)
 {
 	pid_t pid = 0;
 	int id, ret = 0;
@@ -747,7 +821,7 @@ static int finish_stop(const char *dir, struct vn_domain *dom, int job_fd)
 	}
 	if (ret == 0)
 		remove_domain_files(dir, dom, false);
-	close(job_fd);
+	end_stop(job_fd, supervisor_fd);
 	vn_domain_free(dom);
 	return ret;
 }
@@ -755,12 +829,12 @@ static int finish_stop(const char *dir, struct vn_domain *dom, int job_fd)
 int qemu_process_shutdown(const char *state_dir, const char *name,
 			  int timeout_s)
 {
-	int job_fd;
-	struct vn_domain *dom = begin_stop(state_dir, name, &job_fd);
+	int job_fd, supervisor_fd;
+	struct vn_domain *dom = begin_stop(state_dir, name, &job_fd,
+					   &supervisor_fd);
 
 	if (!dom) {
-		if (job_fd >= 0)
-			close(job_fd);
+		end_stop(job_fd, supervisor_fd);
 		return -1;
 	}
 	if (send_monitor_command(state_dir, dom, "system_powerdown") < 0 ||
@@ -770,23 +844,23 @@ int qemu_process_shutdown(const char *state_dir, const char *name,
 		wait_inactive(state_dir, name, QUIT_WAIT_MS);
 	}
 	vn_error_reset();
-	return finish_stop(state_dir, dom, job_fd);
+	return finish_stop(state_dir, dom, job_fd, supervisor_fd);
 }
 
 int qemu_process_destroy(const char *state_dir, const char *name)
 {
-	int job_fd;
-	struct vn_domain *dom = begin_stop(state_dir, name, &job_fd);
+	int job_fd, supervisor_fd;
+	struct vn_domain *dom = begin_stop(state_dir, name, &job_fd,
+					   &supervisor_fd);
 
 	if (!dom) {
-		if (job_fd >= 0)
-			close(job_fd);
+		end_stop(job_fd, supervisor_fd);
 		return -1;
 	}
 	if (send_monitor_command(state_dir, dom, "quit") == 0)
 		wait_inactive(state_dir, name, QUIT_WAIT_MS);
 	vn_error_reset();
-	return finish_stop(state_dir, dom, job_fd);
+	return finish_stop(state_dir, dom, job_fd, supervisor_fd);
 }
 
 int qemu_process_reap(const char *state_dir, const char *name)
@@ -819,4 +893,34 @@ int qemu_process_start_backend(const struct qemu_argv *argv)
 void qemu_process_stop_backend(const char *socket_path, const char *pidfile)
 {
 	stop_backend(socket_path, pidfile);
+}
+
+/* ---- for the supervisor (qemu_supervisor.c) ---- */
+
+int qemu_process_open_backend_pidfd(const char *pidfile, pid_t *pid)
+{
+	pid_t found = read_pidfile(pidfile);
+	struct pollfd exited;
+	int fd;
+
+	if (found <= 0)
+		return -1;
+	fd = (int)syscall(SYS_pidfd_open, found, 0);
+	if (fd < 0)
+		return -1;
+	/* The cmdline read was the pidfd's process only if that process
+	 * still runs after the check: until it is gone its pid cannot be
+	 * reused. */
+	exited = (struct pollfd){ .fd = fd, .events = POLLIN };
+	if (!cmdline_has(found, pidfile) || poll(&exited, 1, 0) != 0) {
+		close(fd);
+		return -1;
+	}
+	*pid = found;
+	return fd;
+}
+
+void qemu_process_clear_stopped(const char *state_dir, const char *name)
+{
+	clear_leftovers(state_dir, name, false);
 }

@@ -27,16 +27,21 @@
  * unblocked); one that arrived meanwhile rolls the start back, then
  * takes effect: an interrupted start leaves nothing either.
  *
- * No daemon watches the domain.  vunet does not pass -no-shutdown, so a
- * guest power-off ends QEMU; the backends run --one-off and leave when
- * QEMU disconnects; the next command touching the name (list, start,
- * shutdown, destroy) removes what is left.  A per-domain supervisor can
- * later take over that role through qemu_process_reap().
+ *   7. the domain's supervisor forked (qemu_supervisor.h): the last
+ *      step, so a failed start never leaves one.
+ *
+ * No daemon watches the domains; each domain's supervisor watches its
+ * QEMU and backends.  vunet does not pass -no-shutdown, so a guest
+ * power-off ends QEMU; the backends run --one-off and leave when QEMU
+ * disconnects; the supervisor then removes what is left (failing that,
+ * the next command touching the name: list, start, shutdown, destroy).
  *
  * Shutdown asks the guest (QMP system_powerdown), waits up to the
  * timeout for QEMU to exit, then sends "quit", then SIGKILL.  Destroy
  * sends "quit" at once, then SIGTERM and SIGKILL.  Both finish with the
- * same clean-up as a failed start.  All waits are bounded.
+ * same clean-up as a failed start.  They wait (bounded) for the job lock,
+ * which the supervisor holds while it restarts a backend, and once done
+ * for the supervisor to leave.  All waits are bounded.
  */
 #ifndef VUNET_QEMU_QEMU_PROCESS_H
 #define VUNET_QEMU_QEMU_PROCESS_H
@@ -72,5 +77,14 @@ int qemu_process_reap(const char *state_dir, const char *name);
 int qemu_process_start_backend(const struct qemu_argv *argv);
 /* Stops the backend of PIDFILE if it still runs, removes its files. */
 void qemu_process_stop_backend(const char *socket_path, const char *pidfile);
+
+/* A pidfd for the backend whose pidfile is PIDFILE, verified as the
+ * stop is: its /proc/PID/cmdline names PIDFILE (checked while the pidfd
+ * shows it running, so a reused pid cannot pass).  *PID set.  The fd
+ * (close-on-exec), or -1 (not reported) when no such backend runs. */
+int qemu_process_open_backend_pidfd(const char *pidfile, pid_t *pid);
+/* Removes every file of NAME, whose QEMU is gone; the caller holds the
+ * job lock (the supervisor after QEMU exited). */
+void qemu_process_clear_stopped(const char *state_dir, const char *name);
 
 #endif /* VUNET_QEMU_QEMU_PROCESS_H */

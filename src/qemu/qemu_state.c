@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util/error.h"
@@ -32,7 +33,9 @@
 /* A live definition is bounded like a definition file. */
 #define LIVE_XML_MAX (10 * 1024 * 1024)
 /* Index of "lock" in qemu_state_remove()'s list of suffixes. */
-#define FIRST_LOCK_SUFFIX 3
+#define FIRST_LOCK_SUFFIX 4
+/* How often a wait for a lock looks again. */
+#define LOCK_POLL_MS 50
 
 char *qemu_state_file(const char *dir, const char *name, const char *suffix)
 {
@@ -160,6 +163,81 @@ int qemu_state_lock_job(const char *dir, const char *name, bool start)
 		vn_error_report_errno(errno, "cannot lock '%s'", path);
 	free(path);
 	return fd;
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int qemu_state_wait_job(const char *dir, const char *name, int timeout_ms)
+{
+	char *path = qemu_state_file(dir, name, "job");
+	long long deadline = now_ms() + timeout_ms;
+	int fd = -1;
+
+	if (!path)
+		return -1;
+	for (;;) {
+		fd = lock_path(path, LOCK_EX);
+		if (fd >= 0 || errno != EWOULDBLOCK || now_ms() >= deadline)
+			break;
+		usleep(LOCK_POLL_MS * 1000);
+	}
+	if (fd < 0 && errno == EWOULDBLOCK)
+		vn_error_report(VN_ERR_OPERATION_FAILED,
+				"domain '%s' is busy with another command (cannot acquire state change lock)",
+				name);
+	else if (fd < 0)
+		vn_error_report_errno(errno, "cannot lock '%s'", path);
+	free(path);
+	return fd;
+}
+
+int qemu_state_lock_supervisor(const char *dir, const char *name)
+{
+	char *path = qemu_state_file(dir, name, "supervisor");
+	int fd;
+
+	if (!path)
+		return -1;
+	fd = lock_path(path, LOCK_EX);
+	if (fd < 0)
+		vn_error_report_errno(errno == EWOULDBLOCK ? EBUSY : errno,
+				      "cannot lock '%s'", path);
+	free(path);
+	return fd;
+}
+
+int qemu_state_open_supervisor(const char *dir, const char *name)
+{
+	char *path = qemu_state_file(dir, name, "supervisor");
+	int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+
+	free(path);
+	return fd;
+}
+
+bool qemu_state_wait_supervisor_gone(int fd, int timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+
+	for (;;) {
+		/* Our shared lock is granted once the supervisor's exclusive
+		 * one went with its last descriptor. */
+		if (flock(fd, LOCK_SH | LOCK_NB) == 0) {
+			flock(fd, LOCK_UN);
+			return true;
+		}
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return true;
+		if (now_ms() >= deadline)
+			return false;
+		usleep(LOCK_POLL_MS * 1000);
+	}
 }
 
 int qemu_state_lock_alive(const char *dir, const char *name)
@@ -456,7 +534,7 @@ void qemu_state_remove(const char *dir, const char *name, bool keep_locks)
 {
 	/* The lock files come last, from FIRST_LOCK_SUFFIX on. */
 	static const char *const suffixes[] = { "xml", "status", "log",
-						"lock", "job" };
+						"supervisor", "lock", "job" };
 	size_t i;
 
 	for (i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {

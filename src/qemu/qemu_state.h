@@ -16,7 +16,11 @@
  *                 by QEMU, so it is held exactly as long as QEMU runs (a
  *                 recycled pid can never look like a running domain)
  *   NAME.job      the "job" lock: held by the one command changing the
- *                 domain (start, shutdown, destroy, stale clean-up)
+ *                 domain (start, shutdown, destroy, hot-plug, stale
+ *                 clean-up) or by the domain's supervisor while it acts
+ *   NAME.supervisor  locked by the domain's supervisor process for as long
+ *                 as it lives (qemu_supervisor.h), so a stop can wait
+ *                 for it to be gone without trusting a pid
  *   ids           the domain id counter, as virsh list's Id column
  *   passt/, domain-ID-NAME/   backend and QMP paths (qemu_paths.h)
  *
@@ -47,11 +51,24 @@ char *qemu_state_file(const char *dir, const char *name, const char *suffix);
 /* Takes NAME's job lock without waiting.  Returns the lock's fd (close it
  * to release), or -1: reported, as "already being started" for START. */
 int qemu_state_lock_job(const char *dir, const char *name, bool start);
+/* The same, waiting up to TIMEOUT_MS for a holder (another command, the
+ * supervisor restarting a backend) to finish; -1 (reported as "busy")
+ * when it does not. */
+int qemu_state_wait_job(const char *dir, const char *name, int timeout_ms);
 /* Takes NAME's alive lock without waiting (vunet start).  Returns its fd
  * (close-on-exec; the caller passes it to QEMU), or -1 (reported). */
 int qemu_state_lock_alive(const char *dir, const char *name);
 /* True while NAME's alive lock is held, i.e. its QEMU runs. */
 bool qemu_state_is_active(const char *dir, const char *name);
+/* Takes NAME's supervisor lock (a new supervisor; the start holds the
+ * job lock).  Its fd (close-on-exec), or -1 (reported). */
+int qemu_state_lock_supervisor(const char *dir, const char *name);
+/* Opens NAME's supervisor lock file to wait on it later (it may be
+ * unlinked meanwhile); -1 when there is none (not reported). */
+int qemu_state_open_supervisor(const char *dir, const char *name);
+/* Waits up to TIMEOUT_MS until no process holds the supervisor lock
+ * open as FD (from qemu_state_open_supervisor); true when none does. */
+bool qemu_state_wait_supervisor_gone(int fd, int timeout_ms);
 
 /* Hands out the next domain id (1, 2, ...). -1 on error (reported). */
 int qemu_state_next_id(const char *dir);
@@ -76,8 +93,9 @@ struct vn_domain *qemu_state_load_domain(const char *dir, const char *name);
  * Caller frees each and the array.  -1 on error (reported). */
 int qemu_state_list_names(const char *dir, char ***names, size_t *n_names);
 
-/* Removes NAME's files in DIR (xml, status, log) and, unless KEEP_LOCKS
- * (a start clearing a previous run under its job lock), both lock files. */
+/* Removes NAME's files in DIR (xml, status, log, the supervisor lock
+ * file) and, unless KEEP_LOCKS (a start clearing a previous run under its
+ * job lock), the alive and job lock files. */
 void qemu_state_remove(const char *dir, const char *name, bool keep_locks);
 
 #endif /* VUNET_QEMU_QEMU_STATE_H */
