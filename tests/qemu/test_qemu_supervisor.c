@@ -366,12 +366,14 @@ TEST(supervisor_lock_is_waited_for_even_once_unlinked)
 #define DOMAIN_NAME "sup"
 #define DOMAIN_ID 7
 
-static const char *const domain_xml =
-	"<domain type='qemu'><name>" DOMAIN_NAME "</name>"
-	"<memory unit='MiB'>64</memory>"
-	"<os><type arch='x86_64' machine='pc'>hvm</type></os>"
-	"<devices><interface type='vhostuser'><backend type='passt'/>"
-	"<model type='virtio'/></interface></devices></domain>";
+/* The domain with one passt-backed interface of TYPE: vhostuser, or
+ * user (QEMU's stream netdev). */
+#define DOMAIN_XML(type)                                                  \
+	"<domain type='qemu'><name>" DOMAIN_NAME "</name>"                \
+	"<memory unit='MiB'>64</memory>"                                  \
+	"<os><type arch='x86_64' machine='pc'>hvm</type></os>"            \
+	"<devices><interface type='" type "'><backend type='passt'/>"     \
+	"<model type='virtio'/></interface></devices></domain>"
 
 /* The stand-in backend: a daemon named after its pidfile, its pid in the
  * pidfile, and it listens on nothing (the supervisor only watches). */
@@ -391,9 +393,26 @@ static const char *const fake_backend =
 	"done\n"
 	"echo $! > \"$pidfile\"\n";
 
+/* The same, but its daemon dies after a moment: a backend crashing at
+ * once. */
+static const char *const crashing_backend =
+	"#!/bin/bash\n"
+	"pidfile=\n"
+	"while [ $# -gt 0 ]; do\n"
+	"  [ \"$1\" = --pid ] && pidfile=$2\n"
+	"  shift\n"
+	"done\n"
+	"bash -c 'exec -a \"$1\" sleep 0.2' fake-backend \"$pidfile\" "
+	"</dev/null >/dev/null 2>&1 &\n"
+	"echo $! > \"$pidfile\"\n";
+
+/* The program the supervisor restarts backends with: the stand-in
+ * backend unless a case sets another script. */
+static const char *restart_script;
+
 struct stand_ins {
 	struct vn_domain *dom;
-	char backend[400];
+	char backend[400], restart_backend[400];
 	char *pidfile, *socket;
 	pid_t qemu;
 	int qemu_pidfd;
@@ -420,9 +439,10 @@ static pid_t spawn_fake_qemu(void)
 
 static struct qemu_supervisor_opts sup_opts;
 
-/* Records the domain as a start does, runs its backend and "QEMU", and
- * forks the supervisor.  0 or -1. */
-static int start_stand_ins(struct stand_ins *si)
+/* Records the domain (its interface of NET_TYPE) as a start does, runs
+ * its backend and "QEMU" (version 7.2), and forks the supervisor.  0 or
+ * -1. */
+static int start_stand_ins_typed(struct stand_ins *si, const char *net_type)
 {
 	struct qemu_argv *argv;
 	char *log;
@@ -435,7 +455,9 @@ static int start_stand_ins(struct stand_ins *si)
 	snprintf(si->backend, sizeof(si->backend), "%s/fake-backend", base);
 	write_text(si->backend, fake_backend);
 	chmod(si->backend, 0755);
-	si->dom = vn_domain_parse_string(domain_xml);
+	si->dom = vn_domain_parse_string(strcmp(net_type, "user") ?
+					 DOMAIN_XML("vhostuser") :
+					 DOMAIN_XML("user"));
 	if (!si->dom)
 		return -1;
 	si->dom->id = DOMAIN_ID;
@@ -462,12 +484,24 @@ static int start_stand_ins(struct stand_ins *si)
 	sup_opts = (struct qemu_supervisor_opts){
 		.state_dir = dir, .backend = si->backend,
 		.qemu_version = 7002000 };
+	if (restart_script) {
+		snprintf(si->restart_backend, sizeof(si->restart_backend),
+			 "%s/restart-backend", base);
+		write_text(si->restart_backend, restart_script);
+		chmod(si->restart_backend, 0755);
+		sup_opts.backend = si->restart_backend;
+	}
 	if (si->qemu_pidfd < 0 ||
 	    qemu_supervisor_spawn(si->dom, si->qemu_pidfd, si->qemu,
 				  &sup_opts) < 0)
 		return -1;
 	si->supervisor_fd = qemu_state_open_supervisor(dir, DOMAIN_NAME);
 	return 0;
+}
+
+static int start_stand_ins(struct stand_ins *si)
+{
+	return start_stand_ins_typed(si, "vhostuser");
 }
 
 static void stop_stand_ins(struct stand_ins *si)
@@ -645,6 +679,65 @@ TEST(supervisor_cleans_up_when_qemu_exits_and_leaves)
 
 	fresh_dir();
 	cleanup_case(&si);
+	stop_stand_ins(&si);
+	remove_tree();
+}
+
+/* QEMU 7.2 cannot reconnect a stream netdev: restarted all the same,
+ * with a line saying the guest's NIC stays disconnected. */
+static void stream_case(struct stand_ins *si)
+{
+	pid_t first;
+
+	CHECK_MSG(start_stand_ins_typed(si, "user") == 0, "setup: %s",
+		  vn_error_message());
+	first = backend_pid(si);
+	CHECK(first > 0);
+	CHECK(wait_log("watching the backend of interface net0"));
+	kill(first, SIGKILL);
+	CHECK(wait_new_backend(si, first, WAIT_MS) > 0);
+	CHECK(wait_log("interface net0: QEMU 7.2.0 cannot reconnect a stream netdev"));
+}
+
+TEST(supervisor_restarts_a_stream_backend_and_says_qemu_cannot_reconnect)
+{
+	struct stand_ins si;
+
+	fresh_dir();
+	stream_case(&si);
+	stop_stand_ins(&si);
+	remove_tree();
+}
+
+static void give_up_case(struct stand_ins *si)
+{
+	char line[200];
+	pid_t first;
+
+	restart_script = crashing_backend;
+	CHECK_MSG(start_stand_ins(si) == 0, "setup: %s", vn_error_message());
+	first = backend_pid(si);
+	CHECK(first > 0);
+	CHECK(wait_log("watching the backend of interface net0"));
+	kill(first, SIGKILL);
+	snprintf(line, sizeof(line),
+		 "the backend of interface net0 was restarted %d times within %d s: giving up",
+		 QEMU_SUPERVISOR_RESTART_MAX,
+		 QEMU_SUPERVISOR_RESTART_WINDOW_MS / 1000);
+	CHECK_MSG(wait_log(line), "no '%s' in the log", line);
+	/* Given up: no further restart. */
+	usleep(1500 * 1000);
+	CHECK_INT(backend_pid(si), 0);
+	/* Each crash of a restarted one was logged with its status. */
+	CHECK(log_has("exited with status 0"));
+}
+
+TEST(supervisor_gives_up_on_a_backend_that_keeps_crashing)
+{
+	struct stand_ins si;
+
+	fresh_dir();
+	give_up_case(&si);
 	stop_stand_ins(&si);
 	remove_tree();
 }
