@@ -226,7 +226,6 @@ scenario_backend_killed() {
 	if wait_fetch $RECOVERY_MEASURE_S; then
 		t_back=$(( $(ms_now) - t0 ))
 		e2e_log "networking back (host fetched the guest's page) $t_back ms after the kill"
-		echo "# e2e/$E2E_NAME: guest networking back $t_back ms after SIGKILL of its backend"
 	fi
 	if [ -z "$t_back" ]; then
 		report networking_back "no fetch through the forwarded port within $RECOVERY_MEASURE_S s"
