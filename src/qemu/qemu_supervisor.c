@@ -559,7 +559,11 @@ static void supervise(struct supervisor *s)
 	return;
 qemu_gone:
 	free(fds);
-	clean_up_after_qemu(s);
+	if (qemu_exited(s, 0))
+		clean_up_after_qemu(s);
+	else
+		log_event(s, "the domain's records are gone or now belong to another run of '%s': no longer supervising",
+			  s->name);
 }
 
 /* ---- the process ---- */
