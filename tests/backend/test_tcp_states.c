@@ -2,7 +2,8 @@
 /* TCP state machine: each transition of a guest connection, including the
  * unusual ones a real guest produces under loss, races and full buffers:
  * repeated SYNs, connect timeouts, out-of-window segments, zero windows,
- * a RST from either side in each state, crossing FINs, duplicate ACKs.
+ * a RST from either side in each state, crossing FINs, duplicate ACKs,
+ * and a forwarded (-t) connection before the guest has answered.
  *
  * The test plays the guest (test_tcp_guest.h) over the real stream
  * transport; the host peer is a loopback socket the test owns.  Every
@@ -14,6 +15,7 @@
 #include <dirent.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -21,6 +23,7 @@
 
 #include "backend/epoll_ref.h"
 #include "backend/flow.h"
+#include "backend/fwd.h"
 #include "backend/tcp.h"
 #include "tests/backend/test_tcp_guest.h"
 #include "tests/harness.h"
@@ -1049,6 +1052,152 @@ TEST(acks_carrying_data_are_not_duplicates)
 	CHECK(tg_quiet(&c, QUIET_MS));
 	CHECK_INT(tg_host_read(&c, cn.host, buf, 3, TG_WAIT_MS), 3);
 	tcp_close_all(&c);
+}
+
+/* --- Inbound (-t): transitions before the guest answers --------------- */
+
+/* A host client connected to a forwarded port, and the guest's side of
+ * that connection once vunetd's SYN reached it. */
+struct inbound {
+	struct tg_conn cn;
+	int client;
+	uint32_t syn_seq; /* vunetd's SYN */
+};
+
+/* Forwards a free loopback port and connects a host client to it; the
+ * SYN to the guest fills IN.  Returns 0 or -1. */
+static int inbound_syn(struct ctx *c, struct inbound *in)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	uint16_t port = ft_closed_port(AF_INET, SOCK_STREAM);
+	char spec[16], err[128];
+	struct ft_seg s;
+
+	memset(in, 0, sizeof(*in));
+	snprintf(spec, sizeof(spec), "%u", port);
+	if (!port || fwd_parse_spec(&c->tcp_fwd, spec, err, sizeof(err)) ||
+	    tcp_listen_init(c) != 1)
+		return -1;
+	sin.sin_port = htons(port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	in->client = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (in->client < 0 ||
+	    connect(in->client, (struct sockaddr *)&sin, sizeof(sin)) ||
+	    tg_recv(c, &s, TG_WAIT_MS) || s.flags != FT_SYN)
+		return -1;
+	/* the guest is the server: its port is the destination */
+	in->cn.af = AF_INET;
+	in->cn.gport = s.dport;
+	in->cn.port = s.sport;
+	in->cn.listener = in->cn.host = -1;
+	in->cn.isn = 0x20000000u;
+	in->cn.seq = in->cn.isn;
+	in->cn.ack = s.seq + 1;
+	in->cn.wnd = TG_GUEST_WND;
+	in->syn_seq = s.seq;
+	return 0;
+}
+
+/* The guest's SYN-ACK (MSS, window scale) for IN. */
+static void inbound_synack(struct ctx *c, struct inbound *in)
+{
+	struct ft_seg a = tg_seg(&in->cn, FT_SYN | FT_ACK);
+
+	a.seq = in->cn.isn;
+	a.wnd = 65535;
+	a.mss = TG_GUEST_MSS;
+	a.wscale = TG_GUEST_WSCALE;
+	ft_tcp_send(c, &a);
+	in->cn.seq = in->cn.isn + 1;
+}
+
+TEST(inbound_repeated_guest_synack_is_acknowledged_again)
+{
+	struct ctx c;
+	struct inbound in;
+	struct ft_seg s;
+	int i;
+
+	CHECK_INT(ft_setup(&c, 64), 0);
+	CHECK_INT(inbound_syn(&c, &in), 0);
+	for (i = 0; i < 2; i++) {
+		inbound_synack(&c, &in);
+		CHECK_INT(tg_recv(&c, &s, TG_WAIT_MS), 0);
+		CHECK_INT(s.flags, FT_ACK);
+		CHECK_INT(s.seq, in.syn_seq + 1);
+		CHECK_INT(s.ack, in.cn.isn + 1);
+	}
+	CHECK_INT(flow_count(), 1);
+	tcp_close_all(&c);
+	tcp_listen_close(&c);
+}
+
+TEST(inbound_host_data_and_fin_before_the_guest_answers_follow_its_synack)
+{
+	struct ctx c;
+	struct inbound in;
+	struct ft_seg s;
+	uint8_t buf[2];
+
+	CHECK_INT(ft_setup(&c, 64), 0);
+	CHECK_INT(inbound_syn(&c, &in), 0);
+	CHECK(send(in.client, "hi", 2, 0) == 2);
+	CHECK(!shutdown(in.client, SHUT_WR));
+	CHECK(tg_quiet(&c, QUIET_MS)); /* all of it waits for the guest */
+	inbound_synack(&c, &in);
+	CHECK_INT(tg_read(&c, &in.cn, buf, 2, true), 2);
+	CHECK(!memcmp(buf, "hi", 2));
+	CHECK_INT(tg_recv_flags(&c, &s, FT_FIN, TG_WAIT_MS), 0);
+	CHECK_INT(s.seq, in.cn.ack);
+	in.cn.ack++;
+	pt_drain(); /* the ACK of the SYN-ACK, sent at the batch end */
+	tg_send(&c, &in.cn, FT_ACK | FT_FIN, NULL, 0);
+	CHECK_INT(tg_recv(&c, &s, TG_WAIT_MS), 0);
+	CHECK_INT(s.ack, in.cn.seq);
+	CHECK_INT(flow_count(), 0);
+	tcp_listen_close(&c);
+}
+
+TEST(inbound_host_reset_before_the_guest_answers_gives_guest_rst)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	struct ctx c;
+	struct inbound in;
+	struct ft_seg s;
+
+	CHECK_INT(ft_setup(&c, 64), 0);
+	CHECK_INT(inbound_syn(&c, &in), 0);
+	CHECK(!setsockopt(in.client, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)));
+	CHECK(!close(in.client));
+	CHECK_INT(tg_recv_flags(&c, &s, FT_RST, TG_WAIT_MS), 0);
+	CHECK_INT(flow_count(), 0);
+	tcp_listen_close(&c);
+}
+
+TEST(inbound_syn_unanswered_gives_up_with_rst_both_ways)
+{
+	struct timespec t0 = tg_now();
+	struct ctx c;
+	struct inbound in;
+	struct ft_seg s;
+	int i, syns = 0;
+
+	CHECK_INT(ft_setup(&c, 64), 0);
+	CHECK_INT(inbound_syn(&c, &in), 0);
+	for (i = 1; i <= TCP_MAX_RETRIES + 1; i++) {
+		tg_timer_after(&c, &t0, (long)i * (TCP_RTO_MS + 100));
+		if (tg_recv(&c, &s, QUIET_MS))
+			continue;
+		if (s.flags == FT_SYN && s.seq == in.syn_seq)
+			syns++;
+		else
+			break;
+	}
+	CHECK_INT(syns, TCP_MAX_RETRIES);
+	CHECK(s.flags & FT_RST);
+	CHECK_INT(flow_count(), 0);
+	CHECK(tg_host_state_is(&c, in.client, TCP_CLOSE, TG_WAIT_MS));
+	tcp_listen_close(&c);
 }
 
 int main(int argc, char **argv)
