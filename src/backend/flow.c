@@ -18,16 +18,20 @@
  *
  * Nothing here allocates after flow_init() or logs per packet.  The
  * address translation at the end only computes addresses and binds a
- * socket the protocol has just created.
+ * socket the protocol has just created.  The forwarded ports' sockets
+ * (flow_listen_forwarded()) are opened once, at start, into a table
+ * allocated for them then; TCP and UDP each keep one.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "backend/ctx.h"
+#include "backend/epoll_ref.h"
 #include "backend/flow.h"
 #include "backend/fwd.h"
 #include "util/log.h"
@@ -551,6 +555,74 @@ int flow_bind_forwarded(const struct ctx *c, const struct fwd_ports *fwd,
 		close(s);
 	}
 	return rc ? rc : s;
+}
+
+/* Opens forwarded PORT's socket as LS's next entry.  Returns 0, or -1
+ * (logged: once per port, at start only). */
+static int listener_open(struct ctx *c, const struct fwd_ports *fwd,
+			 unsigned port, int type, int epoll_type,
+			 struct flow_listeners *ls)
+{
+	union epoll_ref ref = { .type = (uint32_t)epoll_type };
+	struct epoll_event ev = { .events = EPOLLIN };
+	int s = flow_bind_forwarded(c, fwd, port, type);
+
+	if (s >= 0 && type == SOCK_STREAM && listen(s, SOMAXCONN)) {
+		close(s);
+		s = -errno;
+	}
+	if (s < 0) {
+		warn("%s port %u: cannot %s: %s",
+		     type == SOCK_STREAM ? "TCP" : "UDP", port,
+		     type == SOCK_STREAM ? "listen" : "bind", strerror(-s));
+		return -1;
+	}
+	ref.idx = ls->n;
+	ref.fd = s;
+	ev.data.u64 = ref.u64;
+	if (epoll_ctl(c->epollfd, EPOLL_CTL_ADD, s, &ev)) {
+		close(s);
+		return -1;
+	}
+	ls->l[ls->n].fd = s;
+	ls->l[ls->n].port = (uint16_t)port;
+	ls->n++;
+	return 0;
+}
+
+int flow_listen_forwarded(struct ctx *c, const struct fwd_ports *fwd,
+			  int type, int epoll_type, struct flow_listeners *ls)
+{
+	unsigned port, max = 0;
+
+	if (ls->l)
+		return -EBUSY;
+	for (port = 1; port < FWD_NUM_PORTS; port++)
+		max += fwd_port_is_forwarded(fwd, port);
+	ls->l = calloc(max ? max : 1, sizeof(*ls->l));
+	if (!ls->l)
+		return -ENOMEM;
+	for (port = 1; port < FWD_NUM_PORTS; port++)
+		if (fwd_port_is_forwarded(fwd, port))
+			listener_open(c, fwd, port, type, epoll_type, ls);
+	return (int)ls->n;
+}
+
+void flow_listen_close(struct ctx *c, struct flow_listeners *ls)
+{
+	for (unsigned i = 0; i < ls->n; i++) {
+		epoll_ctl(c->epollfd, EPOLL_CTL_DEL, ls->l[i].fd, NULL);
+		close(ls->l[i].fd);
+	}
+	free(ls->l);
+	ls->l = NULL;
+	ls->n = 0;
+}
+
+const struct flow_listener *flow_listener_at(const struct flow_listeners *ls,
+					     unsigned idx, int fd)
+{
+	return idx < ls->n && ls->l[idx].fd == fd ? &ls->l[idx] : NULL;
 }
 
 void flow_guest_addr_seen(struct ctx *c, int af, const void *addr)

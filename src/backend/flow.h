@@ -167,6 +167,33 @@ int flow_bind_outbound(const struct ctx *c, int s,
 int flow_bind_forwarded(const struct ctx *c, const struct fwd_ports *fwd,
 			unsigned port, int type);
 
+/* A socket listening on a forwarded host port. */
+struct flow_listener {
+	int fd;
+	uint16_t port;
+};
+
+/* The listening sockets of one protocol's forwarded ports (-t or -u),
+ * kept by tcp.c and udp.c: an epoll reference's index is an entry's. */
+struct flow_listeners {
+	struct flow_listener *l; /* sized once, by flow_listen_forwarded() */
+	unsigned n;
+};
+
+/* Opens a socket of TYPE (SOCK_STREAM: listening) on each forwarded port
+ * of FWD (flow_bind_forwarded()) into LS, in C's epoll loop with
+ * EPOLL_TYPE and the entry's index.  A port that cannot be bound is
+ * logged and skipped.  Returns how many sockets were opened, -EBUSY if
+ * LS already holds some, or -ENOMEM. */
+int flow_listen_forwarded(struct ctx *c, const struct fwd_ports *fwd,
+			  int type, int epoll_type, struct flow_listeners *ls);
+/* Closes LS's sockets and empties it. */
+void flow_listen_close(struct ctx *c, struct flow_listeners *ls);
+/* The entry of LS an epoll event with index IDX and descriptor FD is for,
+ * or NULL if it is not (any more) one of LS's. */
+const struct flow_listener *flow_listener_at(const struct flow_listeners *ls,
+					     unsigned idx, int fd);
+
 /* Records ADDR (family AF), the source of a packet from the guest (TCP,
  * UDP, ICMP echo, NDP; an ARP sender), as the address the guest uses
  * (ctx's "seen" fields): inbound flows and replies go to it.  Unspecified

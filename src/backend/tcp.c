@@ -883,8 +883,8 @@ static void sock_connected(struct ctx *c, struct flow *fl)
 
 /* --- Inbound (-t) ------------------------------------------------------- */
 
-/* Listening socket per forwarded host port, as fd + 1 (0: none). */
-static int listen_fd_of[FWD_NUM_PORTS];
+/* The listening sockets of the forwarded ports. */
+static struct flow_listeners listeners;
 
 /* When accept4() runs out of descriptors (EMFILE, ENFILE), the connection
  * stays in the listen queue and the level-triggered listener would wake
@@ -897,28 +897,30 @@ static int listen_fd_of[FWD_NUM_PORTS];
 static uint64_t accept_paused_ms;  /* when the first listener paused; 0: none */
 static uint64_t accept_pause_logged_ms;
 
-static int listener_epoll(struct ctx *c, unsigned port, uint32_t events)
+/* Sets the events listener IDX (of listeners) asks for. */
+static int listener_epoll(struct ctx *c, unsigned idx, uint32_t events)
 {
-	union epoll_ref ref = { .type = EPOLL_TYPE_TCP_LISTEN, .idx = port,
-				.fd = listen_fd_of[port] - 1 };
+	union epoll_ref ref = { .type = EPOLL_TYPE_TCP_LISTEN, .idx = idx,
+				.fd = listeners.l[idx].fd };
 	struct epoll_event ev = { .events = events, .data.u64 = ref.u64 };
 
 	return epoll_ctl(c->epollfd, EPOLL_CTL_MOD, ref.fd, &ev) ? -errno : 0;
 }
 
-/* Out of descriptors while accepting on PORT: pause it (see above). */
-static void pause_listener(struct ctx *c, unsigned port, int err)
+/* Out of descriptors while accepting on listener IDX: pause it (see
+ * above). */
+static void pause_listener(struct ctx *c, unsigned idx, int err)
 {
 	uint64_t now_ms = flow_now_ms();
 
 	c->stats.accept_no_fd++;
-	listener_epoll(c, port, 0);
+	listener_epoll(c, idx, 0);
 	if (!accept_paused_ms)
 		accept_paused_ms = now_ms ? now_ms : 1;
 	if (!accept_pause_logged_ms ||
 	    now_ms - accept_pause_logged_ms >= ACCEPT_PAUSE_LOG_INTERVAL_MS) {
-		warn("TCP port %u: cannot accept: %s; pausing it", port,
-		     strerror(err));
+		warn("TCP port %u: cannot accept: %s; pausing it",
+		     listeners.l[idx].port, strerror(err));
 		accept_pause_logged_ms = now_ms ? now_ms : 1;
 	}
 }
@@ -926,14 +928,11 @@ static void pause_listener(struct ctx *c, unsigned port, int err)
 /* The pause is over (at NOW_MS): every listener asks for EPOLLIN again. */
 static void resume_listeners(struct ctx *c, uint64_t now_ms)
 {
-	unsigned port;
-
 	if (!accept_paused_ms || now_ms - accept_paused_ms < ACCEPT_PAUSE_MS)
 		return;
 	accept_paused_ms = 0;
-	for (port = 1; port < FWD_NUM_PORTS; port++)
-		if (listen_fd_of[port])
-			listener_epoll(c, port, EPOLLIN);
+	for (unsigned i = 0; i < listeners.n; i++)
+		listener_epoll(c, i, EPOLLIN);
 }
 
 /* Ends an accepted connection we cannot give the guest. */
@@ -987,60 +986,23 @@ static void conn_from_host(struct ctx *c, int s,
 
 int tcp_listen_init(struct ctx *c)
 {
-	union epoll_ref ref = { .type = EPOLL_TYPE_TCP_LISTEN };
-	struct epoll_event ev = { .events = EPOLLIN };
-	unsigned port;
-	int n = 0;
-
-	for (port = 1; port < FWD_NUM_PORTS; port++) {
-		int s;
-
-		if (!fwd_port_is_forwarded(&c->tcp_fwd, port) ||
-		    listen_fd_of[port])
-			continue;
-		s = flow_bind_forwarded(c, &c->tcp_fwd, port, SOCK_STREAM);
-		if (s >= 0 && listen(s, SOMAXCONN)) {
-			close(s);
-			s = -errno;
-		}
-		if (s < 0) {
-			warn("TCP port %u: cannot listen: %s", port,
-			     strerror(-s));
-			continue;
-		}
-		ref.idx = port;
-		ref.fd = s;
-		ev.data.u64 = ref.u64;
-		if (epoll_ctl(c->epollfd, EPOLL_CTL_ADD, s, &ev)) {
-			close(s);
-			continue;
-		}
-		listen_fd_of[port] = s + 1;
-		n++;
-	}
-	return n;
+	return flow_listen_forwarded(c, &c->tcp_fwd, SOCK_STREAM,
+				     EPOLL_TYPE_TCP_LISTEN, &listeners);
 }
 
 void tcp_listen_close(struct ctx *c)
 {
-	unsigned port;
-
-	for (port = 1; port < FWD_NUM_PORTS; port++) {
-		if (!listen_fd_of[port])
-			continue;
-		epoll_ctl(c->epollfd, EPOLL_CTL_DEL, listen_fd_of[port] - 1,
-			  NULL);
-		close(listen_fd_of[port] - 1);
-		listen_fd_of[port] = 0;
-	}
+	flow_listen_close(c, &listeners);
 	accept_paused_ms = 0;
 }
 
 void tcp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 {
+	const struct flow_listener *l = flow_listener_at(&listeners, ref.idx,
+							 ref.fd);
 	int i;
 
-	if (ref.idx >= FWD_NUM_PORTS || listen_fd_of[ref.idx] != ref.fd + 1)
+	if (!l)
 		return;
 	for (i = 0; i < ACCEPTS_PER_EVENT; i++) {
 		union flow_sockaddr peer;
@@ -1057,7 +1019,7 @@ void tcp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 			refuse_accepted(s);
 			continue;
 		}
-		conn_from_host(c, s, &peer, ref.idx);
+		conn_from_host(c, s, &peer, l->port);
 	}
 	tap_flush(c);
 }

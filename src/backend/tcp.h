@@ -66,7 +66,8 @@ int tcp_tap_handler(struct ctx *c, const struct tap_frame *f);
 void tcp_batch_done(struct ctx *c);
 /* Opens the listening sockets for the -t ports (c->tcp_fwd), in the
  * epoll loop as EPOLL_TYPE_TCP_LISTEN.  A port that cannot be bound is
- * logged and skipped.  Returns the number of ports listened on. */
+ * logged and skipped (flow_listen_forwarded()).  Returns the number of
+ * sockets listening, or a negative errno. */
 int tcp_listen_init(struct ctx *c);
 /* Closes them (at exit, and between tests). */
 void tcp_listen_close(struct ctx *c);

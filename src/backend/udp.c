@@ -373,53 +373,18 @@ void udp_close_all(struct ctx *c)
 
 /* --- Inbound (-u) ------------------------------------------------------- */
 
-/* Socket per forwarded host port, as fd + 1 (0: none). */
-static int listen_fd_of[FWD_NUM_PORTS];
+/* The sockets of the forwarded ports. */
+static struct flow_listeners listeners;
 
 int udp_listen_init(struct ctx *c)
 {
-	union epoll_ref ref = { .type = EPOLL_TYPE_UDP_LISTEN };
-	struct epoll_event ev = { .events = EPOLLIN };
-	unsigned port;
-	int n = 0;
-
-	for (port = 1; port < FWD_NUM_PORTS; port++) {
-		int s;
-
-		if (!fwd_port_is_forwarded(&c->udp_fwd, port) ||
-		    listen_fd_of[port])
-			continue;
-		s = flow_bind_forwarded(c, &c->udp_fwd, port, SOCK_DGRAM);
-		if (s < 0) {
-			warn("UDP port %u: cannot bind: %s", port,
-			     strerror(-s));
-			continue;
-		}
-		ref.idx = port;
-		ref.fd = s;
-		ev.data.u64 = ref.u64;
-		if (epoll_ctl(c->epollfd, EPOLL_CTL_ADD, s, &ev)) {
-			close(s);
-			continue;
-		}
-		listen_fd_of[port] = s + 1;
-		n++;
-	}
-	return n;
+	return flow_listen_forwarded(c, &c->udp_fwd, SOCK_DGRAM,
+				     EPOLL_TYPE_UDP_LISTEN, &listeners);
 }
 
 void udp_listen_close(struct ctx *c)
 {
-	unsigned port;
-
-	for (port = 1; port < FWD_NUM_PORTS; port++) {
-		if (!listen_fd_of[port])
-			continue;
-		epoll_ctl(c->epollfd, EPOLL_CTL_DEL, listen_fd_of[port] - 1,
-			  NULL);
-		close(listen_fd_of[port] - 1);
-		listen_fd_of[port] = 0;
-	}
+	flow_listen_close(c, &listeners);
 }
 
 /* The socket of inbound flow FL: bound where LISTENER is, connected to
@@ -491,9 +456,11 @@ static struct flow *inbound_flow(struct ctx *c, int listener, unsigned port,
 
 void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 {
+	const struct flow_listener *l = flow_listener_at(&listeners, ref.idx,
+							 ref.fd);
 	int i;
 
-	if (ref.idx >= FWD_NUM_PORTS || listen_fd_of[ref.idx] != ref.fd + 1)
+	if (!l)
 		return;
 	for (i = 0; i < UDP_SOCK_BATCH; i++) {
 		union flow_sockaddr peer;
@@ -505,7 +472,7 @@ void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 
 		if (n < 0)
 			break;
-		fl = c->no_udp ? NULL : inbound_flow(c, ref.fd, ref.idx, &peer,
+		fl = c->no_udp ? NULL : inbound_flow(c, l->fd, l->port, &peer,
 						     sl);
 		if (!fl) {
 			ctx_drop(c, DROP_NO_FLOW);

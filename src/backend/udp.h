@@ -39,7 +39,8 @@ int udp_tap_handler(struct ctx *c, const struct tap_frame *f);
 void udp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events);
 /* Opens the sockets for the -u ports (c->udp_fwd), in the epoll loop as
  * EPOLL_TYPE_UDP_LISTEN.  A port that cannot be bound is logged and
- * skipped.  Returns the number of ports bound. */
+ * skipped (flow_listen_forwarded()).  Returns the number of sockets
+ * bound, or a negative errno. */
 int udp_listen_init(struct ctx *c);
 /* Closes them (at exit, and between tests). */
 void udp_listen_close(struct ctx *c);
