@@ -143,7 +143,9 @@ int vq_pop(struct vq *q, const struct vq_mem *mem, struct vq_chain *c);
  * head that is not a descriptor).  Not visible before vq_flush(). */
 void vq_discard(struct vq *q, const struct vq_chain *c);
 /* Gives back, unused, every chain popped from available-ring position
- * AVAIL_SLOT on (a chain's avail_slot): they will be popped again. */
+ * AVAIL_SLOT on (a chain's avail_slot): they will be popped again.  None
+ * of them may have been pushed or discarded (the guest would get it
+ * twice). */
 void vq_unpop(struct vq *q, uint16_t avail_slot);
 /* True if the guest has made chains available we have not popped. */
 bool vq_has_avail(const struct vq *q);
