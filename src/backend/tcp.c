@@ -25,7 +25,8 @@
  *    the kernel keeps a peek offset for TCP (SO_PEEK_OFF, Linux 6.9+)
  *    peeks continue from it; otherwise each peek starts at the queue head
  *    and the bytes already sent are read into a scratch buffer and thrown
- *    away.
+ *    away, which is why that mode keeps at most FALLBACK_INFLIGHT_SEGMENTS
+ *    segments in flight (the cost of a byte sent stays bounded).
  *  - Closing: a FIN from the guest becomes shutdown(SHUT_WR) once its data
  *    is all in the socket; the host peer's FIN (EPOLLRDHUP, or a peek of
  *    0 bytes) becomes a FIN to the guest once all data before it was sent.
@@ -103,15 +104,23 @@
 #define TCP_MAX_IOV 64
 /* Frames built per peek: bounds the static buffers (1 MiB). */
 #define TCP_FRAMES_PER_PEEK 16
-/* Without a peek offset, bytes already sent are peeked again into this
- * scratch buffer (repeated in the iovec): at most DISCARD_IOV times its
- * size may be in flight, which caps the window we use. */
+/* Without a peek offset, every peek reads again, into a scratch buffer
+ * (repeated in the iovec), all the bytes sent and not yet acknowledged:
+ * the cost of sending a segment grows with the data in flight, and a
+ * window of W bytes sent in segments of MSS costs about W * W / MSS / 2
+ * bytes of copying.  So in that mode the data in flight is capped at
+ * FALLBACK_INFLIGHT_SEGMENTS segments: each byte sent costs at most that
+ * many bytes of re-reading, at the price of a smaller window for the
+ * guest (kernels before 6.9 only). */
+#define FALLBACK_INFLIGHT_SEGMENTS 32
 #define DISCARD_BUF_LEN 65536
-#define DISCARD_IOV 128
+#define DISCARD_IOV FALLBACK_INFLIGHT_SEGMENTS /* a segment is < 64 KiB */
 /* Destination entries of one peek: the larger of the two output paths. */
 #define PEEK_MAX_IOV (TCP_FRAMES_PER_PEEK > VU_RX_MAX_IOV ? \
 		      TCP_FRAMES_PER_PEEK : VU_RX_MAX_IOV)
 #define FALLBACK_MAX_INFLIGHT ((uint32_t)DISCARD_BUF_LEN * DISCARD_IOV)
+_Static_assert(FALLBACK_INFLIGHT_SEGMENTS * 65535ULL <= FALLBACK_MAX_INFLIGHT,
+	       "the discard iovec covers the fallback's largest window");
 /* Connections taken from one listening socket per event. */
 #define ACCEPTS_PER_EVENT 16
 /* Flows whose ACK waits for the end of the batch. */
@@ -395,8 +404,10 @@ static uint32_t window_left(const struct flow *fl)
 	uint32_t inflight = fl->tcp.seq_to_guest - fl->tcp.seq_acked_by_guest;
 	uint32_t wnd = fl->tcp.wnd_from_guest;
 
-	if (!tcp_peek_offset_usable() && wnd > FALLBACK_MAX_INFLIGHT)
-		wnd = FALLBACK_MAX_INFLIGHT;
+	uint32_t cap = (uint32_t)fl->tcp.mss_to_guest * FALLBACK_INFLIGHT_SEGMENTS;
+
+	if (!tcp_peek_offset_usable() && wnd > cap)
+		wnd = cap;
 	return wnd > inflight ? wnd - inflight : 0;
 }
 

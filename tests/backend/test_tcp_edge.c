@@ -194,6 +194,58 @@ TEST(stale_socket_event_does_not_reach_the_next_flow_in_its_slot)
 	close(l);
 }
 
+/* Without SO_PEEK_OFF every peek re-reads all unacknowledged bytes: the
+ * data in flight is capped at 32 segments, whatever window the guest
+ * offers, so that the re-reading per byte sent stays bounded. */
+TEST(fallback_without_peek_offset_caps_data_in_flight)
+{
+	static uint8_t data[4096];
+	struct ctx c;
+	struct ft_seg s;
+	struct pollfd p;
+	uint32_t first, end;
+	uint16_t port;
+	int l, h, rounds;
+	const uint32_t mss = 536; /* no MSS option in the SYN */
+
+	tcp_set_peek_offset(false);
+	CHECK_INT(ft_setup(&c, 64), 0);
+	l = ft_listen_tcp(AF_INET, &port);
+	CHECK(l >= 0);
+	s = guest_seg(port, GUEST_ISN, 0, FT_SYN);
+	ft_tcp_send(&c, &s);
+	CHECK_INT(ft_tcp_recv(&c, rxbuf, sizeof(rxbuf), &s, 2000), 0);
+	CHECK_INT(s.flags, FT_SYN | FT_ACK);
+	first = end = s.seq + 1;
+	s = guest_seg(port, GUEST_ISN + 1, first, FT_ACK);
+	ft_tcp_send(&c, &s);
+	p.fd = l;
+	p.events = POLLIN;
+	CHECK_INT(poll(&p, 1, 2000), 1);
+	h = accept4(l, NULL, NULL, SOCK_CLOEXEC);
+	CHECK(h >= 0);
+	/* The host writes in chunks, each one new data for vunetd to send;
+	 * the guest takes everything sent and acknowledges nothing. */
+	for (rounds = 0; rounds < 1000; rounds++) {
+		if (rounds < 64)
+			CHECK(send(h, data, 4096, MSG_DONTWAIT) == 4096);
+		if (ft_tcp_recv(&c, rxbuf, sizeof(rxbuf), &s,
+				rounds < 64 ? 50 : 300)) {
+			if (rounds >= 64)
+				break;
+			continue;
+		}
+		if (s.len && (int32_t)(s.seq + (uint32_t)s.len - end) > 0)
+			end = s.seq + (uint32_t)s.len;
+	}
+	CHECK(end - first > 0);
+	CHECK_MSG(end - first <= 32 * mss, "%u bytes in flight",
+		  end - first);
+	close(h);
+	close(l);
+	tcp_close_all(&c);
+}
+
 /* Whether the loop has an event for a listening socket right now. */
 static bool listener_event_pending(struct ctx *c)
 {
