@@ -282,15 +282,17 @@ TEST(late_reply_after_expiry_does_not_reach_the_guest)
 	struct sockaddr_storage from;
 	struct pollfd p;
 	struct ctx c;
-	uint16_t port;
+	uint16_t port, gport;
 	char buf[8];
 	ssize_t n;
 	int s;
 
 	CHECK_INT(ft_setup(&c, 64), 0);
+	/* a guest port free on the host, so the flow's socket keeps it */
+	gport = ft_closed_port(AF_INET, SOCK_DGRAM);
 	s = ft_bind_udp(AF_INET, &port);
 	CHECK(s >= 0);
-	CHECK_INT(guest_datagram(&c, GUEST_PORT, s, port, &from), 0);
+	CHECK_INT(guest_datagram(&c, gport, s, port, &from), 0);
 	expire_udp_flows(&c);
 	CHECK_INT(flow_count(), 0);
 	/* The host's answer comes too late: the flow's socket is closed,
@@ -305,8 +307,12 @@ TEST(late_reply_after_expiry_does_not_reach_the_guest)
 	CHECK_INT(errno, ECONNREFUSED);
 	CHECK(ft_recv(&c, reply, sizeof(reply), 300) < 0);
 	CHECK_INT(flow_count(), 0);
-	/* the guest asks again: a new flow, and the reply gets through */
-	CHECK_INT(guest_datagram(&c, GUEST_PORT, s, port, &from), 0);
+	/* The guest asks again (a peer that is not connected to the old
+	 * port): a new flow, and the reply gets through. */
+	close(s);
+	s = ft_bind_udp(AF_INET, &port);
+	CHECK(s >= 0);
+	CHECK_INT(guest_datagram(&c, gport, s, port, &from), 0);
 	CHECK(sendto(s, "again", 5, 0, (struct sockaddr *)&from,
 		     sizeof(struct sockaddr_in)) == 5);
 	n = ft_recv(&c, reply, sizeof(reply), 2000);
@@ -321,24 +327,26 @@ TEST(expired_slot_and_port_reused_take_no_late_reply_of_the_old_flow)
 	union epoll_ref stale = { .type = EPOLL_TYPE_UDP };
 	struct ctx c;
 	struct flow *fl;
-	uint16_t port_a, port_b;
+	uint16_t port_a, port_b, gport;
 	ssize_t n;
 	int a, b;
 
 	CHECK_INT(ft_setup(&c, 64), 0);
+	/* a guest port free on the host, so the flows' sockets keep it */
+	gport = ft_closed_port(AF_INET, SOCK_DGRAM);
 	a = ft_bind_udp(AF_INET, &port_a);
 	b = ft_bind_udp(AF_INET, &port_b);
 	CHECK(a >= 0 && b >= 0);
-	CHECK_INT(guest_datagram(&c, GUEST_PORT, a, port_a, &from_a), 0);
-	fl = gateway_flow(GUEST_PORT, port_a);
+	CHECK_INT(guest_datagram(&c, gport, a, port_a, &from_a), 0);
+	fl = gateway_flow(gport, port_a);
 	CHECK(fl);
 	stale.idx = flow_idx(fl) & 0xffffff;
 	stale.fd = fl->sock;
 	expire_udp_flows(&c);
 	/* The same guest port now talks to another peer: the new flow
 	 * takes the old slot, descriptor number and host port. */
-	CHECK_INT(guest_datagram(&c, GUEST_PORT, b, port_b, &from_b), 0);
-	fl = gateway_flow(GUEST_PORT, port_b);
+	CHECK_INT(guest_datagram(&c, gport, b, port_b, &from_b), 0);
+	fl = gateway_flow(gport, port_b);
 	CHECK(fl);
 	CHECK_INT(flow_idx(fl), stale.idx);
 	CHECK_INT(fl->sock, stale.fd);
@@ -355,7 +363,7 @@ TEST(expired_slot_and_port_reused_take_no_late_reply_of_the_old_flow)
 	CHECK_INT(n, UDP4_PAYLOAD_OFF + 5);
 	CHECK(!memcmp(reply + UDP4_PAYLOAD_OFF, "fresh", 5));
 	CHECK_INT(ip_get_be16(reply + IP4_L4_OFF), port_b);
-	CHECK_INT(ip_get_be16(reply + IP4_L4_OFF + 2), GUEST_PORT);
+	CHECK_INT(ip_get_be16(reply + IP4_L4_OFF + 2), gport);
 	CHECK(ft_recv(&c, reply, sizeof(reply), 100) < 0);
 	udp_close_all(&c);
 }
