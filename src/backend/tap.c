@@ -15,8 +15,10 @@
  * start):
  *  - receive: bytes read from the socket accumulate in rx_buf; each complete
  *    "length + frame" record is dispatched in place; a partial record is
- *    moved to the front and completed by the next read.  A record length of
- *    0 is skipped; one above TAP_FRAME_MAX but at most TAP_STREAM_SKIP_MAX
+ *    moved to the front and completed by the next read.  The records of
+ *    one read are one batch: the handlers' batch_done() runs before the
+ *    buffer is moved, as handlers may keep pointers into it till then.
+ *    A record length of 0 is skipped; one above TAP_FRAME_MAX but at most TAP_STREAM_SKIP_MAX
  *    has its bytes discarded as they arrive; both count DROP_BAD_STREAM and
  *    the stream stays in step.  A larger length means the peer is not
  *    speaking the protocol: the connection is ended.
@@ -484,6 +486,10 @@ static bool stream_consume(struct ctx *c)
 		tap_handler(c, &frame, 1, len);
 		pos += STREAM_LEN_BYTES + len;
 	}
+	/* Handlers may hold on to the frames until the end of the batch;
+	 * the batch ends here, before the buffer moves under them. */
+	if (handlers && handlers->batch_done)
+		handlers->batch_done(c);
 	memmove(rx.buf, rx.buf + pos, rx.fill - pos);
 	rx.fill -= pos;
 	return ok;

@@ -29,12 +29,33 @@
  *
  * A flow ends after UDP_FLOW_TIMEOUT_S without traffic (udp_timer()).
  *
- * Data path: datagrams from the guest are sent with sendmsg() straight
- * from the frame's iovec (guest memory, no copy).  Replies are read into
- * one static frame buffer behind room for the headers and queued with
- * tap_send_frame(); one tap_flush() ends each socket event.  Nothing here
- * allocates or logs per datagram: drops are counted in the context (a
- * host datagram too large for one frame to the guest as DROP_TOO_BIG).
+ * Data path, guest to host: udp_tap_handler() only checks a datagram and
+ * notes where its payload is (iovecs into the guest's frame, no copy);
+ * udp_batch_done(), at the end of the transport's batch, sends what was
+ * noted with one sendmmsg() per flow, each flow's datagrams in the order
+ * the guest sent them.  The transport keeps the frames' buffers until
+ * then (vhost-user publishes the TX used entries after the batch; the
+ * stream transport ends its batch before it moves its buffer).  The batch
+ * arrays are fixed (UDP_TX_BATCH datagrams, UDP_TX_IOV iovecs); when
+ * either is full the batch is sent early.  A partial sendmmsg() goes on
+ * from the first datagram not sent; a datagram the socket refuses is
+ * dropped and counted, and a full socket buffer (EAGAIN) drops the rest
+ * of that flow's batch, counted.
+ *
+ * Host to guest, over vhost-user: guest RX buffers for up to UDP_RX_BATCH
+ * frames are reserved at once, one recvmmsg() reads datagrams straight
+ * into them behind room for the headers, the headers are written in
+ * front, the filled frames are committed and the rest given back; the
+ * loop's tap_flush() publishes them with one used-index update and one
+ * notification.  Several frames are reserved only when each is a single
+ * guest buffer holding a 64 KiB datagram (vhost_user.h says why); with
+ * smaller, merged buffers a reservation holds one datagram, still read in
+ * place.  Without guest buffers (and on the stream transport, and for
+ * -u forwarded ports) replies are read into one static frame buffer and
+ * copied with tap_send_frame(), which counts what the guest cannot take.
+ * A datagram too large for one frame to the guest is dropped, counted as
+ * DROP_TOO_BIG (reads report a datagram's real length).  Nothing here
+ * allocates or logs per datagram: drops are counted in the context.
  *
  * Not done: replies to a guest flow from other peers than the one it
  * wrote to (the socket is connected), and passt's loopback splicing.
@@ -55,6 +76,7 @@
 #include "backend/ip.h"
 #include "backend/tap.h"
 #include "backend/udp.h"
+#include "backend/vhost_user.h"
 #include "util/log.h"
 
 /* iovec entries a guest datagram may span (guest TX descriptor chains). */
@@ -74,6 +96,22 @@
  * use MSG_TRUNC: they return a datagram's real length, so one too large
  * for a frame is recognised (and dropped) rather than cut. */
 static uint8_t frame_buf[TAP_FRAME_MAX];
+
+/* Guest datagrams waiting for sendmmsg() at the end of the guest's batch:
+ * as many as one TX round brings, and iovec room for that many typical
+ * (few-descriptor) datagrams; either one full flushes early. */
+#define UDP_TX_BATCH 64
+#define UDP_TX_IOV (UDP_TX_BATCH * 4)
+
+static struct {
+	struct mmsghdr msg[UDP_TX_BATCH]; /* in arrival order */
+	struct flow *flow[UDP_TX_BATCH];  /* the flow of each */
+	struct iovec iov[UDP_TX_IOV];     /* payloads, in guest memory */
+	unsigned n_msg, n_iov;
+} tx;
+
+/* Host datagrams read with one recvmmsg() straight into guest buffers. */
+#define UDP_RX_BATCH 16
 
 static bool udp_checksum_ok(const struct tap_frame *f, size_t udp_len)
 {
@@ -157,6 +195,7 @@ static void udp_send_unreachable(struct ctx *c, const struct flow *fl,
 
 static void udp_flow_close(struct ctx *c, struct flow *fl)
 {
+	udp_batch_done(c); /* nothing pending may name a closed flow */
 	if (fl->sock >= 0) {
 		epoll_ctl(c->epollfd, EPOLL_CTL_DEL, fl->sock, NULL);
 		close(fl->sock);
@@ -227,7 +266,6 @@ static struct flow *udp_flow_from_guest(struct ctx *c,
 
 int udp_tap_handler(struct ctx *c, const struct tap_frame *f)
 {
-	struct iovec iov[UDP_MAX_IOV];
 	struct flow_key key;
 	struct flow *fl;
 	size_t udp_len;
@@ -257,25 +295,76 @@ int udp_tap_handler(struct ctx *c, const struct tap_frame *f)
 	if (!fl)
 		return -1;
 
+	if (tx.n_msg == UDP_TX_BATCH || UDP_TX_IOV - tx.n_iov < UDP_MAX_IOV)
+		udp_batch_done(c);
 	n = tap_frame_iov_from(f, f->l4_off + UDP_HDR_LEN, f->l4_off + udp_len,
-			       iov, UDP_MAX_IOV);
+			       tx.iov + tx.n_iov, UDP_MAX_IOV);
 	if (n < 0)
 		goto bad;
 	fl->udp.active_ms = flow_now_ms();
-	if (sendmsg(fl->sock, &(struct msghdr){ .msg_iov = iov,
-						 .msg_iovlen = (size_t)n },
-		    MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
-		/* A refusal recorded for an earlier datagram comes back on
-		 * this send: the guest learns of it the same way. */
-		if (errno == ECONNREFUSED)
-			udp_send_unreachable(c, fl, false);
-		ctx_drop(c, DROP_HOST_ERROR);
-		return -1;
-	}
+	tx.msg[tx.n_msg] = (struct mmsghdr){
+		.msg_hdr = { .msg_iov = tx.iov + tx.n_iov,
+			     .msg_iovlen = (size_t)n },
+	};
+	tx.flow[tx.n_msg++] = fl;
+	tx.n_iov += (unsigned)n;
 	return 0;
 bad:
 	ctx_drop(c, DROP_BAD_L4);
 	return -1;
+}
+
+/* Sends the N datagrams of FL in M, in order, with as few sendmmsg()
+ * calls as the socket allows.  A datagram the socket refuses is dropped
+ * (counted) and the rest still go; a full socket buffer drops the rest. */
+static void udp_send_flow_batch(struct ctx *c, struct flow *fl,
+				struct mmsghdr *m, unsigned n)
+{
+	unsigned i = 0;
+	int rc;
+
+	while (i < n) {
+		rc = sendmmsg(fl->sock, m + i, n - i,
+			      MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (rc > 0) {
+			i += (unsigned)rc;
+			continue;
+		}
+		/* M[i] was not sent; each round settles at least one. */
+		if (rc < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			for (; i < n; i++)
+				ctx_drop(c, DROP_HOST_ERROR);
+			break;
+		}
+		/* A refusal recorded for an earlier datagram comes back on
+		 * this send: the guest learns of it the same way. */
+		if (rc < 0 && errno == ECONNREFUSED)
+			udp_send_unreachable(c, fl, false);
+		ctx_drop(c, DROP_HOST_ERROR);
+		i++;
+	}
+}
+
+void udp_batch_done(struct ctx *c)
+{
+	static struct mmsghdr same_flow[UDP_TX_BATCH];
+	bool done[UDP_TX_BATCH] = { false };
+	unsigned i, j, n;
+
+	/* Grouped by flow, each flow's datagrams in the order the guest sent
+	 * them; the order between flows does not matter. */
+	for (i = 0; i < tx.n_msg; i++) {
+		if (done[i])
+			continue;
+		for (j = i, n = 0; j < tx.n_msg; j++) {
+			if (done[j] || tx.flow[j] != tx.flow[i])
+				continue;
+			same_flow[n++] = tx.msg[j];
+			done[j] = true;
+		}
+		udp_send_flow_batch(c, tx.flow[i], same_flow, n);
+	}
+	tx.n_msg = tx.n_iov = 0;
 }
 
 /* Queues one reply of LEN bytes (already at the payload offset) for the
@@ -300,6 +389,186 @@ static void udp_reply_to_guest(struct ctx *c, const struct flow *fl,
 	tap_send_frame(c, &iov, 1);
 }
 
+/* Writes the Ethernet, IP and UDP headers of a reply of LEN payload bytes
+ * for FL at HDR; the payload is PAYLOAD (N entries), already in place. */
+static void udp_reply_headers(const struct ctx *c, const struct flow *fl,
+			      uint8_t *hdr, const struct iovec *payload,
+			      size_t n, size_t len)
+{
+	bool v4 = flow_addr_is_v4(&fl->key.gaddr);
+	uint8_t *l4 = hdr + (v4 ? IP4_L4_OFF : IP6_L4_OFF);
+	size_t l4_len = UDP_HDR_LEN + len;
+	uint32_t sum;
+	uint16_t csum;
+
+	ip_eth_fill(hdr, tap_guest_mac(c), c->our_tap_mac,
+		    v4 ? ETH_P_IP : ETH_P_IPV6);
+	if (v4) {
+		ip_v4_hdr_fill(hdr + ETH_HDR_LEN, flow_addr_v4(&fl->key.raddr),
+			       flow_addr_v4(&fl->key.gaddr), IPPROTO_UDP,
+			       l4_len);
+		sum = csum_add_pseudo4(0, flow_addr_v4(&fl->key.raddr),
+				       flow_addr_v4(&fl->key.gaddr),
+				       IPPROTO_UDP, l4_len);
+	} else {
+		ip_v6_hdr_fill(hdr + ETH_HDR_LEN, &fl->key.raddr,
+			       &fl->key.gaddr, IPPROTO_UDP, l4_len);
+		sum = csum_add_pseudo6(0, &fl->key.raddr, &fl->key.gaddr,
+				       IPPROTO_UDP, l4_len);
+	}
+	ip_put_be16(l4, fl->key.rport);
+	ip_put_be16(l4 + 2, fl->key.gport);
+	ip_put_be16(l4 + 4, (uint16_t)l4_len);
+	memset(l4 + 6, 0, 2);
+	sum = csum_add_buf(sum, l4, UDP_HDR_LEN);
+	csum = csum_fold(csum_add_iov(sum, payload, n, len));
+	if (!csum) /* 0 would mean "no checksum" */
+		csum = 0xffff;
+	memcpy(l4 + 6, &csum, 2);
+}
+
+/* Fills OUT with reserved frame F's bytes from offset OFF on (the room
+ * after the headers).  Returns the number of entries. */
+static size_t payload_iov(const struct vu_rx_frame *f, size_t off,
+			  struct iovec *out)
+{
+	size_t n = 0, i;
+
+	for (i = 0; i < f->iovcnt; i++) {
+		size_t seg = f->iov[i].iov_len;
+
+		if (off >= seg) {
+			off -= seg;
+			continue;
+		}
+		out[n].iov_base = (uint8_t *)f->iov[i].iov_base + off;
+		out[n++].iov_len = seg - off;
+		off = 0;
+	}
+	return n;
+}
+
+/* Copies LEN bytes from iovec FROM into iovec TO (both hold them). */
+static void iov_copy(const struct iovec *to, const struct iovec *from,
+		     size_t len)
+{
+	size_t ti = 0, fi = 0, toff = 0, foff = 0;
+
+	while (len) {
+		size_t n = to[ti].iov_len - toff;
+
+		if (n > from[fi].iov_len - foff)
+			n = from[fi].iov_len - foff;
+		if (n > len)
+			n = len;
+		memcpy((uint8_t *)to[ti].iov_base + toff,
+		       (const uint8_t *)from[fi].iov_base + foff, n);
+		len -= n;
+		toff += n;
+		foff += n;
+		if (toff == to[ti].iov_len) {
+			ti++;
+			toff = 0;
+		}
+		if (foff == from[fi].iov_len) {
+			fi++;
+			foff = 0;
+		}
+	}
+}
+
+/* Makes frames for the guest of the GOT datagrams recvmmsg() read into
+ * reserved frames RF (M[i].msg_len: real lengths, MSG_TRUNC): headers in
+ * front, lengths in LEN.  A datagram that cannot be a frame (too large
+ * for one, or for the buffers reserved) is dropped, counted, and those
+ * after it move up one frame (a copy, for this rare case) so that the
+ * filled frames stay the first ones.  Returns how many were filled. */
+static size_t fill_frames(struct ctx *c, const struct flow *fl,
+			  struct vu_rx_frame *rf, const struct mmsghdr *m,
+			  int got, size_t *len)
+{
+	bool v4 = flow_addr_is_v4(&fl->key.gaddr);
+	size_t off = v4 ? UDP4_PAYLOAD_OFF : UDP6_PAYLOAD_OFF;
+	size_t pmax = v4 ? UDP4_PAYLOAD_MAX : UDP6_PAYLOAD_MAX;
+	size_t k = 0, i;
+
+	for (i = 0; i < (size_t)got; i++) {
+		size_t n = m[i].msg_len;
+
+		if (n > pmax || n > rf[i].capacity - off) {
+			ctx_drop(c, n > pmax ? DROP_TOO_BIG :
+					       DROP_RX_NO_BUFFERS);
+			continue;
+		}
+		/* frame K held a dropped datagram: it is a whole buffer of
+		 * room for any datagram (several frames only if so) */
+		if (k != i)
+			iov_copy(m[k].msg_hdr.msg_iov, m[i].msg_hdr.msg_iov, n);
+		udp_reply_headers(c, fl, rf[k].iov[0].iov_base,
+				  m[k].msg_hdr.msg_iov,
+				  m[k].msg_hdr.msg_iovlen, n);
+		len[k] = off + n;
+		c->stats.frames_to_guest++;
+		c->stats.bytes_to_guest += len[k];
+		k++;
+	}
+	return k;
+}
+
+/* MODE_VU, zero copy: up to MAX datagrams of FL read with recvmmsg()
+ * straight into reserved guest buffers, UDP_RX_BATCH at a time, headers
+ * written in front.  Returns the number of datagrams handled, or -1 when
+ * the guest buffers cannot take them here (none, or headers do not fit
+ * the first buffer): the caller copies instead. */
+static int udp_sock_read_vu(struct ctx *c, struct flow *fl, int max)
+{
+	static struct vu_rx_frame rf[UDP_RX_BATCH];
+	static struct iovec piov[UDP_RX_BATCH][VU_RX_MAX_IOV];
+	struct mmsghdr m[UDP_RX_BATCH];
+	size_t len[UDP_RX_BATCH];
+	bool v4 = flow_addr_is_v4(&fl->key.gaddr);
+	size_t off = v4 ? UDP4_PAYLOAD_OFF : UDP6_PAYLOAD_OFF;
+	size_t pmax = v4 ? UDP4_PAYLOAD_MAX : UDP6_PAYLOAD_MAX;
+	int done = 0, i, got;
+	ssize_t nf;
+
+	while (done < max) {
+		nf = vu_rx_reserve_batch(c->vdev, rf, (size_t)(max - done) <
+					 UDP_RX_BATCH ? (size_t)(max - done) :
+					 UDP_RX_BATCH, off + pmax);
+		if (nf < 0)
+			return done ? done : -1;
+		for (i = 0; i < nf; i++) {
+			if (rf[i].iovcnt < 1 || rf[i].iov[0].iov_len < off)
+				break; /* headers must fit the first buffer */
+			m[i] = (struct mmsghdr){ .msg_hdr = {
+				.msg_iov = piov[i],
+				.msg_iovlen = payload_iov(&rf[i], off, piov[i]),
+			} };
+		}
+		got = i ? recvmmsg(fl->sock, m, (unsigned)i,
+				   MSG_DONTWAIT | MSG_TRUNC, NULL) : -1;
+		if (!i || got <= 0) {
+			vu_rx_commit_batch(c->vdev, rf, (size_t)nf, len, 0);
+			if (!i)
+				return done ? done : -1;
+			if (got < 0 && errno == ECONNREFUSED) {
+				udp_send_unreachable(c, fl, false);
+				done++;
+				continue;
+			}
+			return done;
+		}
+		fl->udp.active_ms = flow_now_ms();
+		vu_rx_commit_batch(c->vdev, rf, (size_t)nf, len,
+				   fill_frames(c, fl, rf, m, got, len));
+		done += got;
+		if (got < nf)
+			break; /* the socket is empty */
+	}
+	return done;
+}
+
 /* Reads up to UDP_SOCK_BATCH datagrams from FL's socket to the guest. */
 static void udp_sock_read(struct ctx *c, struct flow *fl)
 {
@@ -307,9 +576,15 @@ static void udp_sock_read(struct ctx *c, struct flow *fl)
 	size_t off = v4 ? UDP4_PAYLOAD_OFF : UDP6_PAYLOAD_OFF;
 	size_t max = v4 ? UDP4_PAYLOAD_MAX : UDP6_PAYLOAD_MAX;
 	ssize_t n;
-	int i;
+	int i = 0;
 
-	for (i = 0; i < UDP_SOCK_BATCH; i++) {
+	if (c->mode == MODE_VU && c->vdev) {
+		i = udp_sock_read_vu(c, fl, UDP_SOCK_BATCH);
+		if (i >= 0)
+			return;
+		i = 0; /* no guest buffers: read and count the drops below */
+	}
+	for (; i < UDP_SOCK_BATCH; i++) {
 		n = recv(fl->sock, frame_buf + off, max,
 			 MSG_DONTWAIT | MSG_TRUNC);
 		if (n < 0) {
@@ -363,6 +638,7 @@ void udp_close_all(struct ctx *c)
 {
 	unsigned i;
 
+	udp_batch_done(c);
 	for (i = 0; i < flow_end(); i++) {
 		struct flow *fl = flow_at(i);
 

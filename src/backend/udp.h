@@ -6,7 +6,8 @@
  * Callers and what they promise:
  *  - tap.c hands every UDP datagram from the guest that is not DHCP or
  *    DHCPv6 to udp_tap_handler(), headers bounds-checked into a struct
- *    tap_frame;
+ *    tap_frame, and calls udp_batch_done() at the end of each batch of
+ *    guest frames, while their buffers are still valid;
  *  - the event loop passes EPOLL_TYPE_UDP events to udp_sock_handler()
  *    and EPOLL_TYPE_UDP_LISTEN events to udp_listen_handler(), and calls
  *    udp_timer() about once a second;
@@ -35,6 +36,11 @@ struct tap_frame;
 /* A UDP datagram from the guest (tap.h's handler signature).  Returns 0,
  * or -1 when dropped (counted). */
 int udp_tap_handler(struct ctx *c, const struct tap_frame *f);
+/* The end of a batch of guest frames (tap_handlers.batch_done): sends the
+ * datagrams udp_tap_handler() collected, one sendmmsg() per flow.  Until
+ * then their payloads stay in the guest's buffers, so the transport must
+ * call it before it reuses or gives those buffers back. */
+void udp_batch_done(struct ctx *c);
 /* EPOLL_TYPE_UDP: datagrams or an error on a flow's host socket. */
 void udp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events);
 /* Opens the sockets for the -u ports (c->udp_fwd), in the epoll loop as

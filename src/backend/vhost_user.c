@@ -43,7 +43,12 @@
  *  - RX: frames are copied (vu_send_frame) or written in place
  *    (vu_rx_reserve/commit) into guest buffers, merged across chains with
  *    MRG_RXBUF; vu_rx_flush() publishes them.  With no buffers, we ask the
- *    guest to kick the RX queue and call rx_ready() when it does.
+ *    guest to kick the RX queue and call rx_ready() when it does.  Chains
+ *    are popped in available-ring order and a reservation gives back
+ *    what it did not use by rewinding to its first unused chain, so at
+ *    most one reservation is outstanding, or one batch
+ *    (vu_rx_reserve_batch) of single-buffer frames, which are committed
+ *    in order and given back from the first unfilled one.
  *  - bad chains (vq_pop() reports them) go back used and empty at once,
  *    and are counted.  Every chain reaches the used ring exactly once: a
  *    reservation that is given back un-pops only the chains after the
@@ -220,12 +225,14 @@ struct vu_dev {
 	struct vu_queue q[VU_NUM_QUEUES];
 
 	bool rx_waiting; /* found RX empty: call rx_ready on the next kick */
-	bool rx_reserved; /* a reservation is outstanding */
-	/* the outstanding RX reservation: avail slot of each chain, and how
-	 * many of its chains were popped before a discarded bad chain (those
-	 * cannot be un-popped) */
-	uint16_t rx_slots[VU_RX_MAX_IOV];
+	bool rx_reserved; /* a reservation (or a batch of them) is outstanding */
+	/* the frame being reserved: how many of its chains were popped
+	 * before a discarded bad chain (those cannot be un-popped) */
 	unsigned rx_floor;
+	bool rx_discarded; /* a bad chain was discarded while reserving */
+	/* a batch: frames below this one were reserved before a discarded
+	 * bad chain, and cannot be un-popped either */
+	size_t rx_batch_floor;
 
 	uint64_t own_drops[DROP_NUM_REASONS];
 	uint64_t *drops;
@@ -1132,6 +1139,7 @@ static void discard_rx_chain(struct vu_dev *dev, const struct vu_rx_frame *f,
 {
 	vq_discard(&dev->q[VU_RXQ].vq, c);
 	dev->rx_floor = f->n_heads;
+	dev->rx_discarded = true;
 }
 
 /* Adds usable chain C to reservation F.  Returns false if it does not
@@ -1161,7 +1169,7 @@ static bool add_rx_chain(struct vu_dev *dev, struct vu_rx_frame *f,
 	f->capacity += c->in_len - skip;
 	f->heads[f->n_heads] = c->head;
 	f->head_lens[f->n_heads] = c->in_len;
-	dev->rx_slots[f->n_heads++] = c->avail_slot;
+	f->slots[f->n_heads++] = c->avail_slot;
 	return true;
 }
 
@@ -1196,40 +1204,6 @@ static void reserve_chains(struct vu_dev *dev, struct vu_rx_frame *f,
 	}
 }
 
-ssize_t vu_rx_reserve(struct vu_dev *dev, struct vu_rx_frame *f, size_t max_len)
-{
-	struct vq *q = &dev->q[VU_RXQ].vq;
-
-	f->iovcnt = f->n_heads = 0;
-	f->capacity = 0;
-	f->hdr = NULL;
-	dev->rx_floor = 0;
-	if (!queue_running(dev, VU_RXQ))
-		return -ENOTCONN;
-	/* A second reservation would pop behind the first one, and giving
-	 * either back would then return the other's buffers too. */
-	if (dev->rx_reserved)
-		return -EBUSY;
-	reserve_chains(dev, f, max_len);
-	if (!f->n_heads && vq_enable_notify(q))
-		reserve_chains(dev, f, max_len); /* buffers came meanwhile */
-	if (!f->n_heads) {
-		dev->rx_waiting = true;
-		return -ENOBUFS;
-	}
-	dev->rx_reserved = true;
-	return f->capacity;
-}
-
-static void write_net_hdr(const struct vu_dev *dev, void *where,
-			  uint16_t num_buffers)
-{
-	struct vu_net_hdr hdr = { .num_buffers = htole16(num_buffers) };
-
-	/* flags 0, GSO none: a complete frame with a valid checksum. */
-	memcpy(where, &hdr, dev->hdr_len);
-}
-
 /* Gives back the chains of reservation F from the K-th on, unused: those
  * before a discarded chain (below rx_floor) used and empty, the others
  * un-popped, to be popped again for the next frame. */
@@ -1241,23 +1215,89 @@ static void give_back_rx(struct vu_dev *dev, struct vu_rx_frame *f,
 	for (; k < dev->rx_floor && k < f->n_heads; k++)
 		vq_push(q, f->heads[k], 0);
 	if (k < f->n_heads)
-		vq_unpop(q, dev->rx_slots[k]);
+		vq_unpop(q, f->slots[k]);
 }
 
-void vu_rx_commit(struct vu_dev *dev, struct vu_rx_frame *f, size_t len)
+static void reserve_frame(struct vu_dev *dev, struct vu_rx_frame *f,
+			  size_t max_len)
+{
+	f->iovcnt = f->n_heads = 0;
+	f->capacity = 0;
+	f->hdr = NULL;
+	dev->rx_floor = 0;
+	dev->rx_discarded = false;
+	reserve_chains(dev, f, max_len);
+}
+
+ssize_t vu_rx_reserve(struct vu_dev *dev, struct vu_rx_frame *f, size_t max_len)
+{
+	struct vq *q = &dev->q[VU_RXQ].vq;
+
+	f->n_heads = 0;
+	if (!queue_running(dev, VU_RXQ))
+		return -ENOTCONN;
+	/* A second reservation would pop behind the first one, and giving
+	 * either back would then return the other's buffers too. */
+	if (dev->rx_reserved)
+		return -EBUSY;
+	reserve_frame(dev, f, max_len);
+	if (!f->n_heads && vq_enable_notify(q))
+		reserve_chains(dev, f, max_len); /* buffers came meanwhile */
+	if (!f->n_heads) {
+		dev->rx_waiting = true;
+		return -ENOBUFS;
+	}
+	dev->rx_reserved = true;
+	dev->rx_batch_floor = 0;
+	return f->capacity;
+}
+
+/* True if F is one guest buffer with room for MAX_LEN bytes. */
+static bool is_whole_buffer(const struct vu_rx_frame *f, size_t max_len)
+{
+	return f->n_heads == 1 && f->capacity >= max_len;
+}
+
+ssize_t vu_rx_reserve_batch(struct vu_dev *dev, struct vu_rx_frame *f,
+			    size_t n, size_t max_len)
+{
+	ssize_t rc = n ? vu_rx_reserve(dev, f, max_len) : -EINVAL;
+	size_t i = 1;
+
+	if (rc < 0)
+		return rc;
+	if (!is_whole_buffer(&f[0], max_len))
+		return 1;
+	for (; i < n; i++) {
+		reserve_frame(dev, &f[i], max_len);
+		if (dev->rx_discarded)
+			dev->rx_batch_floor = i;
+		if (is_whole_buffer(&f[i], max_len))
+			continue;
+		give_back_rx(dev, &f[i], 0);
+		f[i].n_heads = 0;
+		break;
+	}
+	return (ssize_t)i;
+}
+
+static void write_net_hdr(const struct vu_dev *dev, void *where,
+			  uint16_t num_buffers)
+{
+	struct vu_net_hdr hdr = { .num_buffers = htole16(num_buffers) };
+
+	/* flags 0, GSO none: a complete frame with a valid checksum. */
+	memcpy(where, &hdr, dev->hdr_len);
+}
+
+/* Pushes the buffers of reserved frame F that LEN bytes (> 0) fill, and
+ * gives back the rest. */
+static void fill_frame(struct vu_dev *dev, struct vu_rx_frame *f, size_t len)
 {
 	struct vq *q = &dev->q[VU_RXQ].vq;
 	size_t left;
 	unsigned k;
 
-	if (!f->n_heads)
-		return;
-	if (!vq_ready(q) || !dev->rx_reserved)
-		goto out; /* the device was reset meanwhile */
-	if (!len) {
-		give_back_rx(dev, f, 0);
-		goto out;
-	}
 	if (len > f->capacity)
 		len = f->capacity;
 	left = len + dev->hdr_len;
@@ -1271,8 +1311,53 @@ void vu_rx_commit(struct vu_dev *dev, struct vu_rx_frame *f, size_t len)
 	give_back_rx(dev, f, k);
 	if (vq_unpublished(q) >= VU_RX_BATCH)
 		vu_rx_flush(dev);
+}
+
+void vu_rx_commit(struct vu_dev *dev, struct vu_rx_frame *f, size_t len)
+{
+	struct vq *q = &dev->q[VU_RXQ].vq;
+
+	if (!f->n_heads)
+		return;
+	if (!vq_ready(q) || !dev->rx_reserved)
+		goto out; /* the device was reset meanwhile */
+	if (len)
+		fill_frame(dev, f, len);
+	else
+		give_back_rx(dev, f, 0);
 out:
 	f->n_heads = 0;
+	dev->rx_reserved = false;
+}
+
+void vu_rx_commit_batch(struct vu_dev *dev, struct vu_rx_frame *f, size_t n,
+			const size_t *len, size_t n_filled)
+{
+	struct vq *q = &dev->q[VU_RXQ].vq;
+	size_t i;
+
+	if (!n || !f[0].n_heads)
+		return;
+	/* One frame, merged buffers possibly, and no bad chain popped after
+	 * it (else it is a whole buffer, handled below) */
+	if (n == 1 && !dev->rx_batch_floor) {
+		vu_rx_commit(dev, f, n_filled ? len[0] : 0);
+		return;
+	}
+	if (!vq_ready(q) || !dev->rx_reserved)
+		goto out; /* the device was reset meanwhile */
+	for (i = 0; i < n_filled && i < n && len[i]; i++)
+		fill_frame(dev, &f[i], len[i]);
+	/* Frames of one whole buffer each: those reserved before a bad chain
+	 * was discarded go back used and empty, the rest (the last popped)
+	 * are un-popped. */
+	for (; i < n && i < dev->rx_batch_floor; i++)
+		vq_push(q, f[i].heads[0], 0);
+	if (i < n)
+		vq_unpop(q, f[i].slots[0]);
+out:
+	for (i = 0; i < n; i++)
+		f[i].n_heads = 0;
 	dev->rx_reserved = false;
 }
 

@@ -11,7 +11,9 @@
  *    end-of-batch call;
  *  - frames for the guest are either copied in with vu_send_frame(), or,
  *    on the zero-copy path, written by the caller into guest buffers it
- *    reserved with vu_rx_reserve() and then completed with vu_rx_commit();
+ *    reserved with vu_rx_reserve() and then completed with vu_rx_commit()
+ *    (or, several frames at once, vu_rx_reserve_batch() and
+ *    vu_rx_commit_batch());
  *  - vu_rx_flush() ends a batch of frames for the guest: one used-index
  *    update and at most one notification.
  */
@@ -46,6 +48,7 @@ struct vu_rx_frame {
 	size_t capacity; /* bytes available in iov[] */
 	/* private to vhost_user.c */
 	uint16_t heads[VU_RX_MAX_IOV];
+	uint16_t slots[VU_RX_MAX_IOV]; /* available-ring position of each */
 	uint32_t head_lens[VU_RX_MAX_IOV];
 	size_t n_heads;
 	void *hdr; /* where the virtio-net header goes */
@@ -94,6 +97,21 @@ ssize_t vu_rx_reserve(struct vu_dev *dev, struct vu_rx_frame *f, size_t max_len)
 /* Completes a reserved frame with LEN bytes written; LEN 0 gives the
  * buffers back unused. */
 void vu_rx_commit(struct vu_dev *dev, struct vu_rx_frame *f, size_t len);
+/* Zero-copy RX of several frames at once (one recvmmsg() into them):
+ * reserves up to N frames of up to MAX_LEN bytes each in F[0..N).
+ * Returns the number of frames reserved, at least 1, or a negative errno
+ * as vu_rx_reserve().  More than one frame is reserved only while each
+ * frame is one guest buffer holding MAX_LEN bytes: then no frame can be
+ * completed short, and the buffers given back are always the last ones
+ * popped (a merged frame completed short in the middle of a batch would
+ * leave buffers that can neither be used nor given back). */
+ssize_t vu_rx_reserve_batch(struct vu_dev *dev, struct vu_rx_frame *f,
+			    size_t n, size_t max_len);
+/* Completes F[0..N_FILLED) with LEN[i] bytes each (LEN[i] > 0) and gives
+ * back the buffers of F[N_FILLED..N), N as vu_rx_reserve_batch() returned
+ * it. */
+void vu_rx_commit_batch(struct vu_dev *dev, struct vu_rx_frame *f, size_t n,
+			const size_t *len, size_t n_filled);
 /* Ends a batch of frames to the guest: used index, then notification. */
 void vu_rx_flush(struct vu_dev *dev);
 

@@ -93,6 +93,14 @@ static const char *const drop_names[DROP_NUM_REASONS] = {
 	[DROP_TOO_BIG] = "drop_too_big",
 };
 
+/* The end of a batch of guest frames: the modules that batch their sends
+ * send now, while the frames' buffers are still the guest's to us. */
+static void guest_batch_done(struct ctx *c)
+{
+	tcp_batch_done(c);
+	udp_batch_done(c);
+}
+
 /* Where tap.c sends each kind of guest frame. */
 static const struct tap_handlers proto_handlers = {
 	.arp = arp_handler,
@@ -102,7 +110,7 @@ static const struct tap_handlers proto_handlers = {
 	.icmp = icmp_tap_handler,
 	.tcp = tcp_tap_handler,
 	.udp = udp_tap_handler,
-	.batch_done = tcp_batch_done,
+	.batch_done = guest_batch_done,
 };
 
 /* Process state that is not configuration. */

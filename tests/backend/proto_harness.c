@@ -104,6 +104,13 @@ void pt_to_vunetd(struct ctx *c, const void *frame, size_t len)
 	tap_batch_done(c);
 }
 
+void pt_to_vunetd_raw(struct ctx *c, const void *bytes, size_t len)
+{
+	if (write(frontend_fd, bytes, len) != (ssize_t)len)
+		perror("write to vunetd");
+	tap_stream_input(c);
+}
+
 /* Reads exactly LEN bytes, waiting up to TIMEOUT_MS for the first. */
 static int read_exact(void *buf, size_t len, int timeout_ms)
 {

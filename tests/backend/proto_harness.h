@@ -36,6 +36,9 @@ extern const uint8_t pt_our_mac[6];
 int pt_setup(struct ctx *c);
 /* Sends FRAME (Ethernet header first) from the guest to vunetd. */
 void pt_to_vunetd(struct ctx *c, const void *frame, size_t len);
+/* Writes LEN raw bytes (records, or parts of them) to vunetd's stream
+ * socket in one write, then lets tap.c read them. */
+void pt_to_vunetd_raw(struct ctx *c, const void *bytes, size_t len);
 /* Reads the next frame vunetd sent to the guest, waiting up to
  * TIMEOUT_MS.  Returns its length, or -1 if none came. */
 ssize_t pt_from_vunetd(uint8_t *buf, size_t size, int timeout_ms);

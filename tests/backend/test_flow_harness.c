@@ -22,10 +22,17 @@
 
 #define FT_EVENTS 64
 
+/* As vunetd's: both modules that batch their sends. */
+static void ft_batch_done(struct ctx *c)
+{
+	tcp_batch_done(c);
+	udp_batch_done(c);
+}
+
 static const struct tap_handlers ft_handlers = {
 	.tcp = tcp_tap_handler,
 	.udp = udp_tap_handler,
-	.batch_done = tcp_batch_done,
+	.batch_done = ft_batch_done,
 };
 
 int ft_setup(struct ctx *c, unsigned capacity)

@@ -80,6 +80,44 @@ TEST(datagram_to_gateway_reaches_host_loopback_and_reply_returns)
 	CHECK_INT(flow_count(), 0);
 }
 
+TEST(stream_records_of_one_read_are_sent_before_the_partial_one_moves)
+{
+	static uint8_t bytes[3 * (4 + 128)];
+	struct sockaddr_storage from;
+	const char *words[3] = { "one", "two", "three" };
+	size_t len = 0;
+	struct ctx c;
+	uint16_t port;
+	char buf[16];
+	int s, i;
+
+	CHECK_INT(ft_setup(&c, 64), 0);
+	s = ft_bind_udp(AF_INET, &port);
+	CHECK(s >= 0);
+	for (i = 0; i < 3; i++) {
+		size_t n = pt_udp4(frame, pt_a4("192.0.2.2"), GUEST_PORT,
+				   pt_a4("192.0.2.1"), port, words[i],
+				   strlen(words[i]));
+
+		ip_put_be32(bytes + len, (uint32_t)n);
+		memcpy(bytes + len + 4, frame, n);
+		len += 4 + n;
+	}
+	/* two whole records and all but the last byte of the third in one
+	 * read: the datagrams of the first two point into the buffer whose
+	 * tail is then moved to its front, over the first one */
+	pt_to_vunetd_raw(&c, bytes, len - 1);
+	pt_to_vunetd_raw(&c, bytes + len - 1, 1);
+	for (i = 0; i < 3; i++) {
+		ssize_t n = host_recv(s, buf, sizeof(buf) - 1, &from);
+
+		CHECK(n > 0);
+		buf[n > 0 ? n : 0] = 0;
+		CHECK_STR(buf, words[i]);
+	}
+	udp_close_all(&c);
+}
+
 TEST(guest_source_port_is_kept_on_the_host)
 {
 	struct sockaddr_storage from;

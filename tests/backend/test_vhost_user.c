@@ -1120,6 +1120,79 @@ TEST(vu_rx_second_reservation_is_refused_until_commit)
 	tdev_free(t);
 }
 
+TEST(vu_rx_batch_reserves_one_whole_buffer_per_frame_and_gives_the_rest_back)
+{
+	SETUP(t, fe, &default_cfg, FE_STYLE_QEMU);
+	static struct vu_rx_frame f[4], other;
+	uint8_t frame[60] = { 0 };
+	struct iovec iov = { frame, sizeof(frame) };
+	size_t len[4] = { 100, 200 };
+	uint32_t id, used;
+
+	CHECK_INT(fe_rx_post(fe, 6, 1024), 0);
+	CHECK_INT(vu_rx_reserve_batch(t->dev, f, 4, 500), 4);
+	CHECK_INT(f[0].n_heads, 1);
+	CHECK_INT(f[3].n_heads, 1);
+	CHECK_INT(vu_rx_reserve(t->dev, &other, 100), -EBUSY);
+	vu_rx_commit_batch(t->dev, f, 4, len, 2);
+	/* the two frames not filled were given back: the next frame takes
+	 * the third buffer */
+	CHECK_INT(vu_send_frame(t->dev, &iov, 1), sizeof(frame));
+	vu_rx_flush(t->dev);
+	CHECK_INT(fe_used_idx(&fe->rx), 3);
+	CHECK_INT(fe_used_pop(&fe->rx, &id, &used), 1);
+	CHECK_INT(id, 0);
+	CHECK_INT(used, 100 + FE_NET_HDR_LEN);
+	CHECK_INT(fe_used_pop(&fe->rx, &id, &used), 1);
+	CHECK_INT(id, 1);
+	CHECK_INT(used, 200 + FE_NET_HDR_LEN);
+	CHECK_INT(fe_used_pop(&fe->rx, &id, &used), 1);
+	CHECK_INT(id, 2);
+	fe_free(fe);
+	tdev_free(t);
+}
+
+TEST(vu_rx_batch_of_merged_buffers_is_a_single_frame)
+{
+	SETUP(t, fe, &default_cfg, FE_STYLE_QEMU);
+	static struct vu_rx_frame f[4];
+
+	CHECK_INT(fe_rx_post(fe, 8, 1024), 0);
+	CHECK_INT(vu_rx_reserve_batch(t->dev, f, 4, 3000), 1);
+	CHECK_INT(f[0].n_heads, 3);
+	vu_rx_commit_batch(t->dev, f, 1, NULL, 0);
+	CHECK_INT(vu_rx_reserve_batch(t->dev, f, 4, 3000), 1);
+	vu_rx_commit_batch(t->dev, f, 1, NULL, 0);
+	fe_free(fe);
+	tdev_free(t);
+}
+
+TEST(vu_rx_batch_stops_before_a_buffer_too_small)
+{
+	SETUP(t, fe, &default_cfg, FE_STYLE_QEMU);
+	static struct vu_rx_frame f[4];
+	size_t len[4] = { 300, 300 };
+	uint32_t id, used;
+
+	CHECK_INT(fe_rx_post(fe, 2, 1024), 0);
+	CHECK_INT(fe_rx_post(fe, 2, 256), 0);
+	CHECK_INT(vu_rx_reserve_batch(t->dev, f, 4, 500), 2);
+	vu_rx_commit_batch(t->dev, f, 2, len, 2);
+	/* the small buffer was given back: a small frame takes it next */
+	CHECK_INT(vu_rx_reserve_batch(t->dev, f, 4, 100), 2);
+	len[0] = 50;
+	vu_rx_commit_batch(t->dev, f, 2, len, 1);
+	vu_rx_flush(t->dev);
+	CHECK_INT(fe_used_idx(&fe->rx), 3);
+	CHECK_INT(fe_used_pop(&fe->rx, &id, &used), 1);
+	CHECK_INT(fe_used_pop(&fe->rx, &id, &used), 1);
+	CHECK_INT(fe_used_pop(&fe->rx, &id, &used), 1);
+	CHECK_INT(id, 2);
+	CHECK_INT(used, 50 + FE_NET_HDR_LEN);
+	fe_free(fe);
+	tdev_free(t);
+}
+
 TEST(vu_rx_flush_notifies_once_per_batch)
 {
 	SETUP(t, fe, &default_cfg, FE_STYLE_QEMU);
@@ -1250,6 +1323,41 @@ TEST(vu_rx_reservation_over_a_bad_chain_returns_each_buffer_once)
 	CHECK_INT(seen[0], 1);
 	CHECK_INT(seen[2], 1);
 	CHECK_INT(t->drops[DROP_BAD_DESCRIPTOR], 1);
+	fe_free(fe);
+	tdev_free(t);
+}
+
+/* The same for a batch: frames reserved before a bad chain cannot be
+ * un-popped when the batch fills fewer; each buffer still comes back
+ * exactly once. */
+TEST(vu_rx_batch_over_a_bad_chain_returns_each_buffer_once)
+{
+	SETUP(t, fe, &default_cfg, FE_STYLE_QEMU);
+	static struct vu_rx_frame f[4];
+	uint8_t frame[60] = { 0 };
+	struct iovec iov = { frame, sizeof(frame) };
+	size_t len[4] = { 100 };
+	unsigned seen[5] = { 0 }, i;
+	uint32_t id, used;
+
+	for (i = 0; i < 5; i++) {
+		fe_desc_write(&fe->rx, i, fe_slot_gpa(&fe->rx, i), 1024,
+			      i == 2 ? 0 : FE_DESC_F_WRITE, 0);
+		fe_avail_add(&fe->rx, (uint16_t)i);
+	}
+	CHECK_INT(vu_rx_reserve_batch(t->dev, f, 4, 500), 4);
+	CHECK_INT(t->drops[DROP_BAD_DESCRIPTOR], 1);
+	vu_rx_commit_batch(t->dev, f, 4, len, 1);
+	CHECK_INT(vu_send_frame(t->dev, &iov, 1), sizeof(frame));
+	CHECK_INT(vu_send_frame(t->dev, &iov, 1), sizeof(frame));
+	vu_send_frame(t->dev, &iov, 1); /* no buffer left: must not re-pop */
+	vu_rx_flush(t->dev);
+	while (fe_used_pop(&fe->rx, &id, &used)) {
+		CHECK_MSG(id < 5, "used id %u was never made available", id);
+		seen[id]++;
+	}
+	for (i = 0; i < 5; i++)
+		CHECK_INT(seen[i], 1);
 	fe_free(fe);
 	tdev_free(t);
 }

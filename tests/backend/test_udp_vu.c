@@ -1,0 +1,554 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* UDP over vhost-user, batched: the guest datagrams of one TX round leave
+ * with one sendmmsg() per flow, straight from guest memory, and host
+ * datagrams arrive with one recvmmsg() straight into a batch of guest RX
+ * buffers; nothing is lost or reordered on the way, also when the kernel
+ * takes only part of a batch or refuses the rest of it.
+ *
+ * The test front-end (frontend.h) plays the guest's virtio-net driver
+ * against the real vhost_user.c, tap.c and udp.c in this process; a small
+ * loop (vu_pump) stands in for vunetd's.  The host side is loopback UDP
+ * sockets.  sendmmsg() and recvmmsg() are wrapped here (this executable's
+ * definitions come before libc's): the wrappers count the calls and can
+ * cap how many datagrams one call sends, or refuse with EAGAIN, as a busy
+ * kernel would. */
+#include <dlfcn.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "backend/epoll_ref.h"
+#include "backend/flow.h"
+#include "backend/ip.h"
+#include "backend/tap.h"
+#include "backend/udp.h"
+#include "backend/vhost_user.h"
+#include "tests/backend/frontend.h"
+#include "tests/backend/test_flow_harness.h"
+#include "tests/harness.h"
+
+#define GUEST_PORT 41000
+#define QUEUE_SIZE 64
+/* Guest buffers that hold a whole 64 KiB datagram, as the load generator
+ * and a guest without merged buffers post them. */
+#define BIG_BUF (64 * 1024 + 4096)
+#define SMALL_BUF 2048
+#define N_DGRAMS 8
+
+/* What the wrappers do, and what they saw. */
+static struct {
+	unsigned sendmmsg_calls, recvmmsg_calls;
+	unsigned sendmmsg_cap;   /* datagrams per call at most; 0: any */
+	int eagain_after;        /* calls that succeed before EAGAIN; -1 */
+} sys = { .eagain_after = -1 };
+
+int sendmmsg(int fd, struct mmsghdr *m, unsigned int n, int flags)
+{
+	static int (*real)(int, struct mmsghdr *, unsigned int, int);
+
+	if (!real)
+		real = (int (*)(int, struct mmsghdr *, unsigned int, int))
+			dlsym(RTLD_NEXT, "sendmmsg");
+	sys.sendmmsg_calls++;
+	if (sys.eagain_after >= 0 && sys.eagain_after-- == 0) {
+		errno = EAGAIN;
+		return -1;
+	}
+	if (sys.sendmmsg_cap && n > sys.sendmmsg_cap)
+		n = sys.sendmmsg_cap;
+	return real(fd, m, n, flags);
+}
+
+int recvmmsg(int fd, struct mmsghdr *m, unsigned int n, int flags,
+	     struct timespec *timeout)
+{
+	static int (*real)(int, struct mmsghdr *, unsigned int, int,
+			   struct timespec *);
+
+	if (!real)
+		real = (int (*)(int, struct mmsghdr *, unsigned int, int,
+				struct timespec *))dlsym(RTLD_NEXT, "recvmmsg");
+	sys.recvmmsg_calls++;
+	return real(fd, m, n, flags, timeout);
+}
+
+struct vu {
+	struct ctx c;
+	int listen_fd;
+	char dir[64];
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	struct fe *fe;
+};
+
+static struct vu vu;
+static uint8_t frame[PT_FRAME_MAX], rxbuf[PT_FRAME_MAX];
+
+static void vu_frame(void *opaque, const struct iovec *iov, size_t iovcnt,
+		     size_t len)
+{
+	tap_handler(opaque, iov, iovcnt, len);
+}
+
+static void vu_batch(void *opaque)
+{
+	tap_batch_done(opaque);
+}
+
+static void vu_rx_ready_cb(void *opaque)
+{
+}
+
+static const struct vu_frame_ops vu_ops = {
+	.frame_from_guest = vu_frame,
+	.guest_batch_done = vu_batch,
+	.rx_ready = vu_rx_ready_cb,
+};
+
+/* vunetd's loop, without blocking, bounded. */
+static void vu_pump(void *arg)
+{
+	struct ctx *c = arg;
+	int rounds, n, i;
+
+	for (rounds = 0; rounds < 64; rounds++) {
+		struct epoll_event ev[32];
+
+		n = epoll_wait(c->epollfd, ev, 32, 0);
+		if (n <= 0)
+			return;
+		for (i = 0; i < n; i++) {
+			union epoll_ref ref = { .u64 = ev[i].data.u64 };
+			int fd;
+
+			if (ref.type == EPOLL_TYPE_LISTEN) {
+				fd = accept4(vu.listen_fd, NULL, NULL,
+					     SOCK_CLOEXEC);
+				if (fd >= 0)
+					vu_dev_connect(c->vdev, fd);
+			} else if (ref.type == EPOLL_TYPE_VHOST_CMD) {
+				vu_dev_handle_control(c->vdev, ev[i].events);
+			} else if (ref.type == EPOLL_TYPE_VHOST_KICK) {
+				vu_dev_handle_kick(c->vdev, ref.idx);
+			} else if (ref.type == EPOLL_TYPE_UDP) {
+				udp_sock_handler(c, ref, ev[i].events);
+			}
+		}
+	}
+}
+
+static int vu_listen(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	union epoll_ref ref = { .type = EPOLL_TYPE_LISTEN };
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	strcpy(vu.dir, "/tmp/vunet-udpvu-XXXXXX");
+	if (!mkdtemp(vu.dir))
+		return -1;
+	snprintf(vu.path, sizeof(vu.path), "%s/vhost.sock", vu.dir);
+	strcpy(sa.sun_path, vu.path);
+	vu.listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (vu.listen_fd < 0 ||
+	    bind(vu.listen_fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    listen(vu.listen_fd, 4))
+		return -1;
+	ref.fd = vu.listen_fd;
+	ev.data.u64 = ref.u64;
+	return epoll_ctl(vu.c.epollfd, EPOLL_CTL_ADD, vu.listen_fd, &ev);
+}
+
+static void vu_cleanup(void)
+{
+	if (vu.path[0])
+		unlink(vu.path);
+	if (vu.dir[0])
+		rmdir(vu.dir);
+}
+
+/* The vhost-user device and a started front-end with RX_BUFFERS of
+ * BUF_LEN bytes posted.  Returns 0 or -1. */
+static int vu_setup(unsigned rx_buffers, uint32_t buf_len)
+{
+	struct fe_config cfg = { .queue_size = QUEUE_SIZE,
+				 .buf_size = BIG_BUF,
+				 .region_size = { 24 << 20 } };
+
+	if (ft_setup(&vu.c, 64))
+		return -1;
+	atexit(vu_cleanup);
+	vu.c.mode = MODE_VU;
+	vu.c.vdev = vu_dev_new(vu.c.epollfd, &vu_ops, &vu.c);
+	if (!vu.c.vdev || vu_listen())
+		return -1;
+	vu_dev_set_drop_counters(vu.c.vdev, vu.c.stats.drops);
+	vu.fe = fe_new(&cfg);
+	if (!vu.fe)
+		return -1;
+	vu.fe->pump = vu_pump;
+	vu.fe->pump_arg = &vu.c;
+	if (fe_connect(vu.fe, vu.path, 2000) ||
+	    fe_handshake(vu.fe, FE_STYLE_QEMU))
+		return -1;
+	if (rx_buffers && fe_rx_post(vu.fe, rx_buffers, buf_len))
+		return -1;
+	vu_pump(&vu.c);
+	return 0;
+}
+
+/* Puts one guest datagram "<tag><i>" to host PORT from guest port SPORT
+ * on the TX ring, without letting the device run. */
+static void guest_queue(uint16_t sport, uint16_t port, char tag, int i)
+{
+	char payload[16];
+	int len = snprintf(payload, sizeof(payload), "%c%d", tag, i);
+
+	fe_tx_send(vu.fe, frame, pt_udp4(frame, pt_a4("192.0.2.2"), sport,
+					 pt_a4("192.0.2.1"), port, payload,
+					 (size_t)len));
+}
+
+/* The next datagram on host socket S as a string, or "" after 2 s. */
+static const char *host_next(int s)
+{
+	static char buf[64];
+	struct pollfd p = { s, POLLIN, 0 };
+	ssize_t n;
+
+	buf[0] = 0;
+	if (poll(&p, 1, 2000) != 1)
+		return buf;
+	n = recv(s, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+	buf[n > 0 ? n : 0] = 0;
+	return buf;
+}
+
+/* True if host socket S has nothing more after a short wait. */
+static bool host_empty(int s)
+{
+	struct pollfd p = { s, POLLIN, 0 };
+
+	return poll(&p, 1, 50) == 0;
+}
+
+/* The payload of the next UDP frame for the guest, as a string, pumping
+ * up to 2 s; "" if none.  *SPORT gets its source port. */
+static const char *guest_next(uint16_t *sport)
+{
+	static char out[64];
+	int waited, n = -EAGAIN;
+	size_t plen;
+
+	out[0] = 0;
+	for (waited = 0; waited <= 2000 && n == -EAGAIN; waited += 5) {
+		vu_pump(&vu.c);
+		n = fe_rx_recv(vu.fe, rxbuf, sizeof(rxbuf), NULL);
+		if (n == -EAGAIN)
+			epoll_wait(vu.c.epollfd, &(struct epoll_event){ 0 }, 1,
+				   5);
+	}
+	if (n < UDP4_PAYLOAD_OFF || !pt_ip4_checksums_ok(rxbuf, (size_t)n))
+		return out;
+	plen = (size_t)n - UDP4_PAYLOAD_OFF;
+	if (plen >= sizeof(out))
+		plen = sizeof(out) - 1;
+	memcpy(out, rxbuf + UDP4_PAYLOAD_OFF, plen);
+	out[plen] = 0;
+	if (sport)
+		*sport = ip_get_be16(rxbuf + IP4_L4_OFF);
+	return out;
+}
+
+/* The guest sends one datagram from GPORT to host socket S (bound to
+ * PORT) so that a flow exists; returns the flow's address as the host
+ * sees it in FROM. */
+static int open_flow(int s, uint16_t port, uint16_t gport,
+		     struct sockaddr_storage *from)
+{
+	socklen_t sl = sizeof(*from);
+	struct pollfd p = { s, POLLIN, 0 };
+	char buf[8];
+
+	guest_queue(gport, port, 'o', 0);
+	vu_pump(&vu.c);
+	if (poll(&p, 1, 2000) != 1)
+		return -1;
+	return recvfrom(s, buf, sizeof(buf), 0, (struct sockaddr *)from,
+			&sl) > 0 ? 0 : -1;
+}
+
+static char expect[16];
+
+static const char *tag(char t, int i)
+{
+	snprintf(expect, sizeof(expect), "%c%d", t, i);
+	return expect;
+}
+
+TEST(guest_datagrams_of_one_flow_leave_with_one_sendmmsg)
+{
+	uint16_t port;
+	int s, i;
+
+	CHECK_INT(vu_setup(0, 0), 0);
+	s = ft_bind_udp(AF_INET, &port);
+	CHECK(s >= 0);
+	for (i = 0; i < N_DGRAMS; i++)
+		guest_queue(GUEST_PORT, port, 'a', i);
+	sys.sendmmsg_calls = 0;
+	vu_pump(&vu.c);
+	CHECK_INT(sys.sendmmsg_calls, 1);
+	for (i = 0; i < N_DGRAMS; i++)
+		CHECK_STR(host_next(s), tag('a', i));
+	CHECK(host_empty(s));
+	CHECK_INT(pt_drops(&vu.c), 0);
+	udp_close_all(&vu.c);
+}
+
+TEST(interleaved_flows_get_one_sendmmsg_each_in_guest_order)
+{
+	uint16_t pa, pb;
+	int a, b, i;
+
+	CHECK_INT(vu_setup(0, 0), 0);
+	a = ft_bind_udp(AF_INET, &pa);
+	b = ft_bind_udp(AF_INET, &pb);
+	CHECK(a >= 0 && b >= 0);
+	for (i = 0; i < N_DGRAMS; i++) {
+		guest_queue(GUEST_PORT, pa, 'a', i);
+		guest_queue(GUEST_PORT, pb, 'b', i);
+	}
+	sys.sendmmsg_calls = 0;
+	vu_pump(&vu.c);
+	CHECK_INT(sys.sendmmsg_calls, 2);
+	for (i = 0; i < N_DGRAMS; i++) {
+		CHECK_STR(host_next(a), tag('a', i));
+		CHECK_STR(host_next(b), tag('b', i));
+	}
+	CHECK(host_empty(a) && host_empty(b));
+	CHECK_INT(pt_drops(&vu.c), 0);
+	udp_close_all(&vu.c);
+}
+
+TEST(partial_sendmmsg_sends_the_rest_in_order)
+{
+	uint16_t port;
+	int s, i;
+
+	CHECK_INT(vu_setup(0, 0), 0);
+	s = ft_bind_udp(AF_INET, &port);
+	CHECK(s >= 0);
+	for (i = 0; i < N_DGRAMS; i++)
+		guest_queue(GUEST_PORT, port, 'p', i);
+	sys.sendmmsg_calls = 0;
+	sys.sendmmsg_cap = 3;
+	vu_pump(&vu.c);
+	sys.sendmmsg_cap = 0;
+	CHECK_INT(sys.sendmmsg_calls, 3); /* 3 + 3 + 2 */
+	for (i = 0; i < N_DGRAMS; i++)
+		CHECK_STR(host_next(s), tag('p', i));
+	CHECK(host_empty(s));
+	CHECK_INT(pt_drops(&vu.c), 0);
+	udp_close_all(&vu.c);
+}
+
+TEST(eagain_mid_batch_drops_the_rest_counted_and_later_batches_go)
+{
+	uint16_t port;
+	int s, i;
+
+	CHECK_INT(vu_setup(0, 0), 0);
+	s = ft_bind_udp(AF_INET, &port);
+	CHECK(s >= 0);
+	for (i = 0; i < N_DGRAMS; i++)
+		guest_queue(GUEST_PORT, port, 'e', i);
+	sys.sendmmsg_cap = 3;
+	sys.eagain_after = 1;
+	vu_pump(&vu.c);
+	sys.sendmmsg_cap = 0;
+	sys.eagain_after = -1;
+	for (i = 0; i < 3; i++)
+		CHECK_STR(host_next(s), tag('e', i));
+	CHECK(host_empty(s));
+	CHECK_INT(vu.c.stats.drops[DROP_HOST_ERROR], N_DGRAMS - 3);
+	/* every TX buffer came back: the guest can go on */
+	CHECK_INT(fe_used_idx(&vu.fe->tx), N_DGRAMS);
+	guest_queue(GUEST_PORT, port, 'f', 0);
+	vu_pump(&vu.c);
+	CHECK_STR(host_next(s), tag('f', 0));
+	udp_close_all(&vu.c);
+}
+
+TEST(host_datagrams_reach_guest_buffers_with_one_recvmmsg)
+{
+	struct sockaddr_storage from;
+	uint16_t port, sport;
+	int s, i;
+	char msg[16];
+
+	CHECK_INT(vu_setup(2 * N_DGRAMS, BIG_BUF), 0);
+	s = ft_bind_udp(AF_INET, &port);
+	CHECK(s >= 0);
+	CHECK_INT(open_flow(s, port, GUEST_PORT, &from), 0);
+	for (i = 0; i < N_DGRAMS; i++) {
+		int len = snprintf(msg, sizeof(msg), "r%d", i);
+
+		CHECK(sendto(s, msg, (size_t)len, 0, (struct sockaddr *)&from,
+			     sizeof(struct sockaddr_in)) == len);
+	}
+	sys.recvmmsg_calls = 0;
+	for (i = 0; i < N_DGRAMS; i++) {
+		CHECK_STR(guest_next(&sport), tag('r', i));
+		CHECK_INT(sport, port);
+	}
+	CHECK_INT(sys.recvmmsg_calls, 1);
+	CHECK_INT(vu.c.stats.frames_to_guest, N_DGRAMS);
+	CHECK_INT(pt_drops(&vu.c), 0);
+	/* the buffers the batch did not fill were given back: more
+	 * datagrams still arrive, in order, than the batch had frames for */
+	for (i = 0; i < N_DGRAMS; i++) {
+		int len = snprintf(msg, sizeof(msg), "s%d", i);
+
+		CHECK(sendto(s, msg, (size_t)len, 0, (struct sockaddr *)&from,
+			     sizeof(struct sockaddr_in)) == len);
+	}
+	for (i = 0; i < N_DGRAMS; i++)
+		CHECK_STR(guest_next(NULL), tag('s', i));
+	CHECK_INT(pt_drops(&vu.c), 0);
+	udp_close_all(&vu.c);
+}
+
+TEST(host_datagrams_beyond_the_guest_buffers_are_dropped_counted_in_order)
+{
+	struct sockaddr_storage from;
+	uint16_t port;
+	int s, i;
+	char msg[16];
+
+	CHECK_INT(vu_setup(5, BIG_BUF), 0);
+	s = ft_bind_udp(AF_INET, &port);
+	CHECK(s >= 0);
+	CHECK_INT(open_flow(s, port, GUEST_PORT, &from), 0);
+	for (i = 0; i < N_DGRAMS; i++) {
+		int len = snprintf(msg, sizeof(msg), "d%d", i);
+
+		CHECK(sendto(s, msg, (size_t)len, 0, (struct sockaddr *)&from,
+			     sizeof(struct sockaddr_in)) == len);
+	}
+	for (i = 0; i < 5; i++)
+		CHECK_STR(guest_next(NULL), tag('d', i));
+	CHECK_STR(guest_next(NULL), "");
+	CHECK_INT(vu.c.stats.drops[DROP_RX_NO_BUFFERS], N_DGRAMS - 5);
+	udp_close_all(&vu.c);
+}
+
+TEST(small_merged_guest_buffers_take_host_datagrams_one_at_a_time)
+{
+	static char big[3000];
+	struct sockaddr_storage from;
+	int s, i, n;
+	uint16_t port;
+	char msg[16];
+
+	CHECK_INT(vu_setup(QUEUE_SIZE, SMALL_BUF), 0);
+	s = ft_bind_udp(AF_INET, &port);
+	CHECK(s >= 0);
+	CHECK_INT(open_flow(s, port, GUEST_PORT, &from), 0);
+	memset(big, 'x', sizeof(big));
+	for (i = 0; i < N_DGRAMS; i++) {
+		int len = snprintf(msg, sizeof(msg), "m%d", i);
+
+		CHECK(sendto(s, msg, (size_t)len, 0, (struct sockaddr *)&from,
+			     sizeof(struct sockaddr_in)) == len);
+	}
+	CHECK(sendto(s, big, sizeof(big), 0, (struct sockaddr *)&from,
+		     sizeof(struct sockaddr_in)) == sizeof(big));
+	sys.recvmmsg_calls = 0;
+	for (i = 0; i < N_DGRAMS; i++)
+		CHECK_STR(guest_next(NULL), tag('m', i));
+	/* a datagram larger than one buffer spans merged buffers */
+	vu_pump(&vu.c);
+	n = fe_rx_recv(vu.fe, rxbuf, sizeof(rxbuf), NULL);
+	CHECK_INT(n, UDP4_PAYLOAD_OFF + (int)sizeof(big));
+	CHECK(pt_ip4_checksums_ok(rxbuf, (size_t)n));
+	CHECK(!memcmp(rxbuf + UDP4_PAYLOAD_OFF, big, sizeof(big)));
+	CHECK(sys.recvmmsg_calls >= N_DGRAMS + 1);
+	CHECK_INT(pt_drops(&vu.c), 0);
+	udp_close_all(&vu.c);
+}
+
+/* The payload of the next IPv6 frame for the guest as a string, or "". */
+static const char *guest_next6(void)
+{
+	static char out[64];
+	int waited, n = -EAGAIN;
+	size_t plen;
+
+	out[0] = 0;
+	for (waited = 0; waited <= 2000 && n == -EAGAIN; waited += 5) {
+		vu_pump(&vu.c);
+		n = fe_rx_recv(vu.fe, rxbuf, sizeof(rxbuf), NULL);
+		if (n == -EAGAIN)
+			epoll_wait(vu.c.epollfd, &(struct epoll_event){ 0 }, 1,
+				   5);
+	}
+	if (n < UDP6_PAYLOAD_OFF)
+		return out;
+	plen = (size_t)n - UDP6_PAYLOAD_OFF;
+	if (plen >= sizeof(out))
+		plen = sizeof(out) - 1;
+	memcpy(out, rxbuf + UDP6_PAYLOAD_OFF, plen);
+	out[plen] = 0;
+	return out;
+}
+
+TEST(datagram_too_big_for_a_frame_mid_batch_is_dropped_and_the_rest_keep_order)
+{
+	static char big[65500]; /* fits IPv6, not a frame with its headers */
+	struct in6_addr gw = pt_a6("fe80::1"), guest = pt_a6("2001:db8::2");
+	struct sockaddr_storage from;
+	socklen_t sl = sizeof(from);
+	uint16_t port;
+	char buf[8];
+	int s, i;
+
+	CHECK_INT(vu_setup(2 * N_DGRAMS, BIG_BUF), 0);
+	s = ft_bind_udp(AF_INET6, &port);
+	if (s < 0)
+		SKIP("no IPv6 loopback on this machine");
+	fe_tx_send(vu.fe, frame, pt_udp6(frame, &guest, GUEST_PORT, &gw, port,
+					 "o", 1));
+	vu_pump(&vu.c);
+	CHECK(recvfrom(s, buf, sizeof(buf), 0, (struct sockaddr *)&from,
+		       &sl) == 1);
+	memset(big, 'x', sizeof(big));
+	for (i = 0; i < 4; i++) {
+		char msg[8];
+		int len = snprintf(msg, sizeof(msg), "t%d", i);
+
+		if (i == 1)
+			CHECK(sendto(s, big, sizeof(big), 0,
+				     (struct sockaddr *)&from, sl) ==
+			      sizeof(big));
+		CHECK(sendto(s, msg, (size_t)len, 0, (struct sockaddr *)&from,
+			     sl) == len);
+	}
+	sys.recvmmsg_calls = 0;
+	for (i = 0; i < 4; i++)
+		CHECK_STR(guest_next6(), tag('t', i));
+	CHECK_STR(guest_next6(), "");
+	CHECK_INT(sys.recvmmsg_calls, 1);
+	CHECK_INT(vu.c.stats.drops[DROP_TOO_BIG], 1);
+	CHECK_INT(vu.c.stats.frames_to_guest, 4);
+	udp_close_all(&vu.c);
+}
+
+int main(int argc, char **argv)
+{
+	return test_main(argc, argv);
+}
