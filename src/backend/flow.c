@@ -518,20 +518,28 @@ int flow_inbound_addrs(const struct ctx *c, const union flow_sockaddr *peer,
 	return inbound_addrs6(c, a6, gaddr, raddr);
 }
 
-int flow_bind_forwarded(const struct ctx *c, const struct fwd_ports *fwd,
+/* Whether bind B's address is of a family vunetd serves (any address:
+ * at least one is enabled, conf.c makes sure). */
+static bool bind_family_enabled(const struct ctx *c, const struct fwd_bind *b)
+{
+	return (b->family != AF_INET || c->ip4.enabled) &&
+	       (b->family != AF_INET6 || c->ip6.enabled);
+}
+
+int flow_bind_forwarded(const struct ctx *c, const struct fwd_bind *b,
 			unsigned port, int type)
 {
-	const struct fwd_bind *b = fwd->bind_of[port] < fwd->n_binds ?
-				   &fwd->binds[fwd->bind_of[port]] : NULL;
 	union flow_sockaddr sa;
 	socklen_t sl = sizeof(sa.sin6);
-	int one = 1, zero = 0, s, rc = 0, af = AF_INET6;
+	int one = 1, v6only, s, rc = 0, af = AF_INET6;
 
+	if (!bind_family_enabled(c, b))
+		return -EAFNOSUPPORT;
 	memset(&sa, 0, sizeof(sa));
-	if (b && b->family == AF_INET) {
+	if (b->family == AF_INET) {
 		af = AF_INET;
 		sa.sin.sin_addr = b->addr.a4;
-	} else if (b && b->family == AF_INET6) {
+	} else if (b->family == AF_INET6) {
 		sa.sin6.sin6_addr = b->addr.a6;
 	} else if (!c->ip6.enabled) {
 		af = AF_INET;
@@ -544,10 +552,13 @@ int flow_bind_forwarded(const struct ctx *c, const struct fwd_ports *fwd,
 	if (s < 0)
 		return -errno;
 	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	/* Any address: one socket serves both families. */
-	if (af == AF_INET6 && !(b && b->family == AF_INET6))
-		setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
-	if ((b && b->ifname[0] &&
+	/* Any address: one socket serves both families, unless IPv4 is
+	 * disabled (then the IPv4 port stays free for others). */
+	v6only = b->family == AF_INET6 || !c->ip4.enabled;
+	if (af == AF_INET6)
+		setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &v6only,
+			   sizeof(v6only));
+	if ((b->ifname[0] &&
 	     setsockopt(s, SOL_SOCKET, SO_BINDTODEVICE, b->ifname,
 			strnlen(b->ifname, IFNAMSIZ))) ||
 	    bind(s, &sa.sa, sl)) {
@@ -557,15 +568,15 @@ int flow_bind_forwarded(const struct ctx *c, const struct fwd_ports *fwd,
 	return rc ? rc : s;
 }
 
-/* Opens forwarded PORT's socket as LS's next entry.  Returns 0, or -1
- * (logged: once per port, at start only). */
-static int listener_open(struct ctx *c, const struct fwd_ports *fwd,
+/* Opens forwarded PORT's socket on bind B as LS's next entry.  Returns 0,
+ * or -1 (logged: once per port, at start only). */
+static int listener_open(struct ctx *c, const struct fwd_bind *b,
 			 unsigned port, int type, int epoll_type,
 			 struct flow_listeners *ls)
 {
 	union epoll_ref ref = { .type = (uint32_t)epoll_type };
 	struct epoll_event ev = { .events = EPOLLIN };
-	int s = flow_bind_forwarded(c, fwd, port, type);
+	int s = flow_bind_forwarded(c, b, port, type);
 
 	if (s >= 0 && type == SOCK_STREAM && listen(s, SOMAXCONN)) {
 		close(s);
@@ -593,18 +604,29 @@ static int listener_open(struct ctx *c, const struct fwd_ports *fwd,
 int flow_listen_forwarded(struct ctx *c, const struct fwd_ports *fwd,
 			  int type, int epoll_type, struct flow_listeners *ls)
 {
-	unsigned port, max = 0;
+	unsigned port, max = 0, usable = 0;
 
 	if (ls->l)
 		return -EBUSY;
+	for (int bi = 0; bi < fwd->n_binds; bi++) {
+		if (bind_family_enabled(c, &fwd->binds[bi]))
+			usable |= 1U << bi;
+		else
+			warn("%s: not listening on %s addresses: that family is disabled",
+			     type == SOCK_STREAM ? "-t" : "-u",
+			     fwd->binds[bi].family == AF_INET ? "IPv4" : "IPv6");
+	}
 	for (port = 1; port < FWD_NUM_PORTS; port++)
-		max += fwd_port_is_forwarded(fwd, port);
+		max += (unsigned)__builtin_popcount(fwd->binds_of[port] &
+						    usable);
 	ls->l = calloc(max ? max : 1, sizeof(*ls->l));
 	if (!ls->l)
 		return -ENOMEM;
 	for (port = 1; port < FWD_NUM_PORTS; port++)
-		if (fwd_port_is_forwarded(fwd, port))
-			listener_open(c, fwd, port, type, epoll_type, ls);
+		for (int bi = 0; bi < fwd->n_binds; bi++)
+			if (fwd->binds_of[port] & usable & (1U << bi))
+				listener_open(c, &fwd->binds[bi], port, type,
+					      epoll_type, ls);
 	return (int)ls->n;
 }
 

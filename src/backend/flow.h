@@ -44,6 +44,7 @@
 #include <time.h>
 
 struct ctx;
+struct fwd_bind;
 struct fwd_ports;
 
 /* passt's default is of the same order; a few MiB of memory. */
@@ -160,11 +161,12 @@ socklen_t flow_host_sockaddr(const struct ctx *c, const struct flow_key *key,
 int flow_bind_outbound(const struct ctx *c, int s,
 		       const union flow_sockaddr *dst, uint16_t port);
 /* A socket of TYPE (SOCK_STREAM, SOCK_DGRAM) bound to forwarded host
- * PORT of FWD, on the address and interface its -t/-u spec gives (any
- * address: one IPv6 socket for both families, IPv4 only if IPv6 is
- * disabled), with SO_REUSEADDR.  Returns the socket (non-blocking) or a
- * negative errno. */
-int flow_bind_forwarded(const struct ctx *c, const struct fwd_ports *fwd,
+ * PORT on the address and interface of bind B (a -t/-u spec's), with
+ * SO_REUSEADDR.  Any address means the enabled families: one IPv6 socket
+ * for both, IPv6 only (IPV6_V6ONLY) if IPv4 is disabled, IPv4 only if
+ * IPv6 is.  Returns the socket (non-blocking) or a negative errno:
+ * -EAFNOSUPPORT for an address of a disabled family. */
+int flow_bind_forwarded(const struct ctx *c, const struct fwd_bind *b,
 			unsigned port, int type);
 
 /* A socket listening on a forwarded host port. */
@@ -181,9 +183,10 @@ struct flow_listeners {
 };
 
 /* Opens a socket of TYPE (SOCK_STREAM: listening) on each forwarded port
- * of FWD (flow_bind_forwarded()) into LS, in C's epoll loop with
- * EPOLL_TYPE and the entry's index.  A port that cannot be bound is
- * logged and skipped.  Returns how many sockets were opened, -EBUSY if
+ * of FWD, on each of its addresses (flow_bind_forwarded()), into LS, in
+ * C's epoll loop with EPOLL_TYPE and the entry's index.  A port that
+ * cannot be bound is logged and skipped; an address of a disabled family
+ * is logged once and skipped.  Returns how many sockets were opened, -EBUSY if
  * LS already holds some, or -ENOMEM. */
 int flow_listen_forwarded(struct ctx *c, const struct fwd_ports *fwd,
 			  int type, int epoll_type, struct flow_listeners *ls);

@@ -6,13 +6,16 @@
  * A SPEC is parsed in three steps, and nothing is written to the map
  * until all three succeeded, so a rejected SPEC leaves the map unchanged:
  *
- *  1. the optional "ADDR[%IFACE]/" prefix selects (or adds) a bind entry;
+ *  1. the optional "ADDR[%IFACE]/" prefix is parsed into a bind (an
+ *     address and interface), found among those earlier specs gave or
+ *     new;
  *  2. the comma-separated ranges are parsed into a small list, checking
  *     numbers (1-65535), range order, and that a target range has the
  *     length of its source range;
  *  3. excluded ranges ("~") must not overlap each other; included ports
  *     minus excluded ones are then checked against ports earlier specs
- *     already forward, and finally marked.
+ *     already forward (on the same bind, or elsewhere to another guest
+ *     port); only then is a new bind added and the ports marked.
  *
  * A SPEC made only of excluded ranges forwards every port outside the
  * ephemeral range except those, as "all" does.  Binding the sockets is the
@@ -208,21 +211,40 @@ bad:
 	return -1;
 }
 
-/* Index of bind B in FWD, adding it if new.  Returns -1 if full. */
-static int bind_index(struct fwd_ports *fwd, const struct fwd_bind *b)
+/* Index of bind B in FWD: an earlier one, or n_binds if B is new (not
+ * added: see bind_add()). */
+static int bind_find(const struct fwd_ports *fwd, const struct fwd_bind *b)
 {
 	for (int i = 0; i < fwd->n_binds; i++)
 		if (!memcmp(&fwd->binds[i], b, sizeof(*b)))
 			return i;
+	return fwd->n_binds;
+}
+
+/* Makes B bind number BI of FWD (bind_find()'s answer), adding it if new.
+ * Returns 0, or -1 if FWD has no room for another one. */
+static int bind_add(struct fwd_ports *fwd, const struct fwd_bind *b, int bi)
+{
+	if (bi < fwd->n_binds)
+		return 0;
 	if (fwd->n_binds == FWD_MAX_SPECS)
 		return -1;
-	fwd->binds[fwd->n_binds] = *b;
-	return fwd->n_binds++;
+	fwd->binds[fwd->n_binds++] = *b;
+	return 0;
+}
+
+/* Forwards PORT on bind BI to guest port GUEST_PORT (0: the same). */
+static void mark_port(struct fwd_ports *fwd, unsigned port, int bi,
+		      unsigned guest_port)
+{
+	set_forwarded(fwd, port);
+	fwd->binds_of[port] |= (uint16_t)(1U << bi);
+	fwd->delta[port] = (uint16_t)(guest_port == port ? 0 : guest_port);
 }
 
 /* Marks every port outside the ephemeral range and not excluded. */
 static void forward_all_but(struct fwd_ports *fwd,
-			    const struct port_range *ranges, int n, int bind)
+			    const struct port_range *ranges, int n, int bi)
 {
 	unsigned eph_first, eph_last;
 
@@ -231,15 +253,32 @@ static void forward_all_but(struct fwd_ports *fwd,
 		if ((port >= eph_first && port <= eph_last) ||
 		    port_excluded(ranges, n, port))
 			continue;
-		set_forwarded(fwd, port);
-		fwd->bind_of[port] = bind;
+		mark_port(fwd, port, bi, port);
 	}
 }
 
-/* Checks the parsed RANGES of SPEC against each other and against FWD.
- * Returns 0, or -1 with a message in ERRBUF. */
+/* The guest port range R sends host port P to. */
+static unsigned range_guest_port(const struct port_range *r, unsigned p)
+{
+	return r->to_first ? r->to_first + (p - r->first) : p;
+}
+
+/* Whether FWD already forwards host port P in a way that forwarding it
+ * on bind BI to GUEST_PORT would alter: on that same bind, or to another
+ * guest port (the map keeps one per host port). */
+static bool port_taken(const struct fwd_ports *fwd, unsigned p, int bi,
+		       unsigned guest_port)
+{
+	if (!fwd_port_is_forwarded(fwd, p))
+		return false;
+	return (fwd->binds_of[p] & (1U << bi)) ||
+	       fwd_guest_port(fwd, p) != guest_port;
+}
+
+/* Checks the parsed RANGES of SPEC, for bind BI, against each other and
+ * against FWD.  Returns 0, or -1 with a message in ERRBUF. */
 static int check_ranges(const struct fwd_ports *fwd,
-			const struct port_range *ranges, int n,
+			const struct port_range *ranges, int n, int bi,
 			const char *spec, char *errbuf, size_t errlen)
 {
 	for (int i = 0; i < n; i++) {
@@ -265,7 +304,8 @@ static int check_ranges(const struct fwd_ports *fwd,
 		for (unsigned p = ranges[i].first; p <= ranges[i].last; p++) {
 			if (port_excluded(ranges, n, p))
 				continue;
-			if (fwd_port_is_forwarded(fwd, p)) {
+			if (port_taken(fwd, p, bi,
+				       range_guest_port(&ranges[i], p))) {
 				snprintf(errbuf, errlen,
 					 "Altering mapping of already mapped port number: %s",
 					 spec);
@@ -277,22 +317,26 @@ static int check_ranges(const struct fwd_ports *fwd,
 }
 
 static void mark_ranges(struct fwd_ports *fwd, const struct port_range *ranges,
-			int n, int bind)
+			int n, int bi)
 {
 	for (int i = 0; i < n; i++) {
 		const struct port_range *r = &ranges[i];
 
 		if (r->exclude)
 			continue;
-		for (unsigned p = r->first; p <= r->last; p++) {
-			if (port_excluded(ranges, n, p))
-				continue;
-			set_forwarded(fwd, p);
-			fwd->bind_of[p] = bind;
-			fwd->delta[p] = r->to_first ? r->to_first + (p - r->first)
-						    : 0;
-		}
+		for (unsigned p = r->first; p <= r->last; p++)
+			if (!port_excluded(ranges, n, p))
+				mark_port(fwd, p, bi, range_guest_port(r, p));
 	}
+}
+
+/* passt's words when a keyword, or a SPEC that means "all", follows
+ * another spec. */
+static int mode_conflict(const char *spec, char *errbuf, size_t errlen)
+{
+	snprintf(errbuf, errlen,
+		 "Port forwarding mode '%s' conflicts with previous mode", spec);
+	return -1;
 }
 
 /* Handles the keywords none, all, auto.  Returns 1 if SPEC was one
@@ -308,12 +352,12 @@ static int parse_keyword(struct fwd_ports *fwd, const char *spec, int *rc,
 		*rc = -1;
 		return 1;
 	}
+	struct fwd_bind any;
+
 	if (!is_none && !is_all)
 		return 0;
 	if (fwd->mode != FWD_NONE || fwd->none_given) {
-		snprintf(errbuf, errlen,
-			 "Specific ports cannot be specified together with all/none/auto");
-		*rc = -1;
+		*rc = mode_conflict(spec, errbuf, errlen);
 		return 1;
 	}
 	*rc = 0;
@@ -321,6 +365,10 @@ static int parse_keyword(struct fwd_ports *fwd, const char *spec, int *rc,
 		fwd->none_given = true;
 		return 1;
 	}
+	/* the mode was none: no spec has added a bind yet */
+	memset(&any, 0, sizeof(any));
+	any.family = AF_UNSPEC;
+	bind_add(fwd, &any, bind_find(fwd, &any));
 	forward_all_but(fwd, NULL, 0, 0);
 	fwd->mode = FWD_ALL;
 	return 1;
@@ -354,24 +402,22 @@ int fwd_parse_spec(struct fwd_ports *fwd, const char *spec, char *errbuf,
 		snprintf(errbuf, errlen, "Invalid port specifier %s", spec);
 		return -1;
 	}
-	if (check_ranges(fwd, ranges, n, spec, errbuf, errlen))
+	bi = bind_find(fwd, &bind);
+	if (check_ranges(fwd, ranges, n, bi, spec, errbuf, errlen))
 		return -1;
-	bi = bind_index(fwd, &bind);
-	if (bi < 0) {
+	for (int i = 0; i < n; i++)
+		only_excludes &= ranges[i].exclude;
+	/* "all but these" after explicit ports: refused before it adds
+	 * anything, so a refused spec leaves no bind and no port behind */
+	if (only_excludes && fwd->mode != FWD_NONE)
+		return mode_conflict(spec, errbuf, errlen);
+	if (bind_add(fwd, &bind, bi)) {
 		snprintf(errbuf, errlen,
 			 "Too many addresses in port specifiers (at most %d): %s",
 			 FWD_MAX_SPECS, spec);
 		return -1;
 	}
-	for (int i = 0; i < n; i++)
-		only_excludes &= ranges[i].exclude;
 	if (only_excludes) {
-		if (fwd->mode != FWD_NONE) {
-			snprintf(errbuf, errlen,
-				 "Excluding ports of forwarded ports is only possible within one specifier: %s",
-				 spec);
-			return -1;
-		}
 		forward_all_but(fwd, ranges, n, bi);
 		fwd->mode = FWD_ALL;
 		return 0;

@@ -11,9 +11,13 @@
  * the data path are one array access: for each host port, whether it is
  * forwarded and to which guest port.
  *
- * Several -t (or -u) options add up; a port may be forwarded only once
- * (passt lets the second bind fail; vunetd refuses at parse time), and
- * none/all cannot be combined with explicit ports.  "auto" (forward the
+ * Several -t (or -u) options add up.  A port may be forwarded again on
+ * another address (libvirt gives one -t per <portForward> address, and
+ * passt listens on each), to the same guest port: the map holds one guest
+ * port per host port.  The same port twice on one address, or to two
+ * guest ports, is refused at parse time (passt warns, then the second
+ * bind fails or the first mapping silently changes).  none/all cannot be
+ * combined with explicit ports, nor each other.  "auto" (forward the
  * ports a namespace binds) only makes sense for pasta: refused, with
  * passt's message, as passt refuses it.
  */
@@ -26,7 +30,7 @@
 #include <stdint.h>
 
 #define FWD_NUM_PORTS 65536
-#define FWD_MAX_SPECS 16
+#define FWD_MAX_SPECS 16 /* addresses: one bit each in binds_of[] */
 
 enum fwd_mode {
 	FWD_NONE = 0,
@@ -50,12 +54,14 @@ struct fwd_ports {
 	uint8_t forwarded[FWD_NUM_PORTS / 8];
 	/* host port -> guest port (0 when not remapped) */
 	uint16_t delta[FWD_NUM_PORTS];
-	/* which bind (index into binds) each forwarded port listens on */
-	uint8_t bind_of[FWD_NUM_PORTS];
+	/* bit B set: the host port listens on binds[B] */
+	uint16_t binds_of[FWD_NUM_PORTS];
 	struct fwd_bind binds[FWD_MAX_SPECS];
 	int n_binds;
 	bool none_given; /* "none" was given: no other spec may follow */
 };
+
+_Static_assert(FWD_MAX_SPECS <= 16, "binds_of[] has 16 bits per port");
 
 /* Parses one -t/-u argument into FWD (may be called repeatedly).
  * Returns 0, or -1 with a message for the user in ERRBUF. */

@@ -419,6 +419,16 @@ TEST(ipv4_only_and_ipv6_only)
 	CHECK_REFUSED("mutually exclusive", ADDRS, "-4", "-6");
 }
 
+TEST(same_port_on_two_addresses_is_accepted_as_passt)
+{
+	CHECK_INT(PARSE(ADDRS, "-t", "127.0.0.1/8080", "-t", "::1/8080",
+			"-u", "192.0.2.10/53", "-u", "127.0.0.1/53"), CONF_RUN);
+	CHECK_INT(c.tcp_fwd.binds_of[8080], 0x3);
+	CHECK_INT(c.udp_fwd.binds_of[53], 0x3);
+	CHECK_REFUSED("Altering mapping of already mapped port number: 8080",
+		      ADDRS, "-t", "8080", "-t", "8080");
+}
+
 TEST(port_forwarding_options)
 {
 	CHECK_INT(PARSE(ADDRS, "-t", "22,80:8080", "-u", "53", "--tcp-ports",

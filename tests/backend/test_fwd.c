@@ -20,6 +20,12 @@ static int parse(const char *spec)
 	return fwd_parse_spec(&fwd, spec, msg, sizeof(msg));
 }
 
+/* The first address PORT listens on (an index into fwd.binds). */
+static int first_bind(unsigned port)
+{
+	return fwd.binds_of[port] ? __builtin_ctz(fwd.binds_of[port]) : -1;
+}
+
 static int count_forwarded(void)
 {
 	int n = 0;
@@ -124,7 +130,7 @@ TEST(ipv4_address_prefix_gives_a_bind)
 
 	CHECK_INT(parse("127.0.0.1/8080"), 0);
 	CHECK_INT(fwd.n_binds, 1);
-	CHECK_INT(fwd.binds[fwd.bind_of[8080]].family, AF_INET);
+	CHECK_INT(fwd.binds[first_bind(8080)].family, AF_INET);
 	inet_pton(AF_INET, "127.0.0.1", &a);
 	CHECK(fwd.binds[0].addr.a4.s_addr == a.s_addr);
 }
@@ -132,15 +138,15 @@ TEST(ipv4_address_prefix_gives_a_bind)
 TEST(ipv6_address_and_interface)
 {
 	CHECK_INT(parse("::1%lo/8080"), 0);
-	CHECK_INT(fwd.binds[fwd.bind_of[8080]].family, AF_INET6);
-	CHECK_STR(fwd.binds[fwd.bind_of[8080]].ifname, "lo");
+	CHECK_INT(fwd.binds[first_bind(8080)].family, AF_INET6);
+	CHECK_STR(fwd.binds[first_bind(8080)].ifname, "lo");
 }
 
 TEST(interface_without_address)
 {
 	CHECK_INT(parse("%lo/22"), 0);
-	CHECK_INT(fwd.binds[fwd.bind_of[22]].family, AF_UNSPEC);
-	CHECK_STR(fwd.binds[fwd.bind_of[22]].ifname, "lo");
+	CHECK_INT(fwd.binds[first_bind(22)].family, AF_UNSPEC);
+	CHECK_STR(fwd.binds[first_bind(22)].ifname, "lo");
 }
 
 TEST(unknown_interface_is_refused)
@@ -217,6 +223,59 @@ TEST(refused_spec_leaves_map_unchanged)
 	CHECK_INT(parse("22"), 0);
 	CHECK_INT(parse("80-90,22"), -1);
 	CHECK_INT(count_forwarded(), 1);
+}
+
+TEST(same_port_on_two_addresses_listens_on_both)
+{
+	CHECK_INT(parse("127.0.0.1/8080"), 0);
+	CHECK_INT(parse("::1/8080"), 0);
+	CHECK_INT(fwd.n_binds, 2);
+	CHECK_INT(fwd.binds_of[8080], 0x3);
+	CHECK_INT(parse("192.0.2.10/80"), 0);
+	CHECK_INT(parse("127.0.0.1/80"), 0);
+	CHECK_INT(fwd.binds_of[80], 0x5);
+	CHECK_INT(count_forwarded(), 2);
+}
+
+TEST(same_port_on_two_addresses_keeps_one_guest_port)
+{
+	CHECK_INT(parse("127.0.0.1/8080:80"), 0);
+	CHECK_INT(parse("::1/8080:80"), 0);
+	CHECK_INT(fwd_guest_port(&fwd, 8080), 80);
+	CHECK_INT(parse("192.0.2.1/8080"), -1);
+	CHECK_STR(msg, "Altering mapping of already mapped port number: 192.0.2.1/8080");
+	CHECK_INT(parse("::1/8080:80"), -1);
+	CHECK_STR(msg, "Altering mapping of already mapped port number: ::1/8080:80");
+	CHECK_INT(fwd.n_binds, 2);
+	CHECK_INT(fwd.binds_of[8080], 0x3);
+}
+
+TEST(refused_spec_leaves_no_address_behind)
+{
+	CHECK_INT(parse("8080"), 0);
+	CHECK_INT(parse("127.0.0.1/~22"), -1);
+	CHECK_STR(msg, "Port forwarding mode '127.0.0.1/~22' conflicts with previous mode");
+	CHECK_INT(parse("127.0.0.2/8080:81"), -1);
+	CHECK_INT(fwd.n_binds, 1);
+	CHECK_INT(count_forwarded(), 1);
+	CHECK_INT(fwd.binds_of[8080], 0x1);
+}
+
+TEST(keyword_after_another_spec_is_a_mode_conflict)
+{
+	CHECK_INT(parse("22"), 0);
+	CHECK_INT(parse("all"), -1);
+	CHECK_STR(msg, "Port forwarding mode 'all' conflicts with previous mode");
+	CHECK_INT(parse("none"), -1);
+	CHECK_STR(msg, "Port forwarding mode 'none' conflicts with previous mode");
+}
+
+TEST(all_listens_on_any_address)
+{
+	CHECK_INT(parse("all"), 0);
+	CHECK_INT(fwd.n_binds, 1);
+	CHECK_INT(fwd.binds[0].family, AF_UNSPEC);
+	CHECK_INT(first_bind(22), 0);
 }
 
 TEST(auto_is_pasta_only)

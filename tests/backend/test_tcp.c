@@ -903,6 +903,86 @@ TEST(ipv6_forwarded_connection_comes_from_ipv6_gateway)
 	tcp_listen_close(&c);
 }
 
+/* A SYN for host port PORT reached the guest. */
+static int syn_reaches_guest(struct ctx *c, uint16_t port)
+{
+	struct ft_seg s;
+
+	if (ft_tcp_recv(c, rxbuf, sizeof(rxbuf), &s, 2000))
+		return 0;
+	return s.flags == FT_SYN && s.dport == port;
+}
+
+TEST(same_port_on_ipv4_and_ipv6_loopback_listens_on_both)
+{
+	struct ctx c;
+	char spec[32];
+	uint16_t port = ft_closed_port(AF_INET6, SOCK_STREAM);
+	char err[256];
+
+	if (!port)
+		SKIP("no IPv6 loopback on this machine");
+	CHECK_INT(ft_setup(&c, 64), 0);
+	snprintf(spec, sizeof(spec), "127.0.0.1/%u", port);
+	CHECK_INT(fwd_parse_spec(&c.tcp_fwd, spec, err, sizeof(err)), 0);
+	snprintf(spec, sizeof(spec), "::1/%u", port);
+	CHECK_INT(fwd_parse_spec(&c.tcp_fwd, spec, err, sizeof(err)), 0);
+	CHECK_INT(tcp_listen_init(&c), 2);
+	CHECK(host_connect(AF_INET, port) >= 0);
+	CHECK(syn_reaches_guest(&c, port));
+	CHECK(host_connect(AF_INET6, port) >= 0);
+	CHECK(syn_reaches_guest(&c, port));
+	tcp_close_all(&c);
+	tcp_listen_close(&c);
+}
+
+/* Whether an IPv4 socket can take loopback port PORT. */
+static bool ipv4_port_free(uint16_t port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+				   .sin_port = htons(port) };
+	int s = socket(AF_INET, SOCK_STREAM, 0), rc;
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	rc = bind(s, (struct sockaddr *)&sin, sizeof(sin));
+	close(s);
+	return rc == 0;
+}
+
+TEST(forwarded_port_with_ipv4_disabled_listens_on_ipv6_only)
+{
+	struct ctx c;
+	char spec[16];
+	uint16_t port = ft_closed_port(AF_INET6, SOCK_STREAM);
+
+	if (!port)
+		SKIP("no IPv6 loopback on this machine");
+	CHECK_INT(ft_setup(&c, 64), 0);
+	c.ip4.enabled = false;
+	snprintf(spec, sizeof(spec), "%u", port);
+	CHECK_INT(forward(&c, spec), 0);
+	CHECK(ipv4_port_free(port));
+	CHECK(host_connect(AF_INET6, port) >= 0);
+	CHECK(syn_reaches_guest(&c, port));
+	tcp_close_all(&c);
+	tcp_listen_close(&c);
+}
+
+TEST(forwarded_address_of_a_disabled_family_is_not_listened_on)
+{
+	struct ctx c;
+	char spec[32], err[256];
+	uint16_t port = ft_closed_port(AF_INET, SOCK_STREAM);
+
+	CHECK_INT(ft_setup(&c, 64), 0);
+	c.ip4.enabled = false;
+	snprintf(spec, sizeof(spec), "127.0.0.1/%u", port);
+	CHECK_INT(fwd_parse_spec(&c.tcp_fwd, spec, err, sizeof(err)), 0);
+	CHECK_INT(tcp_listen_init(&c), 0);
+	CHECK(ipv4_port_free(port));
+	tcp_listen_close(&c);
+}
+
 TEST(guest_rst_to_forwarded_syn_resets_host_client)
 {
 	struct ctx c;
