@@ -16,11 +16,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "tests/conf/outcome.h"
 #include "tests/harness.h"
 #include "conf/domain_conf.h"
 #include "util/error.h"
-
-#define TESTDATA_MAX_BYTES (1 << 20)
 
 static const char domain_template[] =
 	"<domain type='qemu'>\n"
@@ -48,109 +47,27 @@ static const char domain_template[] =
 	"  </devices>\n"
 	"</domain>\n";
 
-/*
- * Parses a domain whose <devices> hold IFACE_XML and validates it.
- * Returns the message the user would see ("" when the definition is
- * accepted), as a heap string the caller frees.
- */
-static char *generic_outcome_of_xml(const char *xml)
+static void generic_validate(struct vn_domain *dom, const void *arg)
 {
-	struct vn_domain *dom;
-	char *msg;
-
-	vn_error_reset();
-	dom = vn_domain_parse_string(xml);
-	if (dom)
-		vn_domain_validate(dom);
-	msg = strdup(vn_error_message());
-	vn_domain_free(dom);
-	return msg;
+	(void)arg;
+	vn_domain_validate(dom);
 }
 
-static char *generic_outcome(const char *iface_xml)
+/* The outcome of a domain whose <devices> hold IFACE_XML. */
+static const char *outcome(const char *iface_xml)
 {
-	char *xml = NULL, *msg;
+	char *xml = NULL;
+	const char *msg;
 
 	if (asprintf(&xml, domain_template, iface_xml) < 0)
 		return NULL;
-	msg = generic_outcome_of_xml(xml);
+	msg = outcome_of_xml(xml, generic_validate, NULL);
 	free(xml);
 	return msg;
 }
 
-/* The harness's CHECK_STR returns from the case: keep the strings in
- * a static so they are freed on the next call instead of leaking. */
-static char *last_outcome;
-
-static const char *outcome(const char *iface_xml)
-{
-	free(last_outcome);
-	last_outcome = generic_outcome(iface_xml);
-	return last_outcome;
-}
-
-/* $VUNET_SHARED/libvirt-testdata (tests/run.sh exports it), else
- * ../shared/libvirt-testdata next to the source tree. */
-static const char *testdata_dir(void)
-{
-	static char dir[4096];
-	const char *shared = getenv("VUNET_SHARED");
-
-	if (shared && *shared)
-		snprintf(dir, sizeof(dir), "%s/libvirt-testdata", shared);
-	else
-		snprintf(dir, sizeof(dir), "%s/../shared/libvirt-testdata",
-			 VUNET_SOURCE_ROOT);
-	return dir;
-}
-
-/* Reads NAME from libvirt's test data; NULL if it is not there. */
-static char *read_testdata(const char *name)
-{
-	char *path = NULL, *text = NULL;
-	FILE *f = NULL;
-	size_t len;
-
-	if (asprintf(&path, "%s/%s", testdata_dir(), name) < 0)
-		return NULL;
-	f = fopen(path, "r");
-	if (!f)
-		goto out;
-	text = calloc(1, TESTDATA_MAX_BYTES + 1);
-	if (!text)
-		goto out;
-	len = fread(text, 1, TESTDATA_MAX_BYTES, f);
-	while (len && text[len - 1] == '\n')
-		text[--len] = '\0';
-out:
-	if (f)
-		fclose(f);
-	free(path);
-	return text;
-}
-
-static const char *outcome_of_testdata(const char *name, bool *found)
-{
-	char *xml = read_testdata(name);
-
-	free(last_outcome);
-	last_outcome = NULL;
-	*found = xml != NULL;
-	if (xml)
-		last_outcome = generic_outcome_of_xml(xml);
-	free(xml);
-	return last_outcome;
-}
-
-#define CHECK_TESTDATA_VALID(name)                                        \
-	do {                                                              \
-		bool found_;                                              \
-		const char *msg_ = outcome_of_testdata(name, &found_);    \
-		if (!found_)                                              \
-			SKIP("libvirt test data %s/%s not found",         \
-			     testdata_dir(), name);                       \
-		CHECK_STR(msg_, "");                                      \
-	} while (0)
+#define CHECK_TESTDATA_VALID(name) \
+	CHECK_TESTDATA_OUTCOME(name, generic_validate, NULL, "")
 
 /* ---- aliases ---- */
 
@@ -207,7 +124,7 @@ TEST(passt_backend_refused_on_ethernet)
 
 TEST(port_forward_refused_with_slirp_as_libvirt_err_file_says)
 {
-	char *expected = read_testdata("net-user-slirp-portforward.x86_64-latest.err");
+	char *expected = testdata_read_trimmed("net-user-slirp-portforward.x86_64-latest.err");
 	const char *msg;
 
 	msg = outcome("    <interface type='user'>\n"

@@ -59,6 +59,16 @@ char *testdata_read(const char *name)
 	return data;
 }
 
+char *testdata_read_trimmed(const char *name)
+{
+	char *data = testdata_read(name);
+	size_t len = data ? strlen(data) : 0;
+
+	while (len && data[len - 1] == '\n')
+		data[--len] = '\0';
+	return data;
+}
+
 static int compare_names(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);

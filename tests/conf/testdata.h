@@ -18,6 +18,8 @@ const char *testdata_dir(void);
 char *testdata_path(const char *name);
 /* Heap contents of test-data file NAME, or NULL if it cannot be read. */
 char *testdata_read(const char *name);
+/* The same without trailing newlines: a libvirt .err file's message. */
+char *testdata_read_trimmed(const char *name);
 /* Sorted heap array of the names of every *.xml file; *N is its length.
  * NULL when the directory cannot be read. */
 char **testdata_list_xml(size_t *n);

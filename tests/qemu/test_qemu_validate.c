@@ -17,12 +17,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/conf/outcome.h"
 #include "tests/harness.h"
 #include "conf/domain_conf.h"
 #include "qemu/qemu_validate.h"
 #include "util/error.h"
 
-#define TESTDATA_MAX_BYTES (1 << 20)
 #define QEMU_LATEST QEMU_VERSION(10, 0, 0)
 #define QEMU_DEBIAN12 QEMU_VERSION(7, 2, 0)
 
@@ -56,35 +56,22 @@ static const char domain_template[] =
 	"  </devices>\n"
 	"</domain>\n";
 
-static char *outcome_of_xml(const char *xml, unsigned long long version)
+static void qemu_validate(struct vn_domain *dom, const void *arg)
 {
-	struct vn_domain *dom;
-	char *msg;
-
-	vn_error_reset();
-	dom = vn_domain_parse_string(xml);
-	if (dom)
-		qemu_validate_domain(dom, version);
-	msg = strdup(vn_error_message());
-	vn_domain_free(dom);
-	return msg;
+	qemu_validate_domain(dom, *(const unsigned long long *)arg);
 }
-
-/* Kept here so a CHECK that returns early leaks nothing. */
-static char *last_outcome;
 
 static const char *outcome_with(const char *memory_xml, const char *iface_xml,
 				unsigned long long version)
 {
 	char *xml = NULL;
+	const char *msg;
 
-	free(last_outcome);
-	last_outcome = NULL;
 	if (asprintf(&xml, domain_template, memory_xml, iface_xml) < 0)
 		return NULL;
-	last_outcome = outcome_of_xml(xml, version);
+	msg = outcome_of_xml(xml, qemu_validate, &version);
 	free(xml);
-	return last_outcome;
+	return msg;
 }
 
 /* The common case: shared memory, the newest QEMU. */
@@ -93,76 +80,15 @@ static const char *outcome(const char *iface_xml)
 	return outcome_with(SHARED_MEMORY, iface_xml, QEMU_LATEST);
 }
 
-/* $VUNET_SHARED/libvirt-testdata (tests/run.sh exports it), else
- * ../shared/libvirt-testdata next to the source tree. */
-static const char *testdata_dir(void)
-{
-	static char dir[4096];
-	const char *shared = getenv("VUNET_SHARED");
-
-	if (shared && *shared)
-		snprintf(dir, sizeof(dir), "%s/libvirt-testdata", shared);
-	else
-		snprintf(dir, sizeof(dir), "%s/../shared/libvirt-testdata",
-			 VUNET_SOURCE_ROOT);
-	return dir;
-}
-
-/* Reads NAME from libvirt's test data, without trailing newlines; NULL
- * if it is not there. */
-static char *read_testdata(const char *name)
-{
-	char *path = NULL, *text = NULL;
-	FILE *f = NULL;
-	size_t len;
-
-	if (asprintf(&path, "%s/%s", testdata_dir(), name) < 0)
-		return NULL;
-	f = fopen(path, "r");
-	if (!f)
-		goto out;
-	text = calloc(1, TESTDATA_MAX_BYTES + 1);
-	if (!text)
-		goto out;
-	len = fread(text, 1, TESTDATA_MAX_BYTES, f);
-	while (len && text[len - 1] == '\n')
-		text[--len] = '\0';
-out:
-	if (f)
-		fclose(f);
-	free(path);
-	return text;
-}
-
-static const char *outcome_of_testdata(const char *name,
-				       unsigned long long version, bool *found)
-{
-	char *xml = read_testdata(name);
-
-	free(last_outcome);
-	last_outcome = NULL;
-	*found = xml != NULL;
-	if (xml)
-		last_outcome = outcome_of_xml(xml, version);
-	free(xml);
-	return last_outcome;
-}
-
-#define CHECK_TESTDATA_OUTCOME(name, version, expected)                   \
-	do {                                                              \
-		bool found_;                                              \
-		const char *msg_ = outcome_of_testdata(name, version,     \
-						       &found_);          \
-		if (!found_)                                              \
-			SKIP("libvirt test data %s/%s not found",         \
-			     testdata_dir(), name);                       \
-		CHECK_STR(msg_, expected);                                \
-	} while (0)
+static const unsigned long long qemu_latest = QEMU_LATEST;
+static const unsigned long long qemu_debian12 = QEMU_DEBIAN12;
 
 #define CHECK_TESTDATA_VALID(name)                                        \
 	do {                                                              \
-		CHECK_TESTDATA_OUTCOME(name, QEMU_LATEST, "");            \
-		CHECK_TESTDATA_OUTCOME(name, QEMU_DEBIAN12, "");          \
+		CHECK_TESTDATA_OUTCOME(name, qemu_validate, &qemu_latest,  \
+				       "");                               \
+		CHECK_TESTDATA_OUTCOME(name, qemu_validate,               \
+				       &qemu_debian12, "");               \
 	} while (0)
 
 /* ---- guest-side addresses ---- */
@@ -353,14 +279,14 @@ TEST(mtu_accepted_on_vhostuser)
 
 TEST(vhostuser_without_shared_memory_as_libvirt_err_file_says)
 {
-	char *expected = read_testdata("net-vhostuser-passt-no-shmem.x86_64-latest.err");
+	char *expected = testdata_read_trimmed("net-vhostuser-passt-no-shmem.x86_64-latest.err");
 	bool found;
 	const char *msg;
 
 	if (!expected)
 		SKIP("libvirt test data not found in %s", testdata_dir());
 	msg = outcome_of_testdata("net-vhostuser-passt-no-shmem.xml",
-				  QEMU_LATEST, &found);
+				  qemu_validate, &qemu_latest, &found);
 	CHECK_STR(msg, expected);
 	free(expected);
 }
@@ -429,7 +355,8 @@ TEST(slirp_needs_no_shared_memory)
 
 TEST(testdata_net_vhostuser_fail_refused_for_filterref)
 {
-	CHECK_TESTDATA_OUTCOME("net-vhostuser-fail.xml", QEMU_LATEST,
+	CHECK_TESTDATA_OUTCOME("net-vhostuser-fail.xml", qemu_validate,
+			       &qemu_latest,
 			       "unsupported configuration: interface 52:54:00:ee:96:6b - filterref is not supported for network interfaces of type vhostuser");
 }
 
@@ -545,9 +472,9 @@ static const char *hotplug_outcome(const char *memory_xml,
 	char *xml = NULL;
 	struct vn_domain *dom = NULL;
 	struct vn_net *net = NULL;
+	const char *msg;
 
-	free(last_outcome);
-	last_outcome = NULL;
+	outcome_keep(NULL);
 	if (asprintf(&xml, domain_template, memory_xml, "") < 0)
 		return NULL;
 	vn_error_reset();
@@ -556,11 +483,11 @@ static const char *hotplug_outcome(const char *memory_xml,
 		net = vn_net_parse_string(iface_xml, dom);
 	if (net)
 		qemu_validate_net(dom, net, QEMU_LATEST);
-	last_outcome = strdup(vn_error_message());
+	msg = outcome_keep(vn_error_message());
 	vn_net_free(net);
 	vn_domain_free(dom);
 	free(xml);
-	return last_outcome;
+	return msg;
 }
 
 TEST(hotplugged_vhostuser_needs_shared_memory)
