@@ -50,6 +50,9 @@
  * Host sockets are in epoll edge-triggered: data left in the queue on
  * purpose would otherwise wake the loop forever.  New data wakes it;
  * window openings arrive as guest ACKs, which resume sending directly.
+ * A peek that found the socket drained is remembered until the next
+ * socket event (or a rewind), so the guest ACKs in between (one per
+ * request/response exchange) cost no peek.
  *
  * Frames for the guest: over vhost-user, data is peeked straight into
  * guest RX buffers reserved with vu_rx_reserve() (headers written in front,
@@ -613,7 +616,12 @@ static bool data_to_guest(struct ctx *c, struct flow *fl)
 	if (!want)
 		return true;
 
-	if (c->mode == MODE_VU)
+	/* A guest ACK after the socket was drained (a request/response
+	 * exchange, every time) finds nothing new: new data would have
+	 * brought a socket event.  Skip the peek (and its offset set). */
+	if (fl->tcp.events & TCP_EV_SOCK_DRAINED)
+		n = SENT_DRAINED;
+	else if (c->mode == MODE_VU)
 		n = c->vdev ? vu_data_to_guest(c, fl, want) : SENT_GUEST_FULL;
 	else
 		n = stream_data_to_guest(c, fl, want);
@@ -628,6 +636,8 @@ static bool data_to_guest(struct ctx *c, struct flow *fl)
 		fl->tcp.events |= TCP_EV_GUEST_RX_FULL;
 	else
 		fl->tcp.events &= ~(uint32_t)TCP_EV_GUEST_RX_FULL;
+	if (n == SENT_DRAINED || n < 0)
+		fl->tcp.events |= TCP_EV_SOCK_DRAINED;
 	if (fl->tcp.seq_to_guest != before)
 		fl->tcp.data_sent_ms = fl->tcp.active_ms = flow_now_ms();
 	/* Everything before the host's FIN is out: the FIN may follow. */
@@ -666,6 +676,7 @@ static void rewind_to_acked(struct flow *fl)
 		fl->tcp.events &= ~(uint32_t)TCP_EV_GUEST_FIN_SENT;
 	fl->tcp.seq_to_guest = fl->tcp.seq_acked_by_guest;
 	fl->tcp.dup_acks = 0;
+	fl->tcp.events &= ~(uint32_t)TCP_EV_SOCK_DRAINED; /* peek again */
 }
 
 /* The guest acknowledged ACK with window WND.  Returns false if the flow
@@ -1236,6 +1247,7 @@ void tcp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 		goto out;
 	}
 	fl->tcp.active_ms = flow_now_ms();
+	fl->tcp.events &= ~(uint32_t)TCP_EV_SOCK_DRAINED; /* maybe new data */
 	if (events & (EPOLLRDHUP | EPOLLHUP))
 		fl->tcp.events |= TCP_EV_SOCK_FIN_RCVD;
 	if ((events & EPOLLOUT) && (fl->tcp.events & TCP_EV_WANT_OUT)) {

@@ -56,6 +56,8 @@ enum tcp_event {
 	TCP_EV_WANT_OUT = 1 << 8,        /* socket buffer was full */
 	TCP_EV_SOCK_ACCEPTED = 1 << 9,   /* inbound (-t): SYN sent to guest */
 	TCP_EV_GUEST_RX_FULL = 1 << 10,  /* sending stopped: guest had no room */
+	TCP_EV_SOCK_DRAINED = 1 << 11,   /* last peek found nothing new, and no
+					  * socket event or rewind since */
 };
 
 /* A TCP segment from the guest (tap.h's handler signature).  Returns 0,

@@ -7,6 +7,7 @@
  * against the real vhost_user.c, tap.c and tcp.c in this process; a small
  * loop (vt_pump) stands in for vunetd's.  The host side is a loopback
  * listener. */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -43,6 +44,22 @@ struct vt {
 };
 
 static struct vt vt;
+
+/* Peeks vunetd made (MSG_PEEK recvmsg() calls): this executable's
+ * recvmsg() comes before libc's and counts them. */
+static unsigned peeks;
+
+ssize_t recvmsg(int fd, struct msghdr *mh, int flags)
+{
+	static ssize_t (*real)(int, struct msghdr *, int);
+
+	if (!real)
+		real = (ssize_t (*)(int, struct msghdr *, int))
+			dlsym(RTLD_NEXT, "recvmsg");
+	if (flags & MSG_PEEK)
+		peeks++;
+	return real(fd, mh, flags);
+}
 static uint8_t rxbuf[PT_FRAME_MAX];
 
 static void vt_frame(void *opaque, const struct iovec *iov, size_t iovcnt,
@@ -389,6 +406,33 @@ TEST(vu_fin_waits_until_all_data_fit_in_guest_buffers)
 	}
 	CHECK(fin);
 	CHECK_INT(data, sizeof(buf));
+	tcp_close_all(&vt.c);
+}
+
+/* Request/response: once the socket is drained, the guest's ACK of the
+ * response finds nothing new (new data brings a socket event), so it
+ * costs no peek; data that comes later still goes out. */
+TEST(vu_guest_ack_of_drained_data_costs_no_peek)
+{
+	struct conn cn;
+	struct ft_seg s;
+
+	tcp_set_peek_offset(false);
+	CHECK_INT(vt_setup(QUEUE_SIZE), 0);
+	CHECK_INT(connect_guest(&cn, 1460), 0);
+	CHECK_INT(send(cn.host, "response", 8, 0), 8);
+	CHECK(!guest_recv(&s, NULL, 2000));
+	CHECK_INT(s.len, 8);
+	cn.ack += 8;
+	peeks = 0;
+	s = seg_of(&cn, FT_ACK);
+	guest_send(&s);
+	CHECK_INT(peeks, 0);
+	CHECK_INT(send(cn.host, "later", 5, 0), 5);
+	CHECK(!guest_recv(&s, NULL, 2000));
+	CHECK_INT(s.len, 5);
+	CHECK_INT(s.seq, cn.ack);
+	CHECK(!memcmp(s.payload, "later", 5));
 	tcp_close_all(&vt.c);
 }
 
