@@ -205,7 +205,7 @@ start_host_server() {
 
 # demo.xml with this run's paths, port, console file and guest command.
 write_domain() {
-	local cmdline="console=ttyS0 panic=-1 quiet e2e_test=demo e2e_hostport=$HOST_PORT"
+	local cmdline="console=ttyS0 panic=-1 no_timer_check quiet e2e_test=demo e2e_hostport=$HOST_PORT"
 	FORWARD_PORT=$(free_port) || die "no free port for the forward"
 	sed -e "s|/var/tmp/vunet-demo/|$WORK/|g" \
 		-e "s|start='8080'|start='$FORWARD_PORT'|" \

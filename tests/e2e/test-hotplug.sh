@@ -79,7 +79,7 @@ write_files() {
     <type arch='x86_64' machine='pc'>hvm</type>
     <kernel>$E2E_WORK/vmlinuz</kernel>
     <initrd>$E2E_WORK/initramfs.gz</initrd>
-    <cmdline>console=ttyS0 panic=-1 e2e_test=hotplug e2e_addr4=$E2E_ADDR4 e2e_stay=$GUEST_STAY_S</cmdline>
+    <cmdline>console=ttyS0 panic=-1 no_timer_check e2e_test=hotplug e2e_addr4=$E2E_ADDR4 e2e_stay=$GUEST_STAY_S</cmdline>
   </os>
   <features>
     <acpi/>

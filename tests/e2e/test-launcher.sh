@@ -72,7 +72,7 @@ write_domain() {
     <type arch='x86_64' machine='pc'>hvm</type>
     <kernel>$kernel</kernel>
     <initrd>$E2E_WORK/initramfs.gz</initrd>
-    <cmdline>console=ttyS0 panic=-1 e2e_test=launcher e2e_addr4=$E2E_ADDR4 $stay_arg</cmdline>
+    <cmdline>console=ttyS0 panic=-1 no_timer_check e2e_test=launcher e2e_addr4=$E2E_ADDR4 $stay_arg</cmdline>
   </os>
   <on_reboot>destroy</on_reboot>
   <devices>
