@@ -8,7 +8,9 @@
  * even after it daemonized (the daemon's copy of stderr cannot block us
  * the way a pipe held open by it would).  QEMU is forked into its own
  * session (a Ctrl-C at vunet's terminal must not reach it) and keeps
- * only the alive lock among our descriptors.  When vunet exits QEMU is
+ * only the alive lock among our descriptors; a backend keeps none.  Both
+ * close whatever else is open above stderr, including what whoever ran
+ * vunet left without close-on-exec.  When vunet exits QEMU is
  * reparented; later commands reach it only through QMP, its pid and the
  * alive lock, which tells whether that pid is still our QEMU.
  *
@@ -40,6 +42,7 @@
 #include "qemu/qemu_state.h"
 #include "qemu/qemu_supervisor.h"
 #include "util/error.h"
+#include "util/fd.h"
 
 #define WAIT_STEP_MS 20
 /* A backend daemonizes once its socket listens: well under a second
@@ -358,10 +361,13 @@ static void child_redirect(int out_fd, int err_fd)
 	dup2(err_fd, STDERR_FILENO);
 }
 
-static void child_exec(char *const *argv)
+/* In the forked child: runs ARGV with only stdio and PASS_FD (or -1)
+ * of our descriptors, whatever whoever ran vunet left open. */
+static void child_exec(char *const *argv, int pass_fd)
 {
 	sigset_t none;
 
+	vn_close_fds_except(&pass_fd, 1);
 	/* The start blocks termination signals; the child must not inherit
 	 * that across exec. */
 	sigemptyset(&none);
@@ -389,7 +395,7 @@ static int start_backend(const struct qemu_argv *argv)
 	pid = fork();
 	if (pid == 0) {
 		child_redirect(-1, err_fd);
-		child_exec(argv->v);
+		child_exec(argv->v, -1);
 	}
 	if (pid < 0) {
 		vn_error_report_errno(errno, "cannot fork '%s'", prog);
@@ -462,7 +468,7 @@ static pid_t spawn_qemu(const struct qemu_argv *argv, const char *log_path,
 		setsid();
 		child_redirect(log_fd, log_fd);
 		fcntl(alive_fd, F_SETFD, 0);
-		child_exec(argv->v);
+		child_exec(argv->v, alive_fd);
 	}
 	if (pid < 0)
 		vn_error_report_errno(errno, "cannot fork '%s'", argv->v[0]);

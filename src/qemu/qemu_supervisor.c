@@ -38,6 +38,7 @@
 #include "qemu/qemu_state.h"
 #include "qemu/qemu_validate.h"
 #include "util/error.h"
+#include "util/fd.h"
 
 /* A one-off backend leaves as QEMU exits, sometimes just before QEMU's
  * own exit shows: that is not a crash to restart from. */
@@ -568,31 +569,16 @@ qemu_gone:
 
 /* ---- the process ---- */
 
-/* Closes every descriptor but KEEP (sorted, above stderr). */
-static void close_all_but(const int *keep, size_t n)
-{
-	unsigned lowest = 3;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if ((unsigned)keep[i] > lowest)
-			close_range(lowest, (unsigned)keep[i] - 1, 0);
-		lowest = (unsigned)keep[i] + 1;
-	}
-	close_range(lowest, ~0U, 0);
-}
-
 /* In the child: nothing of the start's terminal, descriptors or signal
  * set is kept but QEMU's pidfd and the supervisor lock. */
 static void detach(int qemu_pidfd, int lock_fd)
 {
-	int keep[2] = { qemu_pidfd < lock_fd ? qemu_pidfd : lock_fd,
-			qemu_pidfd < lock_fd ? lock_fd : qemu_pidfd };
+	int keep[2] = { qemu_pidfd, lock_fd };
 	int null_fd;
 	sigset_t none;
 
 	setsid();
-	close_all_but(keep, 2);
+	vn_close_fds_except(keep, 2);
 	null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (null_fd >= 0) {
 		dup2(null_fd, STDIN_FILENO);

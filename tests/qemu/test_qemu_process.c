@@ -16,6 +16,7 @@
  */
 #include "tests/harness.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -61,6 +62,21 @@ TEST(backend_failure_is_not_success_when_its_status_is_lost)
 	CHECK_INT(run_backend_script("exit 1"), -1);
 	CHECK_MSG(strstr(vn_error_message(), "Could not start 'sh': cannot wait for process"),
 		  "%s", vn_error_message());
+}
+
+/* A descriptor vunet inherited without close-on-exec (a shell's 7>file)
+ * must not reach the backend: only stdio may be open there. */
+TEST(backend_inherits_no_descriptor_of_ours)
+{
+	int fd = open("/dev/null", O_RDONLY);
+
+	CHECK(fd >= 0);
+	CHECK(dup2(fd, 40) == 40 && dup2(fd, 41) == 41);
+	CHECK_INT(run_backend_script(
+		"for f in 0 1 2 40 41; do [ -e /proc/self/fd/$f ] && printf ' %s' $f; done >&2; exit 1"),
+		  -1);
+	CHECK_STR(vn_error_message(),
+		  "internal error: Could not start 'sh':  0 1 2");
 }
 
 static const char *const file_ram_xml =
