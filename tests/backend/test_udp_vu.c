@@ -310,6 +310,39 @@ TEST(guest_datagrams_of_one_flow_leave_with_one_sendmmsg)
 	udp_close_all(&vu.c);
 }
 
+TEST(large_guest_datagrams_leave_before_the_batch_outgrows_the_cache)
+{
+	static char big[40000];
+	uint16_t port;
+	int s, i;
+	char buf[64];
+
+	CHECK_INT(vu_setup(0, 0), 0);
+	s = ft_bind_udp(AF_INET, &port);
+	CHECK(s >= 0);
+	setsockopt(s, SOL_SOCKET, SO_RCVBUF, &(int){ 4 << 20 }, sizeof(int));
+	for (i = 0; i < N_DGRAMS; i++) {
+		memset(big, 'a' + i, sizeof(big));
+		fe_tx_send(vu.fe, frame, pt_udp4(frame, pt_a4("192.0.2.2"),
+						 GUEST_PORT, pt_a4("192.0.2.1"),
+						 port, big, sizeof(big)));
+	}
+	sys.sendmmsg_calls = 0;
+	vu_pump(&vu.c);
+	/* 7 x 40000 bytes pass 256 KiB: sent, then the eighth alone */
+	CHECK_INT(sys.sendmmsg_calls, 2);
+	for (i = 0; i < N_DGRAMS; i++) {
+		struct pollfd p = { s, POLLIN, 0 };
+
+		CHECK_INT(poll(&p, 1, 2000), 1);
+		CHECK_INT(recv(s, big, sizeof(big), 0), sizeof(big));
+		CHECK_INT(big[0], 'a' + i);
+	}
+	CHECK_INT(recv(s, buf, sizeof(buf), MSG_DONTWAIT), -1);
+	CHECK_INT(pt_drops(&vu.c), 0);
+	udp_close_all(&vu.c);
+}
+
 TEST(interleaved_flows_get_one_sendmmsg_each_in_guest_order)
 {
 	uint16_t pa, pb;
