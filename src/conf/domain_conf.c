@@ -1126,13 +1126,20 @@ char *vn_conf_read_file(const char *path)
 struct vn_net *vn_net_parse_string(const char *xml,
 				   const struct vn_domain *dom)
 {
+	return vn_net_parse_string_flags(xml, dom, 0);
+}
+
+struct vn_net *vn_net_parse_string_flags(const char *xml,
+					 const struct vn_domain *dom,
+					 unsigned flags)
+{
 	struct vn_net *net = NULL;
 	xmlDoc *doc = vn_xml_read(xml, strlen(xml), "(device_definition)",
 				  "interface");
 
 	if (!doc)
 		return NULL;
-	net = vn_net_parse_node(xmlDocGetRootElement(doc), 0);
+	net = vn_net_parse_node(xmlDocGetRootElement(doc), flags);
 	if (net && vn_net_post_parse_for(net, dom) < 0) {
 		vn_net_free(net);
 		net = NULL;

@@ -200,6 +200,12 @@ char *vn_conf_read_file(const char *path);
 /* Parse a lone <interface> (attach-device); post-parse against DOM so that
  * the alias and PCI slot do not collide.  NULL on error, reported. */
 struct vn_net *vn_net_parse_string(const char *xml, const struct vn_domain *dom);
+/* The same with FLAGS: a detach-device spec is read with VN_PARSE_STATUS,
+ * as libvirt reads a live device's definition, so an alias copied from
+ * the running domain's XML ("net1") designates that device. */
+struct vn_net *vn_net_parse_string_flags(const char *xml,
+					 const struct vn_domain *dom,
+					 unsigned flags);
 
 /* Whether any disk or interface carries its own <boot order=.../>
  * (post-parse refuses that next to <os><boot dev=.../>; the QEMU builder

@@ -663,7 +663,8 @@ int qemu_hotplug_detach_net(const char *name, const char *xml,
 
 	if (job_begin(&job, opts->state_dir, name) < 0)
 		goto out;
-	spec = vn_net_parse_string(xml, job.dom);
+	/* Any alias the user gives must match, not only a "ua-" one. */
+	spec = vn_net_parse_string_flags(xml, job.dom, VN_PARSE_STATUS);
 	if (!spec)
 		goto out;
 	idx = find_net(job.dom, spec);

@@ -385,6 +385,39 @@ TEST(detach_waits_for_device_deleted_and_removes_only_that_interface)
 	remove_tree();
 }
 
+/* An alias copied from the live XML designates that interface: it is
+ * not dropped like an inactive definition's non-"ua-" alias would be. */
+TEST(detach_by_a_live_alias_removes_that_interface_or_none)
+{
+	static const char *const by_net1 =
+		"<interface type='vhostuser'><alias name='net1'/></interface>";
+	static const char *const by_net7 =
+		"<interface type='vhostuser'><alias name='net7'/></interface>";
+	struct fake_qmp fq = { .pid = -1 };
+	struct vn_domain *dom;
+	const char *log;
+	int alive;
+
+	qemu_view.release = true;
+	alive = make_running_domain(&fq);
+	CHECK_MSG(alive >= 0, "setup: %s", vn_error_message());
+	CHECK_INT(detach(by_net7), -1);
+	CHECK_STR(vn_error_message(), "device not found: no matching device found");
+	CHECK_INT(live_nets(), 2);
+	CHECK_MSG(detach(by_net1) == 0, "%s", vn_error_message());
+	log = fake_qmp_log(&fq);
+	CHECK_MSG(log_at(log, "device_del {\"id\":\"net1\"}") >= 0, "%s", log);
+	CHECK_MSG(log_at(log, "net0") < 0, "touched net0:\n%s", log);
+	dom = qemu_state_load_domain(dir, "h1");
+	CHECK(dom);
+	CHECK_INT(dom->n_nets, 1);
+	CHECK_STR(dom->nets[0]->alias, "net0");
+	vn_domain_free(dom);
+	fake_qmp_stop(&fq);
+	close(alive);
+	remove_tree();
+}
+
 TEST(attach_reusing_a_live_user_alias_is_refused_before_anything_starts)
 {
 	static const char *const nic_ua =
