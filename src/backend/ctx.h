@@ -50,6 +50,9 @@ enum drop_reason {
 	DROP_BAD_DESCRIPTOR, /* bogus virtqueue descriptor from the guest */
 	DROP_BAD_STREAM,    /* bad length prefix on the stream protocol */
 	DROP_TOO_BIG,       /* host datagram larger than a frame can carry */
+	DROP_BAD_OFFLOAD,   /* virtio-net header asks for an offload that
+			     * was not negotiated */
+	DROP_TOO_LONG,      /* frame above 64 KiB of IP packet */
 	DROP_NUM_REASONS,
 };
 

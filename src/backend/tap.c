@@ -340,7 +340,7 @@ void tap_guest_mac_seen(struct ctx *c, const uint8_t *mac)
 static const struct tap_handlers no_handlers;
 
 void tap_handler(struct ctx *c, const struct iovec *iov, size_t iovcnt,
-		 size_t len)
+		 size_t len, unsigned flags)
 {
 	struct tap_frame f;
 	int reason;
@@ -354,7 +354,12 @@ void tap_handler(struct ctx *c, const struct iovec *iov, size_t iovcnt,
 	f.iov = iov;
 	f.iovcnt = iovcnt;
 	f.len = len;
+	f.csum_valid = flags & TAP_FRAME_CSUM_VALID;
 	f.hdr_len = len < TAP_HDR_MAX ? len : TAP_HDR_MAX;
+	if (len > TAP_FRAME_MAX) {
+		ctx_drop(c, DROP_TOO_LONG);
+		return;
+	}
 	if (len < ETH_HLEN || tap_frame_copy(&f, 0, f.hdr, f.hdr_len)) {
 		ctx_drop(c, DROP_TOO_SHORT);
 		return;
@@ -483,7 +488,7 @@ static bool stream_consume(struct ctx *c)
 			break;
 		frame.iov_base = rx.buf + pos + STREAM_LEN_BYTES;
 		frame.iov_len = len;
-		tap_handler(c, &frame, 1, len);
+		tap_handler(c, &frame, 1, len, 0); /* no offloads on the stream */
 		pos += STREAM_LEN_BYTES + len;
 	}
 	/* Handlers may hold on to the frames until the end of the batch;

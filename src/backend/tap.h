@@ -15,6 +15,10 @@
  * f->hdr and reach bytes beyond TAP_HDR_MAX (a TCP payload to send on, a
  * long DHCP message) through f->iov with tap_frame_copy() or
  * tap_frame_iov_from(): the payload itself is never copied by tap.c.
+ * A frame longer than TAP_FRAME_MAX is dropped (DROP_TOO_LONG).  When the
+ * front-end vouched for the L4 checksum (TAP_FRAME_CSUM_VALID: a
+ * vhost-user guest with checksum offload) handlers skip verifying it;
+ * every header is bounds-checked all the same.
  *
  * Handler entry points (declared in each protocol's own header), all with
  * the signature  int NAME(struct ctx *c, const struct tap_frame *f)
@@ -86,8 +90,18 @@ struct tap_frame {
 	} saddr, daddr;          /* IP source and destination */
 	uint16_t sport, dport;   /* TCP/UDP ports, host byte order */
 
+	bool csum_valid;         /* TAP_FRAME_CSUM_VALID: L4 checksum not
+				  * to be verified (the IPv4 header's is) */
 	size_t hdr_len;          /* bytes valid in hdr[] */
 	uint8_t hdr[TAP_HDR_MAX];
+};
+
+/* Flags of tap_handler(). */
+enum tap_frame_flag {
+	/* The front-end vouched for the TCP/UDP checksum, or left it to
+	 * the device (virtio-net checksum offload): vunetd terminates the
+	 * connection, so there is nothing to compute or verify. */
+	TAP_FRAME_CSUM_VALID = 1,
 };
 
 typedef int (*tap_proto_handler)(struct ctx *c, const struct tap_frame *f);
@@ -103,9 +117,9 @@ struct tap_handlers {
 void tap_set_handlers(const struct tap_handlers *h);
 
 /* One frame from the guest (Ethernet header first).  IOV may point into
- * guest memory and is only valid during the call. */
+ * guest memory and is only valid during the call.  FLAGS: TAP_FRAME_*. */
 void tap_handler(struct ctx *c, const struct iovec *iov, size_t iovcnt,
-		 size_t len);
+		 size_t len, unsigned flags);
 /* The end of a batch of frames from the guest. */
 void tap_batch_done(struct ctx *c);
 

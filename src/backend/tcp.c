@@ -10,7 +10,9 @@
  *    destination (flow_host_sockaddr()).  The guest gets its SYN-ACK only
  *    when the host connection is up; a refusal gets it a RST at once.
  *  - Guest to host: segment payloads are handed to sendmsg() straight from
- *    the frame's iovec (guest memory).  Only what the socket accepted is
+ *    the frame's iovec (guest memory), whatever their size (a guest with
+ *    HOST_TSO sends up to 64 KiB at once); a checksum the guest left to
+ *    the device (checksum offload) is not verified.  Only what the socket accepted is
  *    acknowledged, so the guest itself keeps (and retransmits) whatever
  *    did not fit: vunetd buffers nothing.  The window announced to the
  *    guest is the free space in the socket's send buffer.  ACKs are sent
@@ -56,11 +58,19 @@
  *
  * Frames for the guest: over vhost-user, data is peeked straight into
  * guest RX buffers reserved with vu_rx_reserve() (headers written in front,
- * checksum computed over the guest buffers), one frame per reservation;
- * over the stream protocol, one peek fills up to TCP_FRAMES_PER_PEEK
- * static frames, queued with tap_send_frame().  When the guest has no room,
- * sending stops (TCP_EV_GUEST_RX_FULL) and resumes on tcp_guest_rx_ready()
- * or, should that not come, at the next timer tick.
+ * checksum computed over the guest buffers), one frame per reservation.
+ * When the guest negotiated checksum offload (GUEST_CSUM) the payload is
+ * not summed at all: the frame is marked DATA_VALID and the checksum field
+ * holds the pseudo-header sum; with segmentation offload too (GUEST_TSO4/6)
+ * a frame carries up to 64 KiB, whole MSS-sized segments the guest sees
+ * as such (gso_size = its MSS, partial checksum), within its window: one
+ * peek and one frame where there would be dozens.  The IP header always
+ * carries its full checksum.  Over the stream protocol (no virtio-net
+ * header, so no offloads: full checksums), one peek fills up to
+ * TCP_FRAMES_PER_PEEK static frames, queued with tap_send_frame().
+ * When the guest has no room, sending stops (TCP_EV_GUEST_RX_FULL) and
+ * resumes on tcp_guest_rx_ready() or, should that not come, at the next
+ * timer tick.
  *
  * Data path: no allocation, no logging, one tap_flush() per event.  Not
  * done: TCP options beyond MSS and window scaling (no timestamps, no
@@ -102,6 +112,7 @@
 #define MSS_WITHOUT_OPTION 536 /* RFC 9293: no MSS option */
 #define TCP_MTU_DEFAULT 65520
 #define TCP_DUP_ACKS_RETRANSMIT 3
+#define TCP_CSUM_OFFSET 16   /* of the checksum field in the TCP header */
 
 /* iovec entries a guest segment may span (guest TX descriptor chains). */
 #define TCP_MAX_IOV 64
@@ -234,11 +245,31 @@ struct payload {
 	const struct iovec *iov;
 	size_t iovcnt;
 	size_t len;
+	/* The guest takes the frame with checksum offload (DATA_VALID or a
+	 * partial checksum): the TCP checksum field gets the pseudo-header
+	 * sum only, and the payload is never read. */
+	bool csum_offloaded;
 };
+
+/* The TCP checksum field of a segment: the full checksum over pseudo
+ * header SUM, the TCP header TH (TH_LEN bytes) and payload P; or, for an
+ * offloaded checksum, the pseudo-header sum alone, folded but not
+ * complemented, as virtio's NEEDS_CSUM expects it to be completed. */
+static uint16_t tcp_csum_field(uint32_t sum, const uint8_t *th, size_t th_len,
+			       const struct payload *p)
+{
+	if (p && p->csum_offloaded)
+		return (uint16_t)~csum_fold(sum);
+	sum = csum_add_buf(sum, th, th_len);
+	if (p)
+		sum = csum_add_iov(sum, p->iov, p->iovcnt, p->len);
+	return csum_fold(sum);
+}
 
 /* Writes Ethernet, IP and TCP headers at FRAME for a segment of FL with
  * FLAGS at SEQ, TCP options OPTS (OPT_LEN, a multiple of 4) and payload
- * P (NULL: none), which the checksum covers.  Returns the header length. */
+ * P (NULL: none), which the checksum covers unless it is offloaded.
+ * Returns the header length. */
 static size_t fill_segment(struct ctx *c, struct flow *fl, uint8_t *frame,
 			   uint8_t flags, uint32_t seq, const uint8_t *opts,
 			   size_t opt_len, const struct payload *p)
@@ -276,10 +307,7 @@ static size_t fill_segment(struct ctx *c, struct flow *fl, uint8_t *frame,
 	else
 		sum = csum_add_pseudo6(0, &fl->key.raddr, &fl->key.gaddr,
 				       IPPROTO_TCP, l4_len);
-	sum = csum_add_buf(sum, th, TCP_HDR_LEN + opt_len);
-	if (p)
-		sum = csum_add_iov(sum, p->iov, p->iovcnt, p->len);
-	csum = csum_fold(sum);
+	csum = tcp_csum_field(sum, th, TCP_HDR_LEN + opt_len, p);
 	memcpy(th + 16, &csum, 2);
 
 	if (flags & TCP_FLAG_ACK)
@@ -534,23 +562,63 @@ static void copy_to_iov_start(const struct iovec *iov, size_t cnt,
 	}
 }
 
+/* The most payload one frame to the guest carries: one MSS; with the
+ * guest's segmentation offload for the flow's family (TSO over
+ * vhost-user), as many whole MSS as fit in one 64 KiB frame, which the
+ * guest takes as that many segments. */
+static size_t frame_payload_max(const struct flow *fl, unsigned offloads)
+{
+	size_t mss = fl->tcp.mss_to_guest;
+	size_t tso_max = TAP_FRAME_MAX - l4_off_of(fl) - TCP_HDR_LEN;
+	unsigned tso = flow_is_v4(fl) ? VU_RX_TSO4 : VU_RX_TSO6;
+
+	if (!(offloads & tso) || !mss || tso_max < mss)
+		return mss;
+	return tso_max / mss * mss;
+}
+
+/* Marks reserved frame O for the guest's offloads: a frame of one MSS at
+ * most as DATA_VALID, a larger one (TSO) as segments of the MSS with a
+ * partial checksum, as virtio requires of them (5.1.6.4). */
+static void mark_offloads(struct vu_rx_offload *o, const struct flow *fl,
+			  size_t plen, unsigned offloads)
+{
+	if (!(offloads & VU_RX_CSUM))
+		return;
+	o->hdr_len = (uint16_t)(l4_off_of(fl) + TCP_HDR_LEN);
+	if (plen <= fl->tcp.mss_to_guest) {
+		o->data_valid = true;
+		return;
+	}
+	o->partial_csum = true;
+	o->csum_start = (uint16_t)l4_off_of(fl);
+	o->csum_offset = TCP_CSUM_OFFSET;
+	o->gso_size = fl->tcp.mss_to_guest;
+	o->gso_v6 = !flow_is_v4(fl);
+}
+
 /* MODE_VU, zero copy: peeks straight into guest RX buffers, one reserved
  * frame at a time, headers written in front (built aside and copied when
- * the first buffer is too short for them).  Returns SENT_* or a negative
- * errno (-EAGAIN: no data). */
+ * the first buffer is too short for them).  With the guest's offloads
+ * the payload is not summed and a frame holds up to 64 KiB (see
+ * frame_payload_max()).  Returns SENT_* or a negative errno (-EAGAIN: no
+ * data). */
 static ssize_t vu_data_to_guest(struct ctx *c, struct flow *fl, uint32_t want)
 {
 	static struct vu_rx_frame rf;
 	static uint8_t hdr_aside[IP6_L4_OFF + TCP_HDR_LEN];
-	size_t hdr_len = l4_off_of(fl) + TCP_HDR_LEN, mss = fl->tcp.mss_to_guest;
+	unsigned offloads = vu_rx_offloads(c->vdev);
+	size_t hdr_len = l4_off_of(fl) + TCP_HDR_LEN;
+	size_t max_plen = frame_payload_max(fl, offloads);
 	ssize_t n;
 	int i;
 
 	for (i = 0; want && i < TCP_FRAMES_PER_PEEK; i++) {
-		size_t room = want < mss ? want : mss;
+		size_t room = want < max_plen ? want : max_plen;
 		ssize_t cap = vu_rx_reserve(c->vdev, &rf, hdr_len + room);
 		struct iovec dst[VU_RX_MAX_IOV];
-		struct payload p = { .iov = dst };
+		struct payload p = { .iov = dst,
+				     .csum_offloaded = offloads & VU_RX_CSUM };
 		bool split_hdr;
 
 		if (cap < 0)
@@ -576,6 +644,7 @@ static ssize_t vu_data_to_guest(struct ctx *c, struct flow *fl, uint32_t want)
 			     fl->tcp.seq_to_guest, NULL, 0, &p);
 		if (split_hdr)
 			copy_to_iov_start(rf.iov, rf.iovcnt, hdr_aside, hdr_len);
+		mark_offloads(&rf.offload, fl, (size_t)n, offloads);
 		vu_rx_commit(c->vdev, &rf, hdr_len + (size_t)n);
 		c->stats.frames_to_guest++;
 		c->stats.bytes_to_guest += hdr_len + (size_t)n;
@@ -605,7 +674,10 @@ static void send_fin_if_due(struct ctx *c, struct flow *fl)
 static bool data_to_guest(struct ctx *c, struct flow *fl)
 {
 	uint32_t before = fl->tcp.seq_to_guest, want = window_left(fl);
-	uint32_t max = (uint32_t)fl->tcp.mss_to_guest * TCP_FRAMES_PER_PEEK;
+	unsigned offloads = c->mode == MODE_VU && c->vdev ?
+			    vu_rx_offloads(c->vdev) : 0;
+	uint32_t max = (uint32_t)frame_payload_max(fl, offloads) *
+		       TCP_FRAMES_PER_PEEK;
 	ssize_t n;
 
 	if (!(fl->tcp.events & TCP_EV_GUEST_SYN_ACKED) ||
@@ -1179,7 +1251,7 @@ int tcp_tap_handler(struct ctx *c, const struct tap_frame *f)
 		ctx_drop(c, DROP_BAD_L4);
 		return -1;
 	}
-	if (!tcp_checksum_ok(f)) {
+	if (!f->csum_valid && !tcp_checksum_ok(f)) {
 		ctx_drop(c, DROP_BAD_CSUM);
 		return -1;
 	}

@@ -29,9 +29,11 @@
  *
  * A flow ends after UDP_FLOW_TIMEOUT_S without traffic (udp_timer()).
  *
- * Data path, guest to host: udp_tap_handler() only checks a datagram and
- * notes where its payload is (iovecs into the guest's frame, no copy);
- * udp_batch_done(), at the end of the transport's batch, sends what was
+ * Data path, guest to host: udp_tap_handler() only checks a datagram (its
+ * checksum unless the guest left it to the device: virtio checksum
+ * offload, f->csum_valid) and notes where its payload is (iovecs into
+ * the guest's frame, no copy); udp_batch_done(), at the end of the
+ * transport's batch, sends what was
  * noted with one sendmmsg() per flow, each flow's datagrams in the order
  * the guest sent them.  The transport keeps the frames' buffers until
  * then (vhost-user publishes the TX used entries after the batch; the
@@ -287,7 +289,7 @@ int udp_tap_handler(struct ctx *c, const struct tap_frame *f)
 	udp_len = ip_get_be16(f->hdr + f->l4_off + 4);
 	if (udp_len < UDP_HDR_LEN || udp_len > f->l4_len)
 		goto bad;
-	if (!udp_checksum_ok(f, udp_len)) {
+	if (!f->csum_valid && !udp_checksum_ok(f, udp_len)) {
 		ctx_drop(c, DROP_BAD_CSUM);
 		return -1;
 	}

@@ -116,6 +116,16 @@ enum vu_request {
 #define F_PROTOCOL_FEATURES 30
 #define F_VERSION_1 32
 #define F_NET_MRG_RXBUF 15
+/* virtio-net offloads (virtio 1.x 5.1.3): checksums and TCP segmentation
+ * each way.  vunetd terminates TCP/UDP, so it need not check a checksum
+ * the guest left to the device, nor cut a large segment into MSS-sized
+ * ones: the host socket takes the whole payload. */
+#define F_NET_CSUM 0        /* guest may send partial checksums */
+#define F_NET_GUEST_CSUM 1  /* we may send frames without full checksums */
+#define F_NET_GUEST_TSO4 7  /* we may send TCP/IPv4 frames above the MTU */
+#define F_NET_GUEST_TSO6 8
+#define F_NET_HOST_TSO4 11  /* guest may send TCP/IPv4 frames above the MTU */
+#define F_NET_HOST_TSO6 12
 
 #define PF_MQ 0
 #define PF_REPLY_ACK 3
@@ -126,7 +136,10 @@ enum vu_request {
 
 static const uint64_t vu_features = BIT(F_VERSION_1) | BIT(F_NET_MRG_RXBUF) |
 	BIT(F_RING_EVENT_IDX) | BIT(F_RING_INDIRECT_DESC) |
-	BIT(F_NOTIFY_ON_EMPTY) | BIT(F_PROTOCOL_FEATURES);
+	BIT(F_NOTIFY_ON_EMPTY) | BIT(F_PROTOCOL_FEATURES) |
+	BIT(F_NET_CSUM) | BIT(F_NET_GUEST_CSUM) |
+	BIT(F_NET_GUEST_TSO4) | BIT(F_NET_GUEST_TSO6) |
+	BIT(F_NET_HOST_TSO4) | BIT(F_NET_HOST_TSO6);
 static const uint64_t vu_protocol_features = BIT(PF_MQ) | BIT(PF_REPLY_ACK) |
 	BIT(PF_RESET_DEVICE) | BIT(PF_STATUS);
 
@@ -148,6 +161,14 @@ static const uint64_t vu_protocol_features = BIT(PF_MQ) | BIT(PF_REPLY_ACK) |
 /* A front-end that stalls in the middle of a message is dropped. */
 #define VU_RECV_TIMEOUT_MS 1000
 #define VU_EINTR_RETRIES 8
+
+/* virtio-net header flags and GSO types (virtio 1.x 5.1.6). */
+#define NET_HDR_F_NEEDS_CSUM 1
+#define NET_HDR_F_DATA_VALID 2
+#define NET_HDR_GSO_NONE 0
+#define NET_HDR_GSO_TCPV4 1
+#define NET_HDR_GSO_TCPV6 4
+#define NET_HDR_GSO_ECN 0x80
 
 /* virtio-net header, with num_buffers (VERSION_1 or MRG_RXBUF). */
 struct vu_net_hdr {
@@ -221,6 +242,8 @@ struct vu_dev {
 	uint64_t features, protocol_features;
 	uint64_t status;
 	size_t hdr_len;
+	unsigned rx_offloads; /* VU_RX_*: what frames to the guest may use */
+	bool tx_csum;         /* CSUM: trust NEEDS_CSUM/DATA_VALID frames */
 	struct vq_mem mem;
 	struct vu_queue q[VU_NUM_QUEUES];
 
@@ -310,6 +333,17 @@ static void apply_features(struct vu_dev *dev)
 			has_feature(dev, F_NET_MRG_RXBUF)) ?
 		       sizeof(struct vu_net_hdr) :
 		       offsetof(struct vu_net_hdr, num_buffers);
+	dev->tx_csum = has_feature(dev, F_NET_CSUM);
+	dev->rx_offloads = 0;
+	/* Segmentation offloads need the checksum offload (virtio 5.1.3.1):
+	 * a large frame to the guest carries a partial checksum. */
+	if (has_feature(dev, F_NET_GUEST_CSUM)) {
+		dev->rx_offloads |= VU_RX_CSUM;
+		if (has_feature(dev, F_NET_GUEST_TSO4))
+			dev->rx_offloads |= VU_RX_TSO4;
+		if (has_feature(dev, F_NET_GUEST_TSO6))
+			dev->rx_offloads |= VU_RX_TSO6;
+	}
 	for (i = 0; i < VU_NUM_QUEUES; i++) {
 		struct vq *q = &dev->q[i].vq;
 
@@ -1016,11 +1050,57 @@ static void report_broken(unsigned qidx)
 	     qidx == VU_TXQ ? "TX" : "RX");
 }
 
+/* Copies the virtio-net header at the start of chain C into H (the
+ * caller checked that the chain is longer than the header). */
+static void read_net_hdr(const struct vu_dev *dev, const struct vq_chain *c,
+			 struct vu_net_hdr *h)
+{
+	uint8_t *out = (uint8_t *)h;
+	size_t left = dev->hdr_len;
+	unsigned i;
+
+	memset(h, 0, sizeof(*h));
+	for (i = 0; i < c->n_out && left; i++) {
+		size_t n = c->iov[i].iov_len < left ? c->iov[i].iov_len : left;
+
+		memcpy(out, c->iov[i].iov_base, n);
+		out += n;
+		left -= n;
+	}
+}
+
+/* What the header of a guest frame asks of us, as VU_FRAME_* flags in
+ * *FLAGS.  Returns false for a segmentation offload that was not
+ * negotiated (or that we never offer, such as UDP): the frame is not
+ * what it claims and is dropped. */
+static bool tx_frame_flags(const struct vu_dev *dev, const struct vu_net_hdr *h,
+			   unsigned *flags)
+{
+	/* ECN only marks how the guest's stack segments: nothing to us. */
+	uint8_t gso = h->gso_type & (uint8_t)~NET_HDR_GSO_ECN;
+
+	*flags = 0;
+	if (dev->tx_csum &&
+	    (h->flags & (NET_HDR_F_NEEDS_CSUM | NET_HDR_F_DATA_VALID)))
+		*flags |= VU_FRAME_CSUM_VALID;
+	switch (gso) {
+	case NET_HDR_GSO_NONE:
+		return true;
+	case NET_HDR_GSO_TCPV4:
+		return has_feature(dev, F_NET_HOST_TSO4);
+	case NET_HDR_GSO_TCPV6:
+		return has_feature(dev, F_NET_HOST_TSO6);
+	default:
+		return false;
+	}
+}
+
 /* Hands one TX chain to the frame handler, without its virtio-net header. */
 static void deliver_tx_chain(struct vu_dev *dev, const struct vq_chain *c)
 {
 	size_t skip = dev->hdr_len;
-	unsigned i, n = 0;
+	struct vu_net_hdr h;
+	unsigned i, n = 0, flags;
 
 	if (c->n_in) {
 		dev->drops[DROP_BAD_DESCRIPTOR]++;
@@ -1028,6 +1108,11 @@ static void deliver_tx_chain(struct vu_dev *dev, const struct vq_chain *c)
 	}
 	if (c->out_len <= dev->hdr_len) {
 		dev->drops[DROP_TOO_SHORT]++;
+		return;
+	}
+	read_net_hdr(dev, c, &h);
+	if (!tx_frame_flags(dev, &h, &flags)) {
+		dev->drops[DROP_BAD_OFFLOAD]++;
 		return;
 	}
 	for (i = 0; i < c->n_out; i++) {
@@ -1043,7 +1128,7 @@ static void deliver_tx_chain(struct vu_dev *dev, const struct vq_chain *c)
 		n++;
 	}
 	dev->ops->frame_from_guest(dev->opaque, dev->tx_iov, n,
-				   c->out_len - dev->hdr_len);
+				   c->out_len - dev->hdr_len, flags);
 }
 
 /* One round: up to VU_TX_BATCH frames, one used update, one call.
@@ -1204,6 +1289,39 @@ static void reserve_chains(struct vu_dev *dev, struct vu_rx_frame *f,
 	}
 }
 
+unsigned vu_rx_offloads(const struct vu_dev *dev)
+{
+	return dev->rx_offloads;
+}
+
+/* The virtio-net header of reserved frame F: what its offload fields ask
+ * for, as far as the front-end negotiated it (anything else would be a
+ * frame the guest may not accept: it goes as a plain frame). */
+static void write_net_hdr(const struct vu_dev *dev, const struct vu_rx_frame *f,
+			  uint16_t num_buffers)
+{
+	const struct vu_rx_offload *o = &f->offload;
+	struct vu_net_hdr hdr = { .num_buffers = htole16(num_buffers) };
+	unsigned tso = o->gso_v6 ? VU_RX_TSO6 : VU_RX_TSO4;
+
+	if (dev->rx_offloads & VU_RX_CSUM) {
+		if (o->partial_csum) {
+			hdr.flags = NET_HDR_F_NEEDS_CSUM;
+			hdr.csum_start = htole16(o->csum_start);
+			hdr.csum_offset = htole16(o->csum_offset);
+		} else if (o->data_valid) {
+			hdr.flags = NET_HDR_F_DATA_VALID;
+		}
+	}
+	hdr.hdr_len = htole16(o->hdr_len);
+	if (o->gso_size && o->partial_csum && (dev->rx_offloads & tso)) {
+		hdr.gso_type = o->gso_v6 ? NET_HDR_GSO_TCPV6 :
+					   NET_HDR_GSO_TCPV4;
+		hdr.gso_size = htole16(o->gso_size);
+	}
+	memcpy(f->hdr, &hdr, dev->hdr_len);
+}
+
 /* Gives back the chains of reservation F from the K-th on, unused: those
  * before a discarded chain (below rx_floor) used and empty, the others
  * un-popped, to be popped again for the next frame. */
@@ -1224,6 +1342,7 @@ static void reserve_frame(struct vu_dev *dev, struct vu_rx_frame *f,
 	f->iovcnt = f->n_heads = 0;
 	f->capacity = 0;
 	f->hdr = NULL;
+	memset(&f->offload, 0, sizeof(f->offload));
 	dev->rx_floor = 0;
 	dev->rx_discarded = false;
 	reserve_chains(dev, f, max_len);
@@ -1281,15 +1400,6 @@ ssize_t vu_rx_reserve_batch(struct vu_dev *dev, struct vu_rx_frame *f,
 	return (ssize_t)i;
 }
 
-static void write_net_hdr(const struct vu_dev *dev, void *where,
-			  uint16_t num_buffers)
-{
-	struct vu_net_hdr hdr = { .num_buffers = htole16(num_buffers) };
-
-	/* flags 0, GSO none: a complete frame with a valid checksum. */
-	memcpy(where, &hdr, dev->hdr_len);
-}
-
 /* Pushes the buffers of reserved frame F that LEN bytes (> 0) fill, and
  * gives back the rest. */
 static void fill_frame(struct vu_dev *dev, struct vu_rx_frame *f, size_t len)
@@ -1307,7 +1417,7 @@ static void fill_frame(struct vu_dev *dev, struct vu_rx_frame *f, size_t len)
 		vq_push(q, f->heads[k], used);
 		left -= used;
 	}
-	write_net_hdr(dev, f->hdr, k);
+	write_net_hdr(dev, f, k);
 	give_back_rx(dev, f, k);
 	if (vq_unpublished(q) >= VU_RX_BATCH)
 		vu_rx_flush(dev);

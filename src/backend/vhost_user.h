@@ -7,8 +7,9 @@
  *  - the event loop hands it control-socket and kick events;
  *  - frames the guest sends are passed, one call per frame, to the frame
  *    handler given at init, as iovecs pointing straight into guest memory
- *    (valid only during the call; no copy is made), followed by one
- *    end-of-batch call;
+ *    (valid only during the call; no copy is made), with what their
+ *    virtio-net header says (VU_FRAME_*), followed by one end-of-batch
+ *    call;
  *  - frames for the guest are either copied in with vu_send_frame(), or,
  *    on the zero-copy path, written by the caller into guest buffers it
  *    reserved with vu_rx_reserve() and then completed with vu_rx_commit()
@@ -16,6 +17,16 @@
  *    vu_rx_commit_batch());
  *  - vu_rx_flush() ends a batch of frames for the guest: one used-index
  *    update and at most one notification.
+ *
+ * Offloads (virtio 1.x 5.1.6.2, 5.1.6.4), offered to every front-end and
+ * used as far as it negotiated them.  From the guest: with CSUM, a frame
+ * marked NEEDS_CSUM (its L4 checksum holds only the pseudo-header sum) or
+ * DATA_VALID comes with VU_FRAME_CSUM_VALID, and its checksum is not to
+ * be verified; with HOST_TSO4/6 a TCP frame may be up to 64 KiB whatever
+ * the MTU (it is handled as one large segment).  A frame claiming a
+ * segmentation offload that was not negotiated is dropped
+ * (DROP_BAD_OFFLOAD).  To the guest: vu_rx_offloads() says what the guest
+ * accepts, and a reserved frame's offload fields fill its header.
  */
 #ifndef VUNET_BACKEND_VHOST_USER_H
 #define VUNET_BACKEND_VHOST_USER_H
@@ -27,10 +38,26 @@
 
 struct vu_dev;
 
+/* Flags of a frame from the guest. */
+enum vu_frame_flag {
+	/* The guest left the L4 checksum to the device (NEEDS_CSUM) or
+	 * vouched for it (DATA_VALID), and CSUM was negotiated: do not
+	 * verify it. */
+	VU_FRAME_CSUM_VALID = 1,
+};
+
+/* Offloads the guest accepts on frames to it (vu_rx_offloads()). */
+enum vu_rx_offload_flag {
+	VU_RX_CSUM = 1, /* GUEST_CSUM: DATA_VALID, or a partial checksum */
+	VU_RX_TSO4 = 2, /* GUEST_TSO4 (with GUEST_CSUM): TCP/IPv4 above MTU */
+	VU_RX_TSO6 = 4, /* GUEST_TSO6 (with GUEST_CSUM) */
+};
+
 struct vu_frame_ops {
-	/* One frame from the guest (virtio-net header already stripped). */
+	/* One frame from the guest (virtio-net header already stripped);
+	 * FLAGS: VU_FRAME_*. */
 	void (*frame_from_guest)(void *opaque, const struct iovec *iov,
-				 size_t iovcnt, size_t len);
+				 size_t iovcnt, size_t len, unsigned flags);
 	/* The current batch of guest frames is complete. */
 	void (*guest_batch_done)(void *opaque);
 	/* The guest's RX queue became usable (or got new buffers after it
@@ -41,11 +68,29 @@ struct vu_frame_ops {
 /* Largest number of guest buffers one reserved frame may span. */
 #define VU_RX_MAX_IOV 64
 
+/* How a frame to the guest is marked in its virtio-net header.  All zero
+ * (as vu_rx_reserve() leaves it): a whole frame with full checksums.
+ * Fields the front-end did not negotiate (vu_rx_offloads()) are left
+ * out of the header. */
+struct vu_rx_offload {
+	bool data_valid;     /* DATA_VALID: the L4 checksum is not filled in */
+	bool partial_csum;   /* NEEDS_CSUM: the L4 checksum field holds the
+			      * pseudo-header sum, to be completed from
+			      * csum_start, storing at csum_start + csum_offset */
+	uint16_t csum_start, csum_offset;
+	uint16_t hdr_len;    /* Ethernet + IP + L4 header bytes */
+	uint16_t gso_size;   /* non-zero: a TCP frame above the MTU, to be
+			      * seen as segments of this many payload bytes
+			      * (needs partial_csum and TSO4/TSO6) */
+	bool gso_v6;         /* TCPV6 rather than TCPV4 */
+};
+
 /* Guest buffers reserved for one frame to the guest. */
 struct vu_rx_frame {
 	struct iovec iov[VU_RX_MAX_IOV]; /* after the virtio-net header */
 	size_t iovcnt;
 	size_t capacity; /* bytes available in iov[] */
+	struct vu_rx_offload offload; /* set by the caller before commit */
 	/* private to vhost_user.c */
 	uint16_t heads[VU_RX_MAX_IOV];
 	uint16_t slots[VU_RX_MAX_IOV]; /* available-ring position of each */
@@ -61,7 +106,8 @@ void vu_dev_free(struct vu_dev *dev);
 /* Where the device counts the frames it drops: an array indexed by enum
  * drop_reason (backend/ctx.h), normally ctx->stats.drops.  The device
  * counts DROP_BAD_DESCRIPTOR, DROP_TOO_SHORT (a guest frame with nothing
- * after its virtio-net header) and DROP_RX_NO_BUFFERS (vu_send_frame()
+ * after its virtio-net header), DROP_BAD_OFFLOAD (a segmentation offload
+ * that was not negotiated) and DROP_RX_NO_BUFFERS (vu_send_frame()
  * only).  Until set, the device uses an array of its own. */
 void vu_dev_set_drop_counters(struct vu_dev *dev, uint64_t *drops);
 /* True while a front-end is connected. */
@@ -78,6 +124,9 @@ bool vu_dev_handle_control(struct vu_dev *dev, uint32_t events);
 void vu_dev_handle_kick(struct vu_dev *dev, unsigned qidx);
 /* True once the guest's RX queue is enabled and has buffers mapped. */
 bool vu_dev_rx_usable(const struct vu_dev *dev);
+/* The offloads the front-end negotiated for frames to the guest:
+ * VU_RX_* flags (0 until features are set). */
+unsigned vu_rx_offloads(const struct vu_dev *dev);
 
 /* Copies one frame (without virtio-net header) into the guest's RX queue.
  * Returns the length queued, or a negative errno (-ENOBUFS: no buffers,

@@ -91,6 +91,8 @@ static const char *const drop_names[DROP_NUM_REASONS] = {
 	[DROP_BAD_DESCRIPTOR] = "drop_bad_descriptor",
 	[DROP_BAD_STREAM] = "drop_bad_stream",
 	[DROP_TOO_BIG] = "drop_too_big",
+	[DROP_BAD_OFFLOAD] = "drop_bad_offload",
+	[DROP_TOO_LONG] = "drop_too_long",
 };
 
 /* The end of a batch of guest frames: the modules that batch their sends
@@ -391,9 +393,10 @@ static int setup_timer(struct ctx *c)
 }
 
 static void vu_frame(void *opaque, const struct iovec *iov, size_t iovcnt,
-		     size_t len)
+		     size_t len, unsigned flags)
 {
-	tap_handler(opaque, iov, iovcnt, len);
+	tap_handler(opaque, iov, iovcnt, len,
+		    (flags & VU_FRAME_CSUM_VALID) ? TAP_FRAME_CSUM_VALID : 0);
 }
 
 static void vu_batch_done(void *opaque)

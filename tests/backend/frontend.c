@@ -16,6 +16,7 @@
  */
 #include "frontend.h"
 
+#include <endian.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -677,8 +678,52 @@ static unsigned hdr_len(const struct fe *fe)
 	       FE_NET_HDR_LEN : 10;
 }
 
+/* The header as the device reads it: little-endian (VERSION_1), and
+ * without num_buffers when neither VERSION_1 nor MRG_RXBUF was agreed. */
+static void put_net_hdr(const struct fe *fe, uint8_t *to,
+			const struct fe_net_hdr *h)
+{
+	uint8_t raw[FE_NET_HDR_LEN] = { 0 };
+
+	if (h) {
+		uint16_t v[5] = { htole16(h->hdr_len), htole16(h->gso_size),
+				  htole16(h->csum_start),
+				  htole16(h->csum_offset),
+				  htole16(h->num_buffers) };
+
+		raw[0] = h->flags;
+		raw[1] = h->gso_type;
+		memcpy(raw + 2, v, sizeof(v));
+	}
+	memcpy(to, raw, hdr_len(fe));
+}
+
+static void get_net_hdr(const struct fe *fe, const uint8_t *from,
+			struct fe_net_hdr *h)
+{
+	uint8_t raw[FE_NET_HDR_LEN] = { 0 };
+	uint16_t v[5];
+
+	memcpy(raw, from, hdr_len(fe));
+	h->flags = raw[0];
+	h->gso_type = raw[1];
+	memcpy(v, raw + 2, sizeof(v));
+	h->hdr_len = le16toh(v[0]);
+	h->gso_size = le16toh(v[1]);
+	h->csum_start = le16toh(v[2]);
+	h->csum_offset = le16toh(v[3]);
+	h->num_buffers = le16toh(v[4]);
+}
+
 int fe_tx_send_ex(struct fe *fe, const void *frame, size_t len,
 		  unsigned n_desc, bool indirect)
+{
+	return fe_tx_send_hdr(fe, NULL, frame, len, n_desc, indirect);
+}
+
+int fe_tx_send_hdr(struct fe *fe, const struct fe_net_hdr *hdr,
+		   const void *frame, size_t len, unsigned n_desc,
+		   bool indirect)
 {
 	struct fe_ring *ring = &fe->tx;
 	size_t total = hdr_len(fe) + len, piece, off;
@@ -700,7 +745,7 @@ int fe_tx_send_ex(struct fe *fe, const void *frame, size_t len,
 	ring->slots_of[head] = slots;
 	data_gpa = fe_slot_gpa(ring, head);
 	data = fe_host(fe, data_gpa, total);
-	memset(data, 0, hdr_len(fe));
+	put_net_hdr(fe, data, hdr);
 	memcpy(data + hdr_len(fe), frame, len);
 	piece = (total + n_desc - 1) / n_desc;
 	for (i = 0, off = 0; i < n_desc; i++, off += piece) {
@@ -777,21 +822,34 @@ static int copy_used(struct fe *fe, uint32_t id, uint32_t len, size_t skip,
 
 int fe_rx_recv(struct fe *fe, void *buf, size_t max, unsigned *num_buffers)
 {
+	struct fe_net_hdr h;
+	int rc = fe_rx_recv_hdr(fe, buf, max, &h);
+
+	if (num_buffers && rc != -EAGAIN)
+		*num_buffers = h.num_buffers;
+	return rc;
+}
+
+int fe_rx_recv_hdr(struct fe *fe, void *buf, size_t max,
+		   struct fe_net_hdr *hdr)
+{
 	struct fe_ring *ring = &fe->rx;
 	uint32_t id, len;
 	uint16_t n = 1;
 	size_t off = 0;
 	unsigned i;
 
+	memset(hdr, 0, sizeof(*hdr));
+	hdr->num_buffers = 1;
 	if (!fe_used_pop(ring, &id, &len))
 		return -EAGAIN;
 	if (id >= ring->size || len < hdr_len(fe))
 		return -EIO;
+	get_net_hdr(fe, fe_host(fe, fe_slot_gpa(ring, id), hdr_len(fe)), hdr);
 	if (hdr_len(fe) == FE_NET_HDR_LEN)
-		memcpy(&n, fe_host(fe, fe_slot_gpa(ring, id), FE_NET_HDR_LEN) +
-		       10, 2);
-	if (num_buffers)
-		*num_buffers = n;
+		n = hdr->num_buffers;
+	else
+		hdr->num_buffers = 1;
 	if (!n || (n > 1 && !(fe->features & BIT(FE_F_NET_MRG_RXBUF))))
 		return -EIO;
 	if (copy_used(fe, id, len, hdr_len(fe), buf, max, &off))

@@ -73,6 +73,12 @@ enum fe_request {
 #define FE_VRING_NOFD 0x100
 
 /* Feature bits. */
+#define FE_F_NET_CSUM 0        /* offloads: never in the default set, */
+#define FE_F_NET_GUEST_CSUM 1  /* so a test that does not ask for them  */
+#define FE_F_NET_GUEST_TSO4 7  /* gets full checksums and MTU frames   */
+#define FE_F_NET_GUEST_TSO6 8
+#define FE_F_NET_HOST_TSO4 11
+#define FE_F_NET_HOST_TSO6 12
 #define FE_F_NET_MRG_RXBUF 15
 #define FE_F_NOTIFY_ON_EMPTY 24
 #define FE_F_INDIRECT_DESC 28
@@ -217,6 +223,21 @@ int fe_set_vring_enable(struct fe *fe, unsigned index, bool on);
 int fe_get_vring_base(struct fe *fe, unsigned index, uint32_t *base);
 int fe_handshake(struct fe *fe, enum fe_style style);
 
+/* The virtio-net header (virtio 1.x 5.1.6), in host byte order. */
+struct fe_net_hdr {
+	uint8_t flags;
+	uint8_t gso_type;
+	uint16_t hdr_len, gso_size, csum_start, csum_offset;
+	uint16_t num_buffers;
+};
+
+#define FE_NET_HDR_F_NEEDS_CSUM 1
+#define FE_NET_HDR_F_DATA_VALID 2
+#define FE_NET_HDR_GSO_NONE 0
+#define FE_NET_HDR_GSO_TCPV4 1
+#define FE_NET_HDR_GSO_UDP 3
+#define FE_NET_HDR_GSO_TCPV6 4
+
 /* Traffic.  fe_tx_send() puts HEADER+FRAME in one descriptor;
  * fe_tx_send_ex() spreads it over N_DESC descriptors, through an indirect
  * table if INDIRECT.  Both kick if the device asked for it.  Return 0 or
@@ -224,12 +245,19 @@ int fe_handshake(struct fe *fe, enum fe_style style);
 int fe_tx_send(struct fe *fe, const void *frame, size_t len);
 int fe_tx_send_ex(struct fe *fe, const void *frame, size_t len,
 		  unsigned n_desc, bool indirect);
+/* fe_tx_send_ex() with the virtio-net header HDR instead of zeros. */
+int fe_tx_send_hdr(struct fe *fe, const struct fe_net_hdr *hdr,
+		   const void *frame, size_t len, unsigned n_desc,
+		   bool indirect);
 /* Posts N receive buffers of LEN bytes each (one descriptor each). */
 int fe_rx_post(struct fe *fe, unsigned n, uint32_t len);
 /* Takes one received frame (merging buffers): returns its length without
  * header, -EAGAIN if none, -EIO if malformed.  *NUM_BUFFERS (if not
  * NULL) gets the header's count. */
 int fe_rx_recv(struct fe *fe, void *buf, size_t max, unsigned *num_buffers);
+/* fe_rx_recv(), also giving the frame's virtio-net header in *HDR. */
+int fe_rx_recv_hdr(struct fe *fe, void *buf, size_t max,
+		   struct fe_net_hdr *hdr);
 /* Waits for the call eventfd of RING.  0, or -ETIMEDOUT. */
 int fe_wait_call(struct fe *fe, struct fe_ring *ring, int timeout_ms);
 /* Waits until RING has a used entry we have not read.  0 or -ETIMEDOUT. */

@@ -32,3 +32,8 @@ ssize_t vu_rx_reserve(struct vu_dev *dev, struct vu_rx_frame *f, size_t max_len)
 void vu_rx_commit(struct vu_dev *dev, struct vu_rx_frame *f, size_t len)
 {
 }
+
+unsigned vu_rx_offloads(const struct vu_dev *dev)
+{
+	return 0;
+}

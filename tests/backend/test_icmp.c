@@ -242,7 +242,7 @@ TEST(icmp_echo_in_many_segments_is_relayed_whole)
 		off += l;
 	}
 	CHECK_INT(off, len);
-	tap_handler(&c, iov, SEGMENTS, len);
+	tap_handler(&c, iov, SEGMENTS, len, 0);
 	CHECK_INT(pt_drops(&c), 0);
 	n = relay_reply(&c, r, sizeof(r), 2000);
 	CHECK_INT(n, IP4_L4_OFF + (ssize_t)sizeof(msg));

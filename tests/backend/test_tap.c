@@ -166,7 +166,7 @@ static void deliver(uint8_t *buf, size_t len)
 {
 	struct iovec iov = { .iov_base = buf, .iov_len = len };
 
-	tap_handler(&c, &iov, 1, len);
+	tap_handler(&c, &iov, 1, len, 0);
 }
 
 TEST(arp_reaches_the_arp_handler)
@@ -498,7 +498,7 @@ TEST(headers_split_across_iovecs_are_joined)
 	iov[1] = (struct iovec){ f + 5, 20 };
 	iov[2] = (struct iovec){ f + 25, 40 };
 	iov[3] = (struct iovec){ f + 65, n - 65 };
-	tap_handler(&c, iov, 4, n);
+	tap_handler(&c, iov, 4, n, 0);
 	CHECK_STR(seen.last, "tcp");
 	CHECK_INT(seen.f.dport, 80);
 	CHECK(!memcmp(seen.payload, "PPPP", 4));

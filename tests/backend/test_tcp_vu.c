@@ -2,6 +2,9 @@
 /* TCP over vhost-user: host data is peeked by vunetd straight into the
  * guest's RX buffers (zero copy), including frames spread over several
  * merged buffers, and sending resumes when the guest adds buffers.
+ * Checksum and segmentation offloads, each way, negotiated or not: what
+ * the virtio-net header of each frame to the guest says, and which guest
+ * frames vunetd takes or drops.
  *
  * The test front-end (frontend.h) plays the guest's virtio-net driver
  * against the real vhost_user.c, tap.c and tcp.c in this process; a small
@@ -19,8 +22,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "backend/checksum.h"
 #include "backend/epoll_ref.h"
 #include "backend/flow.h"
+#include "backend/ip.h"
 #include "backend/tap.h"
 #include "backend/tcp.h"
 #include "backend/udp.h"
@@ -63,9 +68,10 @@ ssize_t recvmsg(int fd, struct msghdr *mh, int flags)
 static uint8_t rxbuf[PT_FRAME_MAX];
 
 static void vt_frame(void *opaque, const struct iovec *iov, size_t iovcnt,
-		     size_t len)
+		     size_t len, unsigned flags)
 {
-	tap_handler(opaque, iov, iovcnt, len);
+	tap_handler(opaque, iov, iovcnt, len,
+		    (flags & VU_FRAME_CSUM_VALID) ? TAP_FRAME_CSUM_VALID : 0);
 }
 
 static void vt_batch(void *opaque)
@@ -157,13 +163,28 @@ static void vt_post_rx(unsigned max)
 		;
 }
 
-/* The vhost-user device and a started front-end with RX_BUFFERS posted.
- * Returns 0 or -1. */
-static int vt_setup(unsigned rx_buffers)
+/* What the guest negotiates when a test asks for offloads: the usual
+ * features plus OFFLOADS. */
+#define BASE_FEATURES ((1ULL << FE_F_VERSION_1) | \
+		       (1ULL << FE_F_NET_MRG_RXBUF) | \
+		       (1ULL << FE_F_EVENT_IDX) | \
+		       (1ULL << FE_F_INDIRECT_DESC) | \
+		       (1ULL << FE_F_PROTOCOL_FEATURES))
+#define F(bit) (1ULL << (bit))
+/* Room for a 64 KiB TX frame with its header, in the TSO tests. */
+#define BIG_BUF_LEN (72 << 10)
+
+/* The vhost-user device and a started front-end with RX_BUFFERS posted,
+ * negotiating FEATURES (0: the front-end's defaults, no offloads), ring
+ * buffers of BUF_LEN bytes.  Returns 0 or -1. */
+static int vt_setup_with(unsigned rx_buffers, uint64_t features,
+			 uint32_t buf_len)
 {
 	struct fe_config cfg = { .queue_size = QUEUE_SIZE,
-				 .buf_size = RX_BUF_LEN,
-				 .region_size = { 16 << 20 } };
+				 .buf_size = buf_len,
+				 .features = features,
+				 .region_size = { 2ULL * QUEUE_SIZE * buf_len +
+						  (8 << 20) } };
 
 	if (ft_setup(&vt.c, 64))
 		return -1;
@@ -186,6 +207,11 @@ static int vt_setup(unsigned rx_buffers)
 	return 0;
 }
 
+static int vt_setup(unsigned rx_buffers)
+{
+	return vt_setup_with(rx_buffers, 0, RX_BUF_LEN);
+}
+
 static void guest_send(const struct ft_seg *seg)
 {
 	static uint8_t frame[PT_FRAME_MAX];
@@ -194,23 +220,67 @@ static void guest_send(const struct ft_seg *seg)
 	vt_pump(&vt.c);
 }
 
-/* The next frame for the guest, pumping up to TIMEOUT_MS; NUM_BUFFERS
- * gets how many RX buffers it used. */
-static int guest_recv(struct ft_seg *seg, unsigned *num_buffers,
-		      int timeout_ms)
+/* Frames the guest took with checksum offload whose TCP checksum field
+ * was not the pseudo-header sum a guest completes (virtio 5.1.6.4). */
+static unsigned bad_partial_csums;
+
+/* Completes the TCP checksum of IPv4 FRAME (LEN bytes) as a guest does for
+ * an offloaded one: its field must hold the pseudo-header sum. */
+static void complete_csum(uint8_t *frame, size_t len)
+{
+	uint8_t *ip = frame + ETH_HDR_LEN, *th = ip + 20;
+	size_t l4_len;
+	struct in_addr s, d;
+	uint16_t field, csum;
+
+	if (len < IP4_L4_OFF + 20 || ip_get_be16(frame + 12) != 0x0800)
+		return;
+	l4_len = ip_get_be16(ip + 2) - 20u;
+	if (IP4_L4_OFF + l4_len > len)
+		return;
+	memcpy(&s, ip + 12, 4);
+	memcpy(&d, ip + 16, 4);
+	csum = (uint16_t)~csum_fold(csum_add_pseudo4(0, s, d, IPPROTO_TCP,
+						     l4_len));
+	memcpy(&field, th + 16, 2);
+	if (field != csum)
+		bad_partial_csums++;
+	csum = csum_buf(th, l4_len);
+	memcpy(th + 16, &csum, 2);
+}
+
+/* The next frame for the guest, pumping up to TIMEOUT_MS; *HDR gets its
+ * virtio-net header.  Frames marked for checksum offload are completed
+ * first, so the parse checks everything else as for any frame. */
+static int guest_recv_hdr(struct ft_seg *seg, struct fe_net_hdr *hdr,
+			  int timeout_ms)
 {
 	int waited, n = -EAGAIN;
 
 	for (waited = 0; waited <= timeout_ms; waited += 5) {
 		vt_pump(&vt.c);
-		n = fe_rx_recv(vt.fe, rxbuf, sizeof(rxbuf), num_buffers);
+		n = fe_rx_recv_hdr(vt.fe, rxbuf, sizeof(rxbuf), hdr);
 		if (n != -EAGAIN)
 			break;
 		epoll_wait(vt.c.epollfd, &(struct epoll_event){ 0 }, 1, 5);
 	}
 	if (n < 0)
 		return -1;
+	if (hdr->flags & (FE_NET_HDR_F_NEEDS_CSUM | FE_NET_HDR_F_DATA_VALID))
+		complete_csum(rxbuf, (size_t)n);
 	return ft_tcp_parse(rxbuf, (size_t)n, seg);
+}
+
+/* guest_recv_hdr(); NUM_BUFFERS gets how many RX buffers it used. */
+static int guest_recv(struct ft_seg *seg, unsigned *num_buffers,
+		      int timeout_ms)
+{
+	struct fe_net_hdr h;
+	int rc = guest_recv_hdr(seg, &h, timeout_ms);
+
+	if (num_buffers)
+		*num_buffers = h.num_buffers;
+	return rc;
 }
 
 struct conn {
@@ -258,10 +328,45 @@ static int connect_guest(struct conn *cn, uint16_t mss)
 	return cn->host < 0 ? -1 : 0;
 }
 
+/* What the data frames of a transfer() said in their virtio-net headers. */
+struct rx_seen {
+	unsigned max_buffers;  /* most RX buffers one frame used */
+	size_t max_len;        /* largest payload */
+	unsigned frames, flags_or, data_valid, needs_csum, gso_tcpv4, gso_other;
+	bool gso_fields_ok;    /* every GSO frame: MSS, offsets, header length */
+};
+
+/* Checks the header H of a data frame of S against what TCP/IPv4 with
+ * MSS needs, and counts it in SEEN. */
+static void note_header(struct rx_seen *seen, const struct fe_net_hdr *h,
+			const struct ft_seg *s, uint16_t mss)
+{
+	seen->frames++;
+	seen->flags_or |= h->flags;
+	seen->data_valid += !!(h->flags & FE_NET_HDR_F_DATA_VALID);
+	seen->needs_csum += !!(h->flags & FE_NET_HDR_F_NEEDS_CSUM);
+	if (h->num_buffers > seen->max_buffers)
+		seen->max_buffers = h->num_buffers;
+	if (s->len > seen->max_len)
+		seen->max_len = s->len;
+	if (h->gso_type == FE_NET_HDR_GSO_NONE)
+		return;
+	if (h->gso_type != FE_NET_HDR_GSO_TCPV4) {
+		seen->gso_other++;
+		return;
+	}
+	seen->gso_tcpv4++;
+	if (h->gso_size != mss || h->csum_start != IP4_L4_OFF ||
+	    h->csum_offset != 16 || h->hdr_len != IP4_L4_OFF + 20 ||
+	    !(h->flags & FE_NET_HDR_F_NEEDS_CSUM) || s->len <= mss)
+		seen->gso_fields_ok = false;
+}
+
 /* Host sends TOTAL bytes; the guest reads and acknowledges them in
- * order.  Returns the bytes that arrived intact; *MAX_BUFFERS gets the
- * most RX buffers one frame used. */
-static size_t transfer(struct conn *cn, size_t total, unsigned *max_buffers)
+ * order.  Returns the bytes that arrived intact; SEEN gets what the
+ * frames' headers said (MSS: the connection's, for the GSO checks). */
+static size_t transfer_seen(struct conn *cn, size_t total, uint16_t mss,
+			    struct rx_seen *seen)
 {
 	static uint8_t out[1 << 20], in[1 << 20];
 	size_t sent = 0, got = 0, i;
@@ -270,10 +375,12 @@ static size_t transfer(struct conn *cn, size_t total, unsigned *max_buffers)
 	for (i = 0; i < total; i++)
 		out[i] = (uint8_t)(i * 7 + (i >> 11));
 	fcntl(cn->host, F_SETFL, O_NONBLOCK);
-	*max_buffers = 0;
+	memset(seen, 0, sizeof(*seen));
+	seen->gso_fields_ok = true;
+	bad_partial_csums = 0;
 	for (rounds = 0; got < total && rounds < 20000; rounds++) {
 		struct ft_seg s;
-		unsigned nb = 0;
+		struct fe_net_hdr h;
 
 		if (sent < total) {
 			ssize_t n = send(cn->host, out + sent, total - sent, 0);
@@ -281,20 +388,28 @@ static size_t transfer(struct conn *cn, size_t total, unsigned *max_buffers)
 			if (n > 0)
 				sent += (size_t)n;
 		}
-		if (guest_recv(&s, &nb, 2000))
+		if (guest_recv_hdr(&s, &h, 2000))
 			break;
-		vt_post_rx(nb);
+		vt_post_rx(h.num_buffers);
 		if (s.seq != cn->ack || !s.len || s.len > total - got)
 			continue;
+		note_header(seen, &h, &s, mss);
 		memcpy(in + got, s.payload, s.len);
 		got += s.len;
 		cn->ack += (uint32_t)s.len;
-		if (nb > *max_buffers)
-			*max_buffers = nb;
 		s = seg_of(cn, FT_ACK);
 		guest_send(&s);
 	}
 	return got == total && !memcmp(in, out, total) ? got : 0;
+}
+
+static size_t transfer(struct conn *cn, size_t total, unsigned *max_buffers)
+{
+	struct rx_seen seen;
+	size_t got = transfer_seen(cn, total, 0, &seen);
+
+	*max_buffers = seen.max_buffers;
+	return got;
 }
 
 static bool kernel_has_peek_offset(void)
@@ -504,6 +619,291 @@ TEST(vu_timer_resumes_sending_stopped_by_too_small_rx_buffers)
 	CHECK_INT(guest_recv(&s, &nb, 2000), 0);
 	CHECK_INT(s.len, 5);
 	CHECK(!memcmp(s.payload, "later", 5));
+	tcp_close_all(&vt.c);
+}
+
+/* --- Offloads ------------------------------------------------------------ */
+
+TEST(vu_without_offloads_frames_carry_full_checksums_and_no_flags)
+{
+	struct conn cn;
+	struct rx_seen seen;
+
+	tcp_set_peek_offset(false);
+	CHECK_INT(vt_setup_with(QUEUE_SIZE, BASE_FEATURES, RX_BUF_LEN), 0);
+	CHECK(!(vt.fe->features & F(FE_F_NET_GUEST_CSUM)));
+	CHECK_INT(connect_guest(&cn, 1460), 0);
+	CHECK_INT(transfer_seen(&cn, 200000, 1460, &seen), 200000);
+	CHECK_INT(seen.flags_or, 0);
+	CHECK_INT(seen.gso_tcpv4 + seen.gso_other, 0);
+	CHECK_INT(seen.max_len, 1460);
+	tcp_close_all(&vt.c);
+}
+
+TEST(vu_guest_csum_marks_frames_data_valid_without_summing_payload)
+{
+	struct conn cn;
+	struct rx_seen seen;
+
+	tcp_set_peek_offset(false);
+	CHECK_INT(vt_setup_with(QUEUE_SIZE,
+				BASE_FEATURES | F(FE_F_NET_GUEST_CSUM),
+				RX_BUF_LEN), 0);
+	CHECK(vt.fe->features & F(FE_F_NET_GUEST_CSUM));
+	CHECK_INT(connect_guest(&cn, 1460), 0);
+	CHECK_INT(transfer_seen(&cn, 200000, 1460, &seen), 200000);
+	CHECK(seen.frames > 0);
+	CHECK_INT(seen.data_valid, seen.frames);
+	CHECK_INT(seen.needs_csum, 0);
+	CHECK_INT(seen.gso_tcpv4 + seen.gso_other, 0);
+	CHECK_INT(seen.max_len, 1460);
+	/* the field holds the pseudo-header sum: the payload was not read */
+	CHECK_INT(bad_partial_csums, 0);
+	tcp_close_all(&vt.c);
+}
+
+TEST(vu_guest_tso4_frames_carry_many_mss_with_partial_checksum)
+{
+	struct conn cn;
+	struct rx_seen seen;
+
+	tcp_set_peek_offset(false);
+	CHECK_INT(vt_setup_with(QUEUE_SIZE, BASE_FEATURES |
+				F(FE_F_NET_GUEST_CSUM) |
+				F(FE_F_NET_GUEST_TSO4), RX_BUF_LEN), 0);
+	CHECK(vt.fe->features & F(FE_F_NET_GUEST_TSO4));
+	CHECK_INT(connect_guest(&cn, 1460), 0);
+	CHECK_INT(transfer_seen(&cn, 600000, 1460, &seen), 600000);
+	CHECK(seen.gso_tcpv4 > 0);
+	CHECK_INT(seen.gso_other, 0);
+	CHECK(seen.gso_fields_ok);
+	/* whole MSS, and an IPv4 packet of at most 64 KiB */
+	CHECK(seen.max_len > 1460);
+	CHECK(seen.max_len <= 65535 - 40);
+	CHECK_INT(seen.max_len % 1460, 0);
+	CHECK(seen.max_buffers > 1);
+	CHECK_INT(bad_partial_csums, 0);
+	tcp_close_all(&vt.c);
+}
+
+TEST(vu_guest_tso_without_guest_csum_stays_at_mss_with_full_checksums)
+{
+	struct conn cn;
+	struct rx_seen seen;
+
+	tcp_set_peek_offset(false);
+	CHECK_INT(vt_setup_with(QUEUE_SIZE, BASE_FEATURES |
+				F(FE_F_NET_GUEST_TSO4), RX_BUF_LEN), 0);
+	CHECK_INT(connect_guest(&cn, 1460), 0);
+	CHECK_INT(transfer_seen(&cn, 200000, 1460, &seen), 200000);
+	CHECK_INT(seen.flags_or, 0);
+	CHECK_INT(seen.gso_tcpv4 + seen.gso_other, 0);
+	CHECK_INT(seen.max_len, 1460);
+	tcp_close_all(&vt.c);
+}
+
+/* Sends SEG from the guest with virtio-net header HDR; CSUM_FIELD, unless
+ * 0, replaces the TCP checksum (a partial one, or a wrong one). */
+static void guest_send_hdr(const struct ft_seg *seg,
+			   const struct fe_net_hdr *hdr, uint16_t csum_field)
+{
+	static uint8_t frame[PT_FRAME_MAX];
+	size_t len = ft_tcp_frame(frame, seg);
+
+	if (csum_field)
+		memcpy(frame + IP4_L4_OFF + 16, &csum_field, 2);
+	fe_tx_send_hdr(vt.fe, hdr, frame, len, 1, false);
+	vt_pump(&vt.c);
+}
+
+/* The pseudo-header sum a guest leaves in a NEEDS_CSUM segment of CN
+ * with PLEN payload bytes (no options). */
+static uint16_t partial_csum_of(size_t plen)
+{
+	uint32_t sum = csum_add_pseudo4(0, pt_a4("192.0.2.2"),
+					pt_a4("192.0.2.1"), IPPROTO_TCP,
+					20 + plen);
+
+	return (uint16_t)~csum_fold(sum);
+}
+
+/* Bytes the host side of CN reads within TIMEOUT_MS (up to MAX). */
+static size_t host_reads(struct conn *cn, uint8_t *buf, size_t max,
+			 int timeout_ms)
+{
+	size_t got = 0;
+	int waited;
+
+	fcntl(cn->host, F_SETFL, O_NONBLOCK);
+	for (waited = 0; waited < timeout_ms && got < max; waited += 10) {
+		ssize_t n = recv(cn->host, buf + got, max - got, 0);
+
+		if (n > 0) {
+			got += (size_t)n;
+			continue;
+		}
+		vt_pump(&vt.c);
+		usleep(10000);
+	}
+	return got;
+}
+
+static const struct fe_net_hdr needs_csum_hdr = {
+	.flags = FE_NET_HDR_F_NEEDS_CSUM, .csum_start = IP4_L4_OFF,
+	.csum_offset = 16, .hdr_len = IP4_L4_OFF + 20,
+};
+
+TEST(vu_needs_csum_segment_from_guest_is_accepted)
+{
+	struct conn cn;
+	struct ft_seg s;
+	uint8_t buf[64];
+
+	tcp_set_peek_offset(false);
+	CHECK_INT(vt_setup_with(QUEUE_SIZE, BASE_FEATURES | F(FE_F_NET_CSUM),
+				RX_BUF_LEN), 0);
+	CHECK_INT(connect_guest(&cn, 1460), 0);
+	s = seg_of(&cn, FT_ACK | FT_PSH);
+	s.payload = (const uint8_t *)"partial sum";
+	s.len = 11;
+	guest_send_hdr(&s, &needs_csum_hdr, partial_csum_of(11));
+	CHECK_INT(host_reads(&cn, buf, 11, 2000), 11);
+	CHECK(!memcmp(buf, "partial sum", 11));
+	CHECK_INT(vt.c.stats.drops[DROP_BAD_CSUM], 0);
+	tcp_close_all(&vt.c);
+}
+
+TEST(vu_bad_checksum_without_offload_flag_is_dropped)
+{
+	struct conn cn;
+	struct ft_seg s;
+	uint8_t buf[64];
+
+	tcp_set_peek_offset(false);
+	CHECK_INT(vt_setup_with(QUEUE_SIZE, BASE_FEATURES | F(FE_F_NET_CSUM),
+				RX_BUF_LEN), 0);
+	CHECK_INT(connect_guest(&cn, 1460), 0);
+	s = seg_of(&cn, FT_ACK | FT_PSH);
+	s.payload = (const uint8_t *)"bad sum";
+	s.len = 7;
+	guest_send_hdr(&s, NULL, partial_csum_of(7));
+	CHECK_INT(vt.c.stats.drops[DROP_BAD_CSUM], 1);
+	CHECK_INT(host_reads(&cn, buf, sizeof(buf), 200), 0);
+	tcp_close_all(&vt.c);
+}
+
+TEST(vu_needs_csum_is_verified_when_csum_was_not_negotiated)
+{
+	struct conn cn;
+	struct ft_seg s;
+	uint8_t buf[64];
+
+	tcp_set_peek_offset(false);
+	CHECK_INT(vt_setup_with(QUEUE_SIZE, BASE_FEATURES, RX_BUF_LEN), 0);
+	CHECK_INT(connect_guest(&cn, 1460), 0);
+	s = seg_of(&cn, FT_ACK | FT_PSH);
+	s.payload = (const uint8_t *)"no offload";
+	s.len = 10;
+	guest_send_hdr(&s, &needs_csum_hdr, partial_csum_of(10));
+	CHECK_INT(vt.c.stats.drops[DROP_BAD_CSUM], 1);
+	CHECK_INT(host_reads(&cn, buf, sizeof(buf), 200), 0);
+	tcp_close_all(&vt.c);
+}
+
+#define TSO_PAYLOAD 60000
+
+/* A TSO segment of TSO_PAYLOAD bytes from the guest with GSO_TYPE. */
+static void guest_send_tso(struct conn *cn, uint8_t gso_type,
+			   const uint8_t *payload)
+{
+	struct fe_net_hdr h = needs_csum_hdr;
+	struct ft_seg s = seg_of(cn, FT_ACK | FT_PSH);
+
+	h.gso_type = gso_type;
+	h.gso_size = 1460;
+	s.payload = payload;
+	s.len = TSO_PAYLOAD;
+	guest_send_hdr(&s, &h, partial_csum_of(TSO_PAYLOAD));
+}
+
+TEST(vu_host_tso_segment_from_guest_goes_to_the_socket_whole)
+{
+	static uint8_t data[TSO_PAYLOAD], buf[TSO_PAYLOAD];
+	struct conn cn;
+	struct ft_seg s;
+	size_t i;
+
+	tcp_set_peek_offset(false);
+	CHECK_INT(vt_setup_with(QUEUE_SIZE, BASE_FEATURES | F(FE_F_NET_CSUM) |
+				F(FE_F_NET_HOST_TSO4), BIG_BUF_LEN), 0);
+	CHECK(vt.fe->features & F(FE_F_NET_HOST_TSO4));
+	CHECK_INT(connect_guest(&cn, 1460), 0);
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 13 + (i >> 9));
+	guest_send_tso(&cn, FE_NET_HDR_GSO_TCPV4, data);
+	CHECK_INT(host_reads(&cn, buf, sizeof(buf), 2000), TSO_PAYLOAD);
+	CHECK(!memcmp(buf, data, sizeof(data)));
+	/* one ACK covers it all */
+	CHECK(!guest_recv(&s, NULL, 2000));
+	CHECK_INT(s.ack, cn.seq + TSO_PAYLOAD);
+	tcp_close_all(&vt.c);
+}
+
+TEST(vu_gso_frame_without_host_tso_is_dropped)
+{
+	static uint8_t data[TSO_PAYLOAD], buf[64];
+	struct conn cn;
+
+	tcp_set_peek_offset(false);
+	CHECK_INT(vt_setup_with(QUEUE_SIZE, BASE_FEATURES | F(FE_F_NET_CSUM),
+				BIG_BUF_LEN), 0);
+	CHECK_INT(connect_guest(&cn, 1460), 0);
+	guest_send_tso(&cn, FE_NET_HDR_GSO_TCPV4, data);
+	CHECK_INT(vt.c.stats.drops[DROP_BAD_OFFLOAD], 1);
+	CHECK_INT(host_reads(&cn, buf, sizeof(buf), 200), 0);
+	tcp_close_all(&vt.c);
+}
+
+TEST(vu_gso_udp_frame_is_dropped_even_with_host_tso)
+{
+	static uint8_t data[TSO_PAYLOAD], buf[64];
+	struct conn cn;
+
+	tcp_set_peek_offset(false);
+	CHECK_INT(vt_setup_with(QUEUE_SIZE, BASE_FEATURES | F(FE_F_NET_CSUM) |
+				F(FE_F_NET_HOST_TSO4) | F(FE_F_NET_HOST_TSO6),
+				BIG_BUF_LEN), 0);
+	CHECK_INT(connect_guest(&cn, 1460), 0);
+	guest_send_tso(&cn, FE_NET_HDR_GSO_UDP, data);
+	CHECK_INT(vt.c.stats.drops[DROP_BAD_OFFLOAD], 1);
+	CHECK_INT(host_reads(&cn, buf, sizeof(buf), 200), 0);
+	tcp_close_all(&vt.c);
+}
+
+TEST(vu_frame_above_64k_is_dropped_without_overread)
+{
+	static uint8_t frame[TAP_FRAME_MAX + 1000];
+	struct fe_net_hdr h = needs_csum_hdr;
+	struct conn cn;
+	struct ft_seg s;
+	uint8_t buf[64];
+
+	tcp_set_peek_offset(false);
+	CHECK_INT(vt_setup_with(QUEUE_SIZE, BASE_FEATURES | F(FE_F_NET_CSUM) |
+				F(FE_F_NET_HOST_TSO4), BIG_BUF_LEN), 0);
+	CHECK_INT(connect_guest(&cn, 1460), 0);
+	/* a valid header for 100 payload bytes, then far more bytes than
+	 * any IP packet holds, spread over many descriptors */
+	s = seg_of(&cn, FT_ACK | FT_PSH);
+	s.payload = frame + 2000;
+	s.len = 100;
+	ft_tcp_frame(frame, &s);
+	h.gso_type = FE_NET_HDR_GSO_TCPV4;
+	h.gso_size = 1460;
+	fe_tx_send_hdr(vt.fe, &h, frame, sizeof(frame), 16, true);
+	vt_pump(&vt.c);
+	CHECK_INT(vt.c.stats.drops[DROP_TOO_LONG], 1);
+	CHECK_INT(host_reads(&cn, buf, sizeof(buf), 200), 0);
 	tcp_close_all(&vt.c);
 }
 

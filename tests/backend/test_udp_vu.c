@@ -90,9 +90,10 @@ static struct vu vu;
 static uint8_t frame[PT_FRAME_MAX], rxbuf[PT_FRAME_MAX];
 
 static void vu_frame(void *opaque, const struct iovec *iov, size_t iovcnt,
-		     size_t len)
+		     size_t len, unsigned flags)
 {
-	tap_handler(opaque, iov, iovcnt, len);
+	tap_handler(opaque, iov, iovcnt, len,
+		    (flags & VU_FRAME_CSUM_VALID) ? TAP_FRAME_CSUM_VALID : 0);
 }
 
 static void vu_batch(void *opaque)

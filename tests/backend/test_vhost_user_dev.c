@@ -33,7 +33,7 @@
 #define TDEV_MAX_EVENTS_PER_PUMP 4096
 
 static void record_frame(void *opaque, const struct iovec *iov, size_t iovcnt,
-			 size_t len)
+			 size_t len, unsigned flags)
 {
 	struct tdev *t = opaque;
 	size_t i, off = 0;
@@ -48,6 +48,7 @@ static void record_frame(void *opaque, const struct iovec *iov, size_t iovcnt,
 	t->iov_len_mismatch |= off != len;
 	t->last_len = len;
 	t->last_iovcnt = (unsigned)iovcnt;
+	t->last_flags = flags;
 	t->frames++;
 	if (t->echo && len <= sizeof(t->last_frame)) {
 		struct iovec back = { t->last_frame, len };

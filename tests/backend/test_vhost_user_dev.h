@@ -43,6 +43,7 @@ struct tdev {
 	uint8_t last_frame[TDEV_FRAME_MAX];
 	size_t last_len;
 	unsigned last_iovcnt;
+	unsigned last_flags; /* VU_FRAME_* of the last frame */
 };
 
 /* NULL on error (reported on stderr). */
