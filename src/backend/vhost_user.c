@@ -413,6 +413,13 @@ static int set_features(struct vu_dev *dev, struct vu_msg *m)
 
 	if (f & ~vu_features)
 		return -EINVAL;
+	if (f != dev->features)
+		info("vhost-user: features 0x%llx (checksum offload %s/%s, TSO %s/%s from/to the guest)",
+		     (unsigned long long)f,
+		     (f & BIT(F_NET_CSUM)) ? "on" : "off",
+		     (f & BIT(F_NET_GUEST_CSUM)) ? "on" : "off",
+		     (f & (BIT(F_NET_HOST_TSO4) | BIT(F_NET_HOST_TSO6))) ? "on" : "off",
+		     (f & (BIT(F_NET_GUEST_TSO4) | BIT(F_NET_GUEST_TSO6))) ? "on" : "off");
 	dev->features = f;
 	apply_features(dev);
 	return 0;
