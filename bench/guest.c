@@ -51,6 +51,21 @@
 #define SYN_RETRANSMIT_NS (200 * 1000000ULL)
 #define DUPACK_THRESHOLD 2
 #define FRAME_MAX (65536 + 128)
+/* The largest frame we send with TSO: a 64 KiB IPv4 packet. */
+#define TSO_FRAME_MAX (ETH_HDR_LEN + 65535)
+#define TCP_CSUM_OFFSET 16
+#define UDP_CSUM_OFFSET 6
+/* What we ask for: what a Linux guest's virtio-net driver asks for, as
+ * far as this guest handles it (IPv4 only, so no TSO6 needed). */
+#define GUEST_FEATURES ((1ULL << FE_F_NET_MRG_RXBUF) | \
+			(1ULL << FE_F_INDIRECT_DESC) | \
+			(1ULL << FE_F_EVENT_IDX) | \
+			(1ULL << FE_F_PROTOCOL_FEATURES) | \
+			(1ULL << FE_F_VERSION_1) | \
+			(1ULL << FE_F_NET_CSUM) | \
+			(1ULL << FE_F_NET_GUEST_CSUM) | \
+			(1ULL << FE_F_NET_HOST_TSO4) | \
+			(1ULL << FE_F_NET_GUEST_TSO4))
 #define ISS_BASE 0x10000000u
 #define EPHEMERAL_PORT_BASE 40000
 
@@ -77,22 +92,22 @@ struct bench_guest *bench_guest_new(const char *socket_path, unsigned mtu,
 	struct fe_config cfg = { 0 };
 	struct bench_guest *g = calloc(1, sizeof(*g));
 	uint32_t buf = mtu + ETH_HDR_LEN + FE_NET_HDR_LEN;
+	uint32_t tso_buf = TSO_FRAME_MAX + FE_NET_HDR_LEN;
 
 	if (!g)
 		return NULL;
-	/* One ring buffer holds one whole frame each way, as a Linux guest
-	 * with big mergeable buffers mostly does. */
-	cfg.buf_size = (buf + 4095) & ~4095u;
+	/* One RX buffer holds one MTU-sized frame, as a Linux guest with
+	 * big mergeable buffers mostly does (a TSO frame spans several);
+	 * ring slots are big enough for a TSO frame we send. */
+	g->rx_buf_len = (buf + 4095) & ~4095u;
+	cfg.buf_size = (buf > tso_buf ? buf : tso_buf) + 4095;
+	cfg.buf_size &= ~4095u;
 	cfg.queue_size = queue_size;
 	cfg.region_size[0] = 2ULL * queue_size * (cfg.buf_size + 512) +
 			     (1 << 20);
 	/* EVENT_IDX, as Linux guests negotiate it: publish_used_event()
 	 * keeps asking for a call on the next used entry. */
-	cfg.features = (1ULL << FE_F_NET_MRG_RXBUF) |
-		       (1ULL << FE_F_INDIRECT_DESC) |
-		       (1ULL << FE_F_EVENT_IDX) |
-		       (1ULL << FE_F_PROTOCOL_FEATURES) |
-		       (1ULL << FE_F_VERSION_1);
+	cfg.features = GUEST_FEATURES;
 	g->mtu = mtu;
 	memcpy(g->mac, guest_mac, 6);
 	inet_pton(AF_INET, "10.0.2.15", &g->addr);
@@ -116,6 +131,10 @@ struct bench_guest *bench_guest_new(const char *socket_path, unsigned mtu,
 		fprintf(stderr, "vunet-bench: vhost-user handshake failed\n");
 		goto fail;
 	}
+	g->tx_csum = g->fe->features & (1ULL << FE_F_NET_CSUM);
+	/* TSO needs the checksum offload (virtio 5.1.3.1) */
+	g->tx_tso = g->tx_csum &&
+		    (g->fe->features & (1ULL << FE_F_NET_HOST_TSO4));
 	return g;
 fail:
 	bench_guest_free(g);
@@ -134,7 +153,42 @@ void bench_guest_free(struct bench_guest *g)
 	free(g);
 }
 
+const char *bench_guest_offloads(const struct bench_guest *g, char *buf,
+				 size_t size)
+{
+	static const struct { unsigned bit; const char *name; } offloads[] = {
+		{ FE_F_NET_CSUM, "csum" },
+		{ FE_F_NET_GUEST_CSUM, "guest_csum" },
+		{ FE_F_NET_HOST_TSO4, "host_tso4" },
+		{ FE_F_NET_GUEST_TSO4, "guest_tso4" },
+	};
+	size_t len = 0, i;
+
+	buf[0] = 0;
+	for (i = 0; i < sizeof(offloads) / sizeof(offloads[0]); i++) {
+		if (!(g->fe->features & (1ULL << offloads[i].bit)))
+			continue;
+		len += (size_t)snprintf(buf + len, len < size ? size - len : 0,
+					"%s%s", len ? "+" : "",
+					offloads[i].name);
+	}
+	if (!len)
+		snprintf(buf, size, "none");
+	return buf;
+}
+
 /* ---- transmit ---- */
+
+/* Sends FRAME (LEN bytes) with virtio-net header HDR (NULL: zeros). */
+static int send_frame_hdr(struct bench_guest *g, const struct fe_net_hdr *hdr,
+			  const uint8_t *frame, size_t len)
+{
+	int rc = fe_tx_send_hdr(g->fe, hdr, frame, len, 1, false);
+
+	if (rc == -ENOSPC)
+		g->tx_ring_full++;
+	return rc;
+}
 
 static int send_frame(struct bench_guest *g, const uint8_t *frame,
 		      size_t len)
@@ -166,8 +220,36 @@ static void fill_ip4(struct bench_guest *g, uint8_t *frame, uint8_t proto,
 	memcpy(ip + 10, &sum, 2);
 }
 
+/* The L4 checksum field at CSUM_FIELD for a segment with pseudo-header
+ * sum SUM (plus the payload's, when it is not zeros) over the L4 header
+ * L4 (L4_HDR bytes):
+ * the full checksum, or with checksum offload the pseudo-header sum
+ * alone, as Linux leaves it for the device, described in *H.  ZERO_IS:
+ * what to store for a full checksum of 0 (UDP's "no checksum"). */
+static void put_l4_csum(const struct bench_guest *g, struct fe_net_hdr *h,
+			uint32_t sum, const uint8_t *l4, unsigned l4_hdr,
+			uint8_t *csum_field, uint16_t zero_is)
+{
+	uint16_t csum;
+
+	memset(h, 0, sizeof(*h));
+	if (g->tx_csum) {
+		csum = (uint16_t)~csum_fold(sum);
+		h->flags = FE_NET_HDR_F_NEEDS_CSUM;
+		h->csum_start = IP4_L4_OFF;
+		h->csum_offset = (uint16_t)(csum_field - l4);
+		h->hdr_len = (uint16_t)(IP4_L4_OFF + l4_hdr);
+	} else {
+		csum = csum_fold(csum_add_buf(sum, l4, l4_hdr));
+		if (!csum)
+			csum = zero_is;
+	}
+	memcpy(csum_field, &csum, 2);
+}
+
 /* Sends a segment of C with FLAGS and PAYLOAD_LEN bytes at SEQ: zeros,
- * or the stream's bytes from C's fill hook. */
+ * or the stream's bytes from C's fill hook; above the MSS (TSO) as one
+ * large frame of MSS-sized segments. */
 static int send_segment(struct bench_guest *g, struct bench_tcp_conn *c,
 			uint8_t flags, uint32_t seq, uint32_t payload_len)
 {
@@ -175,8 +257,8 @@ static int send_segment(struct bench_guest *g, struct bench_tcp_conn *c,
 	unsigned opt_len = (flags & TCP_SYN) ? TCP_SYN_OPTS_LEN : 0;
 	unsigned hdr = TCP_HDR_LEN + opt_len;
 	bool filled = payload_len && c->data && c->data->fill;
+	struct fe_net_hdr h;
 	uint32_t sum;
-	uint16_t csum;
 	int rc;
 
 	fill_ip4(g, f, IPPROTO_TCP, hdr + payload_len);
@@ -198,11 +280,16 @@ static int send_segment(struct bench_guest *g, struct bench_tcp_conn *c,
 	if (filled) {
 		c->data->fill(c->data->opaque, (uint32_t)(seq - c->snd_base),
 			      t + hdr, payload_len);
-		sum = csum_add_buf(sum, t + hdr, payload_len);
+		/* with checksum offload the payload is the device's */
+		if (!g->tx_csum)
+			sum = csum_add_buf(sum, t + hdr, payload_len);
 	}
-	csum = csum_fold(csum_add_buf(sum, t, hdr));
-	memcpy(t + 16, &csum, 2);
-	rc = send_frame(g, f, IP4_L4_OFF + hdr + payload_len);
+	put_l4_csum(g, &h, sum, t, hdr, t + TCP_CSUM_OFFSET, 0);
+	if (payload_len > c->mss) {
+		h.gso_type = FE_NET_HDR_GSO_TCPV4;
+		h.gso_size = c->mss;
+	}
+	rc = send_frame_hdr(g, &h, f, IP4_L4_OFF + hdr + payload_len);
 	/* Keep the payload area zero for the checksum shortcut. */
 	if (opt_len || filled)
 		memset(t + TCP_HDR_LEN, 0, opt_len + (filled ? payload_len : 0));
@@ -212,8 +299,8 @@ static int send_segment(struct bench_guest *g, struct bench_tcp_conn *c,
 int bench_udp_send(struct bench_guest *g, uint16_t port, unsigned len)
 {
 	uint8_t *f = g->udp_frame, *u = f + IP4_L4_OFF;
+	struct fe_net_hdr h;
 	uint32_t sum;
-	uint16_t csum;
 
 	fill_ip4(g, f, IPPROTO_UDP, UDP_HDR_LEN + len);
 	ip_put_be16(u, g->udp_lport);
@@ -222,11 +309,9 @@ int bench_udp_send(struct bench_guest *g, uint16_t port, unsigned len)
 	memset(u + 6, 0, 2);
 	sum = csum_add_pseudo4(0, g->addr, g->gw, IPPROTO_UDP,
 			       UDP_HDR_LEN + len);
-	csum = csum_fold(csum_add_buf(sum, u, UDP_HDR_LEN));
-	if (!csum)
-		csum = 0xffff; /* zero means "no checksum" in UDP */
-	memcpy(u + 6, &csum, 2);
-	return send_frame(g, f, UDP4_PAYLOAD_OFF + len);
+	/* zero means "no checksum" in UDP */
+	put_l4_csum(g, &h, sum, u, UDP_HDR_LEN, u + UDP_CSUM_OFFSET, 0xffff);
+	return send_frame_hdr(g, &h, f, UDP4_PAYLOAD_OFF + len);
 }
 
 static void send_arp_request(struct bench_guest *g)
@@ -267,9 +352,23 @@ static void send_probe(struct bench_guest *g, struct bench_tcp_conn *c,
 	}
 }
 
+/* The most payload one frame of C carries: one MSS, or with TSO as many
+ * whole MSS as fit in a 64 KiB IPv4 packet. */
+static uint32_t frame_payload_max(const struct bench_guest *g,
+				  const struct bench_tcp_conn *c)
+{
+	uint32_t tso_max = TSO_FRAME_MAX - IP4_L4_OFF - TCP_HDR_LEN;
+
+	if (!g->tx_tso || !c->mss || c->mss >= tso_max)
+		return c->mss;
+	return tso_max / c->mss * c->mss;
+}
+
 /* Sends what C's window, queue and state allow. */
 static void tcp_output(struct bench_guest *g, struct bench_tcp_conn *c)
 {
+	uint32_t max_len = frame_payload_max(g, c);
+
 	uint64_t now = now_ns();
 
 	if (c->state == BENCH_TCP_SYN_SENT) {
@@ -293,8 +392,8 @@ static void tcp_output(struct bench_guest *g, struct bench_tcp_conn *c)
 			return;
 		if (len > c->snd_wnd_bytes - in_flight)
 			len = c->snd_wnd_bytes - in_flight;
-		if (len > c->mss)
-			len = c->mss;
+		if (len > max_len)
+			len = max_len;
 		if (send_segment(g, c, TCP_ACK | TCP_PSH, c->snd_nxt, len))
 			return;
 		if (c->snd_nxt == c->snd_una)
@@ -587,7 +686,7 @@ void bench_guest_poll(struct bench_guest *g, int wait_ms)
 	int len;
 
 	if (rx->free_desc)
-		fe_rx_post(g->fe, rx->free_desc, rx->buf_size);
+		fe_rx_post(g->fe, rx->free_desc, g->rx_buf_len);
 	while (got < RX_BATCH &&
 	       (len = fe_rx_recv(g->fe, g->rx_frame, FRAME_MAX, NULL)) != -EAGAIN) {
 		got++;

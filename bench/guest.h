@@ -24,6 +24,15 @@
  * in both directions.  No SACK, no congestion control (loopback behind the
  * back-end; the back-end's window is the only limit), no timestamps.
  *
+ * Offloads, as a Linux guest's virtio-net driver negotiates them, when the
+ * back-end offers them (otherwise everything is as without them): with
+ * CSUM our TCP/UDP frames carry NEEDS_CSUM and only the pseudo-header sum;
+ * with HOST_TSO4 a TCP frame carries up to 64 KiB (gso_size = the
+ * back-end's MSS) whatever the MTU; with GUEST_CSUM/GUEST_TSO4 the
+ * back-end may send DATA_VALID, partial-checksum and 64 KiB frames, taken
+ * as they come (received checksums are never verified anyway; a large
+ * frame counts as the segments it stands for, as GRO would).
+ *
  * Every wait is bounded; nothing here allocates after bench_guest_new().
  * Addresses are fixed: guest 10.0.2.15, gateway 10.0.2.2 (the back-ends
  * are started with -a/-g so, and map the gateway to the host's loopback).
@@ -85,6 +94,9 @@ struct bench_guest {
 	bool gw_mac_known;
 	struct in_addr addr, gw;
 	unsigned mtu;
+	uint32_t rx_buf_len;          /* bytes per posted RX buffer */
+	bool tx_csum;                 /* CSUM: send partial checksums */
+	bool tx_tso;                  /* HOST_TSO4: send up to 64 KiB frames */
 	/* Scratch frames: TCP, UDP (payload areas stay zero), received. */
 	uint8_t *tx_frame, *udp_frame, *rx_frame;
 	uint16_t listen_port;         /* accepting forwarded SYNs, 0: none */
@@ -107,6 +119,9 @@ struct bench_guest {
 struct bench_guest *bench_guest_new(const char *socket_path, unsigned mtu,
 				    unsigned queue_size, int timeout_ms);
 void bench_guest_free(struct bench_guest *g);
+/* The offloads negotiated, as "csum+guest_csum+..." or "none", in BUF. */
+const char *bench_guest_offloads(const struct bench_guest *g, char *buf,
+				 size_t size);
 
 /* Learns the gateway's MAC with ARP.  0 or -ETIMEDOUT. */
 int bench_guest_arp(struct bench_guest *g, int timeout_ms);

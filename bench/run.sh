@@ -8,6 +8,9 @@
 # warm-up.  The host's own loopback TCP (two sockets, no back-end) is
 # measured in the same run as the ceiling.  Each table row is one
 # vunetd/passt pair from this run, so the ratio compares like with like.
+# The generator asks for the offloads a Linux guest asks for; the last
+# column says which each back-end granted (checksum offload and TSO change
+# the per-byte work a great deal).
 #
 # passt with vhost-user comes from the shared tools (reference-passt, which
 # fetches Debian 13's passt); it is looked up in $VUNET_SHARED, then
@@ -100,8 +103,8 @@ loop1=$(run_gen loopback none 65520 1)
 loop4=$(run_gen loopback none 65520 4)
 
 {
-	echo "| scenario | MTU | flows | vunetd | passt | ratio vunetd/passt | loopback ceiling | per back-end CPU-s vunetd / passt | retransmits vunetd / passt |"
-	echo "|---|---|---|---|---|---|---|---|---|"
+	echo "| scenario | MTU | flows | vunetd | passt | ratio vunetd/passt | loopback ceiling | per back-end CPU-s vunetd / passt | retransmits vunetd / passt | offloads vunetd / passt |"
+	echo "|---|---|---|---|---|---|---|---|---|---|"
 } > "$out.tmp"
 for s in "${scenarios[@]}"; do
 	read -r name mtu flows <<<"$s"
@@ -114,7 +117,7 @@ for s in "${scenarios[@]}"; do
 	tcp_stream_*) [ "$flows" = 1 ] && ceiling=$(fmt "$loop1") || ceiling=$(fmt "$loop4") ;;
 	esac
 	pfmt="n/a"; [ -z "$passt" ] || pfmt=$(fmt "$rp")
-	echo "| $name | $mtu | $flows | $(fmt "$rv") | $pfmt | $(ratio "$rv" "$rp") | $ceiling | $(percpu "$rv") / $(percpu "$rp") | $(field "$rv" retransmits) / $(field "$rp" retransmits) |" >> "$out.tmp"
+	echo "| $name | $mtu | $flows | $(fmt "$rv") | $pfmt | $(ratio "$rv" "$rp") | $ceiling | $(percpu "$rv") / $(percpu "$rp") | $(field "$rv" retransmits) / $(field "$rp" retransmits) | $(field "$rv" offloads) / $(field "$rp" offloads) |" >> "$out.tmp"
 done
 {
 	echo

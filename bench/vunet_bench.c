@@ -489,6 +489,7 @@ static void report(struct bench *b, const struct sample *s, unsigned n)
 	double bytes = MEDIAN(s, n, bytes), tr = MEDIAN(s, n, transactions);
 	bool rr = o->scenario == SC_TCP_RR || o->scenario == SC_TCP_CRR ||
 		  o->scenario == SC_UDP_RR;
+	char offloads[64];
 	unsigned i;
 
 	for (i = 0; i < n; i++)
@@ -506,9 +507,13 @@ static void report(struct bench *b, const struct sample *s, unsigned n)
 	if (cpu > 0)
 		printf(" backend_cpu=%.2f per_cpu_s=%.4g", cpu / secs,
 		       rr ? tr / cpu : bytes / cpu);
-	printf(" own_cpu=%.2f lost=%llu retransmits=%llu\n",
+	printf(" own_cpu=%.2f lost=%llu retransmits=%llu",
 	       MEDIAN(s, n, own_cpu_s) / secs, (unsigned long long)b->lost,
 	       b->g ? (unsigned long long)b->g->retransmits : 0ULL);
+	if (b->g)
+		printf(" offloads=%s",
+		       bench_guest_offloads(b->g, offloads, sizeof(offloads)));
+	printf("\n");
 	fflush(stdout);
 }
 
