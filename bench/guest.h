@@ -111,13 +111,16 @@ struct bench_guest {
 	uint64_t udp_rx_datagrams, udp_rx_bytes;
 	/* Counters of what this guest saw go wrong. */
 	uint64_t tx_ring_full, rx_bad, retransmits;
+	uint64_t rx_bad_csum; /* TCP checksums wrong (checked connections) */
 };
 
 /* Creates guest memory sized for MTU, connects to the back-end's socket
- * (waiting up to TIMEOUT_MS for it) and does QEMU's handshake.  NULL on
- * error (printed). */
+ * (waiting up to TIMEOUT_MS for it) and does QEMU's handshake, asking for
+ * the checksum and segmentation offloads if OFFLOADS.  NULL on error
+ * (printed). */
 struct bench_guest *bench_guest_new(const char *socket_path, unsigned mtu,
-				    unsigned queue_size, int timeout_ms);
+				    unsigned queue_size, int timeout_ms,
+				    bool offloads);
 void bench_guest_free(struct bench_guest *g);
 /* The offloads negotiated, as "csum+guest_csum+..." or "none", in BUF. */
 const char *bench_guest_offloads(const struct bench_guest *g, char *buf,

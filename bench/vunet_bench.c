@@ -72,6 +72,7 @@ struct options {
 	const char *backend, *socket;
 	unsigned mtu, flows, runs, queue_size;
 	unsigned fwd_port;   /* --socket: the running back-end's -t port */
+	bool no_offloads;    /* --no-offloads: as a guest without them */
 	double duration_s, warmup_s;
 };
 
@@ -533,7 +534,7 @@ static int bench_open(struct bench *b)
 		sock = b->be.sock;
 	}
 	b->g = bench_guest_new(sock, b->o->mtu, b->o->queue_size,
-			       CONNECT_TIMEOUT_MS);
+			       CONNECT_TIMEOUT_MS, !b->o->no_offloads);
 	if (!b->g)
 		return -EIO;
 	if (bench_guest_arp(b->g, CONNECT_TIMEOUT_MS)) {
@@ -604,7 +605,9 @@ static void usage(FILE *f)
 "  --port N         the -t port to use (with --socket: the one it forwards)\n"
 "  --mtu N          MTU (default 65520)      --flows N   TCP flows (1-%d)\n"
 "  --duration S     seconds per run (2)      --runs N    runs (3, max %d)\n"
-"  --warmup S       seconds before runs (1)  --queue-size N  ring size (256)\n",
+"  --warmup S       seconds before runs (1)  --queue-size N  ring size (256)\n"
+"  --no-offloads    do not ask for checksum offload and TSO (by default the\n"
+"                   guest asks for them, as a Linux guest does)\n",
 		BENCH_MAX_CONNS, MAX_RUNS);
 }
 
@@ -632,6 +635,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "warmup", required_argument, NULL, 'w' },
 		{ "queue-size", required_argument, NULL, 'q' },
 		{ "port", required_argument, NULL, 'p' },
+		{ "no-offloads", no_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -651,6 +655,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'w': o->warmup_s = atof(optarg); break;
 		case 'q': o->queue_size = (unsigned)atoi(optarg); break;
 		case 'p': o->fwd_port = (unsigned)atoi(optarg); break;
+		case 'o': o->no_offloads = true; break;
 		case 'h': usage(stdout); exit(0);
 		default: return -1;
 		}
