@@ -263,41 +263,71 @@ static int report_non_unique_alias(const char *alias)
 	return -1;
 }
 
-/* Whether an interface or disk of DOM other than SELF is called ALIAS.
- * Aliases become QEMU ids, and an interface's also names its backend's
- * socket and pidfile: two alike would share them. */
-static bool alias_taken(const struct vn_domain *dom, const char *alias,
-			const struct vn_net *self)
+/* Whether chr IDX is the first console shown on the first serial port:
+ * libvirt keeps the pair as two views of one device (post-parse pairs
+ * them), so the console may repeat the serial port's alias. */
+static bool is_serial_console_twin(const struct vn_domain *dom, size_t idx)
 {
 	size_t i;
 
-	for (i = 0; i < dom->n_nets; i++)
-		if (dom->nets[i] != self && dom->nets[i]->alias &&
-		    !strcmp(dom->nets[i]->alias, alias))
-			return true;
-	for (i = 0; i < dom->n_disks; i++)
-		if (dom->disks[i].alias && !strcmp(dom->disks[i].alias, alias))
+	if (dom->chrs[idx].kind != VN_CHR_CONSOLE ||
+	    strcmp(dom->chrs[idx].target_type, "serial"))
+		return false;
+	for (i = 0; i < idx; i++)
+		if (dom->chrs[i].kind == VN_CHR_CONSOLE)
+			return false;
+	for (i = 0; i < dom->n_chrs; i++)
+		if (dom->chrs[i].kind == VN_CHR_SERIAL)
 			return true;
 	return false;
 }
 
-/* libvirt's alias uniqueness check, after the devices' own rules. */
+static size_t n_devices(const struct vn_domain *dom)
+{
+	return dom->n_nets + dom->n_disks + dom->n_chrs;
+}
+
+/* The alias of device K of DOM (interfaces, then disks, then serial
+ * ports and consoles), or NULL.  Aliases become QEMU ids, and an
+ * interface's also names its backend's socket and pidfile: two alike
+ * would share them. */
+static const char *device_alias(const struct vn_domain *dom, size_t k)
+{
+	if (k < dom->n_nets)
+		return dom->nets[k]->alias;
+	k -= dom->n_nets;
+	if (k < dom->n_disks)
+		return dom->disks[k].alias;
+	k -= dom->n_disks;
+	return is_serial_console_twin(dom, k) ? NULL : dom->chrs[k].alias;
+}
+
+/* libvirt's alias uniqueness check over every device, after the
+ * devices' own rules. */
 static int validate_unique_aliases(const struct vn_domain *dom)
 {
-	size_t i;
+	size_t k, j, n = n_devices(dom);
 
-	for (i = 0; i < dom->n_nets; i++)
-		if (dom->nets[i]->alias &&
-		    alias_taken(dom, dom->nets[i]->alias, dom->nets[i]))
-			return report_non_unique_alias(dom->nets[i]->alias);
+	for (k = 0; k < n; k++) {
+		const char *alias = device_alias(dom, k);
+
+		for (j = 0; alias && j < k; j++)
+			if (device_alias(dom, j) &&
+			    !strcmp(device_alias(dom, j), alias))
+				return report_non_unique_alias(alias);
+	}
 	return 0;
 }
 
 int vn_net_validate_alias_for_hotplug(const struct vn_domain *dom,
 				      const struct vn_net *net)
 {
-	if (net->alias && alias_taken(dom, net->alias, NULL))
-		return report_non_unique_alias(net->alias);
+	size_t k, n = n_devices(dom);
+
+	for (k = 0; net->alias && k < n; k++)
+		if (device_alias(dom, k) &&
+		    !strcmp(device_alias(dom, k), net->alias))
+			return report_non_unique_alias(net->alias);
 	return 0;
 }
 

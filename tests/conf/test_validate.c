@@ -78,6 +78,37 @@ TEST(two_interfaces_with_one_user_alias_are_refused)
 		  "unsupported configuration: non unique alias detected: ua-x");
 }
 
+TEST(two_disks_with_one_user_alias_are_refused)
+{
+	CHECK_STR(outcome("    <disk type='file' device='disk'><source file='/tmp/a.img'/>"
+			  "<target dev='vda' bus='virtio'/><alias name='ua-d'/></disk>\n"
+			  "    <disk type='file' device='disk'><source file='/tmp/b.img'/>"
+			  "<target dev='vdb' bus='virtio'/><alias name='ua-d'/></disk>\n"),
+		  "unsupported configuration: non unique alias detected: ua-d");
+}
+
+TEST(a_serial_port_and_an_interface_with_one_user_alias_are_refused)
+{
+	CHECK_STR(outcome("    <serial type='pty'><alias name='ua-s'/></serial>\n"
+			  "    <interface type='user'><alias name='ua-s'/></interface>\n"),
+		  "unsupported configuration: non unique alias detected: ua-s");
+}
+
+/* libvirt's serial console is the first serial port seen as a console:
+ * one device, so dumpxml's copy of the serial port's alias on it is no
+ * duplicate.  Another console is a device of its own. */
+TEST(the_serial_console_may_repeat_the_serial_ports_alias)
+{
+	CHECK_STR(outcome("    <serial type='pty'><alias name='ua-s'/></serial>\n"
+			  "    <console type='pty'><target type='serial'/>"
+			  "<alias name='ua-s'/></console>\n"), "");
+	CHECK_STR(outcome("    <serial type='pty'><alias name='ua-s'/></serial>\n"
+			  "    <console type='pty'><target type='serial'/></console>\n"
+			  "    <console type='pty'><target type='virtio'/>"
+			  "<alias name='ua-s'/></console>\n"),
+		  "unsupported configuration: non unique alias detected: ua-s");
+}
+
 TEST(hotplugged_interface_reusing_a_live_alias_is_refused)
 {
 	char *xml = NULL;
