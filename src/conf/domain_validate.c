@@ -17,7 +17,7 @@
  *      (<portForward> and its ranges, <source dev>, hostname, fqdn);
  *   3. per-type rules: a vhost-user front-end must be virtio, and a
  *      listening (mode='server') socket cannot "reconnect".
- * Then, over the whole domain, that no two interfaces or disks share an
+ * Then, over the whole domain, that no two devices share an
  * alias (a hot-plugged interface is checked against the running domain
  * the same way).
  *
