@@ -13,6 +13,9 @@
  * read from a signalfd in the same poll(): the loop ends, the terminal
  * is restored, then the signal is unblocked and takes its usual effect.
  * A raw terminal left behind would be unusable for the user's shell.
+ * For the same reason SIGPIPE is ignored while relaying: a console
+ * socket or stdout whose reader went away ends the loop with a failed
+ * write instead of killing vunet.
  */
 #include "qemu/qemu_console.h"
 
@@ -213,6 +216,7 @@ int qemu_console_attach(const char *state_dir, const char *name)
 {
 	struct vn_domain *dom = NULL;
 	struct termios saved, raw;
+	struct sigaction saved_pipe;
 	sigset_t saved_mask;
 	bool is_tty = isatty(STDIN_FILENO);
 	int fd = -1, signal_fd = -1, ret = -1;
@@ -239,7 +243,12 @@ int qemu_console_attach(const char *state_dir, const char *name)
 	} else {
 		is_tty = false;
 	}
+	/* A peer or an stdout that went away fails the write (the session
+	 * ends, the terminal is restored) instead of killing us raw. */
+	sigaction(SIGPIPE, &(struct sigaction){ .sa_handler = SIG_IGN },
+		  &saved_pipe);
 	relay(state_dir, name, fd, signal_fd);
+	sigaction(SIGPIPE, &saved_pipe, NULL);
 	if (is_tty)
 		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
 	printf("\n");

@@ -187,6 +187,50 @@ TEST(sighup_restores_the_terminal_and_still_ends_the_console)
 	check_signal_restores_terminal(SIGHUP);
 }
 
+/* The console's peer stops reading (a QEMU going away): the next
+ * keystroke's write fails.  That must end the session with the
+ * terminal restored, not kill vunet by SIGPIPE with it raw. */
+TEST(a_peer_that_stops_reading_ends_the_console_with_the_terminal_restored)
+{
+	struct fake_qmp fq = { .pid = -1 };
+	int alive = make_running_domain(&fq);
+	int listen_fd = listen_unix(console_path), master = -1, slave = -1;
+	int conn = -1, status = 0, i;
+	struct pollfd pfd = { .fd = listen_fd, .events = POLLIN };
+	pid_t child = -1;
+
+	CHECK_MSG(alive >= 0 && listen_fd >= 0, "setup: %s", vn_error_message());
+	CHECK(openpty(&master, &slave, NULL, NULL, NULL) == 0);
+	child = start_console(slave);
+	CHECK(child > 0);
+	CHECK_MSG(poll(&pfd, 1, WAIT_MS) == 1, "console never connected");
+	conn = accept(listen_fd, NULL, NULL);
+	CHECK(conn >= 0);
+	for (i = 0; i < WAIT_MS / 10 && !is_raw(slave); i++)
+		usleep(10000);
+	CHECK_MSG(is_raw(slave), "the console never made the terminal raw");
+	/* The console's reads still wait; its writes now fail (EPIPE). */
+	CHECK(shutdown(conn, SHUT_RD) == 0);
+	CHECK(write(master, "x", 1) == 1);
+	for (i = 0; i < WAIT_MS / 10 && waitpid(child, &status, WNOHANG) == 0;
+	     i++)
+		usleep(10000);
+	if (i == WAIT_MS / 10) {
+		kill(child, SIGKILL);
+		waitpid(child, &status, 0);
+	}
+	CHECK_MSG(!is_raw(slave), "terminal left raw");
+	CHECK_MSG(WIFEXITED(status), "the console ended by signal %d",
+		  WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+	close(conn);
+	close(master);
+	close(slave);
+	close(listen_fd);
+	fake_qmp_stop(&fq);
+	close(alive);
+	remove_tree();
+}
+
 int main(int argc, char **argv)
 {
 	return test_main(argc, argv);
