@@ -25,7 +25,10 @@
  * then a bounded wait for DEVICE_DELETED; netdev, chardev and backend are
  * only removed after that event (the guest may still be using them until
  * it lets go).  Whether QEMU still has a device is asked with qom-list
- * on /machine/peripheral, where QEMU lists devices by id.
+ * on /machine/peripheral, where QEMU lists devices by id.  A detach
+ * writes the live XML without the interface before it removes the host
+ * side: a backend that stops while the XML still lists it would be
+ * restarted by the supervisor.  All of it runs under the job lock.
  */
 #include "qemu/qemu_hotplug.h"
 
@@ -642,22 +645,27 @@ static int release_host_side(struct hotplug_job *job, const struct vn_net *net)
 	return ret;
 }
 
-static int remove_from_live_xml(struct hotplug_job *job, int idx)
+/* Takes interface IDX out of the live XML and returns it (the caller
+ * frees it), or NULL if the XML could not be written (reported). */
+static struct vn_net *remove_from_live_xml(struct hotplug_job *job, int idx)
 {
 	struct vn_domain *dom = job->dom;
+	struct vn_net *net = dom->nets[idx];
 
-	vn_net_free(dom->nets[idx]);
 	memmove(&dom->nets[idx], &dom->nets[idx + 1],
 		(dom->n_nets - (size_t)idx - 1) * sizeof(dom->nets[0]));
 	dom->n_nets--;
-	return qemu_state_write_xml(job->dir, dom);
+	if (qemu_state_write_xml(job->dir, dom) == 0)
+		return net;
+	dom->nets[dom->n_nets++] = net; /* freed with the job's domain */
+	return NULL;
 }
 
 int qemu_hotplug_detach_net(const char *name, const char *xml,
 			    const struct qemu_hotplug_opts *opts)
 {
 	struct hotplug_job job;
-	struct vn_net *spec = NULL;
+	struct vn_net *spec = NULL, *gone = NULL;
 	const char *alias;
 	int idx, present, ret = -1;
 
@@ -681,12 +689,15 @@ int qemu_hotplug_detach_net(const char *name, const char *xml,
 	if (present && unplug_device(job.mon, alias,
 				     detach_timeout_ms(opts)) != 0)
 		goto out;
-	/* The device is gone from the guest: whatever fails below, the
-	 * live XML must no longer list it. */
-	ret = release_host_side(&job, job.dom->nets[idx]);
-	if (remove_from_live_xml(&job, idx) < 0)
-		ret = -1;
+	/* The device is gone from the guest.  The live XML drops it before
+	 * its backend stops, or the supervisor would restart a backend the
+	 * XML still lists.  If the XML cannot be written, the host side
+	 * stays and a later detach finishes the removal. */
+	gone = remove_from_live_xml(&job, idx);
+	if (gone)
+		ret = release_host_side(&job, gone);
 out:
+	vn_net_free(gone);
 	vn_net_free(spec);
 	job_end(&job);
 	return ret;

@@ -359,6 +359,41 @@ TEST(detach_again_after_the_guest_let_go_completes_the_removal)
 	remove_tree();
 }
 
+/* The live XML cannot be written: the host side stays (a backend the
+ * XML still lists must not stop: the supervisor would restart it), and
+ * a later detach finishes the removal. */
+TEST(detach_whose_live_xml_cannot_be_written_keeps_the_host_side)
+{
+	struct fake_qmp fq = { .pid = -1 };
+	char blocker[600];
+	const char *log;
+	int alive;
+
+	qemu_view.release = true;
+	alive = make_running_domain(&fq);
+	CHECK_MSG(alive >= 0, "setup: %s", vn_error_message());
+	snprintf(blocker, sizeof(blocker), "%s/h1.xml.tmp-%ld", dir,
+		 (long)getpid());
+	CHECK(mkdir(blocker, 0700) == 0);
+	CHECK_INT(detach(net1_spec_xml), -1);
+	CHECK_MSG(strstr(vn_error_message(), "cannot write"), "%s",
+		  vn_error_message());
+	log = fake_qmp_log(&fq);
+	CHECK_MSG(log_at(log, "device_del {\"id\":\"net1\"}") >= 0, "%s", log);
+	CHECK_MSG(log_at(log, "netdev_del") < 0 &&
+		  log_at(log, "chardev-remove") < 0,
+		  "host side removed while the live XML lists it:\n%s", log);
+	CHECK_INT(live_nets(), 2);
+	CHECK(rmdir(blocker) == 0);
+	CHECK_MSG(detach(net1_spec_xml) == 0, "%s", vn_error_message());
+	log = fake_qmp_log(&fq);
+	CHECK_MSG(log_at(log, "netdev_del {\"id\":\"hostnet1\"}") >= 0, "%s", log);
+	CHECK_INT(live_nets(), 1);
+	fake_qmp_stop(&fq);
+	close(alive);
+	remove_tree();
+}
+
 TEST(detach_waits_for_device_deleted_and_removes_only_that_interface)
 {
 	struct fake_qmp fq = { .pid = -1 };
