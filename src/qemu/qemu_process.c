@@ -368,6 +368,11 @@ static void child_exec(char *const *argv, int pass_fd)
 	sigset_t none;
 
 	vn_close_fds_except(&pass_fd, 1);
+	/* Ignored signals survive exec: the supervisor, which restarts
+	 * backends, ignores these for itself. */
+	signal(SIGHUP, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGPIPE, SIG_DFL);
 	/* The start blocks termination signals; the child must not inherit
 	 * that across exec. */
 	sigemptyset(&none);

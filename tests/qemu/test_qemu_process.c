@@ -81,6 +81,27 @@ TEST(backend_inherits_no_descriptor_of_ours)
 		  "internal error: Could not start 'sh':  0 1 2");
 }
 
+/* The supervisor ignores SIGHUP, SIGINT and SIGPIPE; a backend it
+ * restarts must not inherit that (ignored dispositions survive exec). */
+TEST(backend_starts_with_default_signal_dispositions)
+{
+	const char *msg, *mask;
+	unsigned long long ignored;
+
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	CHECK_INT(run_backend_script("grep SigIgn: /proc/self/status >&2; exit 1"),
+		  -1);
+	msg = vn_error_message();
+	mask = strstr(msg, "SigIgn:");
+	CHECK_MSG(mask, "%s", msg);
+	ignored = strtoull(mask + strlen("SigIgn:"), NULL, 16);
+	CHECK_MSG(!(ignored & (1ULL << (SIGHUP - 1) | 1ULL << (SIGINT - 1) |
+			       1ULL << (SIGPIPE - 1))),
+		  "the backend ignores signals: %s", mask);
+}
+
 static const char *const file_ram_xml =
 	"<domain type='qemu'><name>ram1</name><memory unit='MiB'>64</memory>"
 	"<memoryBacking><source type='file'/><access mode='shared'/>"
