@@ -270,18 +270,37 @@ static void sync_watches(struct supervisor *s, const struct vn_domain *dom)
 			add_watch(s, dom, dom->nets[i]);
 }
 
-/* The live definition if it is still our domain's (same id), else NULL. */
-static struct vn_domain *load_our_domain(struct supervisor *s)
+/* The live definition if it is still our domain's (same id), else NULL
+ * with *GONE true when the records say the domain is no longer ours (no
+ * live XML, or another id) and false when they could not be read now
+ * (a parse error, memory, a status file being replaced): that is worth
+ * another try, not a reason to stop supervising. */
+static struct vn_domain *load_our_domain(struct supervisor *s, bool *gone)
 {
-	struct vn_domain *dom = qemu_state_load_domain(s->opts->state_dir,
-						       s->name);
+	const char *dir = s->opts->state_dir;
+	struct vn_domain *dom = qemu_state_load_domain(dir, s->name);
+	char *xml;
 
-	vn_error_reset();
+	*gone = false;
 	if (dom && dom->id != s->id) {
+		*gone = true;
 		vn_domain_free(dom);
-		dom = NULL;
+		return NULL;
 	}
-	return dom;
+	if (dom) {
+		vn_error_reset();
+		return dom;
+	}
+	xml = qemu_state_file(dir, s->name, "xml");
+	if (xml && access(xml, F_OK) < 0 && errno == ENOENT) {
+		*gone = true;
+	} else {
+		log_event(s, "cannot read the domain's records: %s",
+			  take_error());
+	}
+	vn_error_reset();
+	free(xml);
+	return NULL;
 }
 
 /* ---- children ---- */
@@ -396,6 +415,7 @@ static enum outcome handle_dead_backend(struct supervisor *s, struct watch *w)
 	struct vn_domain *dom = NULL;
 	enum outcome outcome = KEEP_WATCHING;
 	char how[128], *alias = NULL;
+	bool gone;
 	int job_fd;
 
 	if (qemu_exited(s, QEMU_EXIT_GRACE_MS))
@@ -413,9 +433,15 @@ static enum outcome handle_dead_backend(struct supervisor *s, struct watch *w)
 			w->retry_at_ms = now_ms() + RETRY_DELAY_MS;
 		goto out;
 	}
-	dom = load_our_domain(s);
-	if (!dom || qemu_exited(s, 0)) {
+	dom = load_our_domain(s, &gone);
+	if (gone || qemu_exited(s, 0)) {
 		outcome = DOMAIN_GONE;
+		goto out;
+	}
+	w = find_watch(s, alias);
+	if (!dom) {
+		if (w)
+			w->retry_at_ms = now_ms() + RETRY_DELAY_MS;
 		goto out;
 	}
 	sync_watches(s, dom);
@@ -549,7 +575,8 @@ static void supervise(struct supervisor *s)
 			goto qemu_gone;
 		mark_dead(s, fds, n);
 		if (fds[1].revents && live_xml_changed(s)) {
-			struct vn_domain *dom = load_our_domain(s);
+			bool gone;
+			struct vn_domain *dom = load_our_domain(s, &gone);
 
 			if (dom)
 				sync_watches(s, dom);
@@ -601,6 +628,7 @@ static void run(struct supervisor *s)
 	const char *dir = s->opts->state_dir;
 	char *log_path = qemu_state_file(dir, s->name, "log");
 	struct vn_domain *dom;
+	bool gone;
 
 	s->log_fd = log_path ? open(log_path, O_WRONLY | O_APPEND | O_CLOEXEC)
 			     : -1;
@@ -614,7 +642,7 @@ static void run(struct supervisor *s)
 	}
 	log_event(s, "supervising QEMU (pid %ld), pid %ld", (long)s->qemu_pid,
 		  (long)getpid());
-	dom = load_our_domain(s);
+	dom = load_our_domain(s, &gone);
 	if (dom)
 		sync_watches(s, dom);
 	vn_domain_free(dom);

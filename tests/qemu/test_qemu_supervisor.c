@@ -742,6 +742,43 @@ TEST(supervisor_gives_up_on_a_backend_that_keeps_crashing)
 	remove_tree();
 }
 
+/* The live XML is unreadable when the supervisor looks after a dead
+ * backend: it says so and tries again, and once the XML reads again the
+ * backend is restarted (the domain is not taken for gone). */
+static void unreadable_case(struct stand_ins *si)
+{
+	char *xml = qemu_state_file(dir, DOMAIN_NAME, "xml");
+	pid_t first;
+	int job_fd;
+
+	CHECK_MSG(start_stand_ins(si) == 0, "setup: %s", vn_error_message());
+	first = backend_pid(si);
+	CHECK(first > 0 && xml);
+	CHECK(wait_log("watching the backend of interface net0"));
+	job_fd = qemu_state_wait_job(dir, DOMAIN_NAME, WAIT_MS);
+	CHECK(job_fd >= 0);
+	write_text(xml, "<domain");
+	kill(first, SIGKILL);
+	usleep(700 * 1000); /* past the supervisor's grace for QEMU */
+	close(job_fd);
+	CHECK(wait_log("cannot read the domain's records"));
+	CHECK_INT(qemu_state_write_xml(dir, si->dom), 0);
+	CHECK_MSG(wait_new_backend(si, first, WAIT_MS) > 0,
+		  "no backend restarted once the live XML reads again");
+	CHECK(!log_has("no longer supervising"));
+	free(xml);
+}
+
+TEST(supervisor_retries_when_the_live_xml_cannot_be_read)
+{
+	struct stand_ins si;
+
+	fresh_dir();
+	unreadable_case(&si);
+	stop_stand_ins(&si);
+	remove_tree();
+}
+
 /* As detach-device does: under the job lock, the backend stopped, then
  * the interface dropped from the live XML. */
 static void detach_case(struct stand_ins *si)
