@@ -358,14 +358,18 @@ static void clean_up_after_qemu(struct supervisor *s)
 	free(xml);
 }
 
-static void log_stream_limit(struct supervisor *s, const struct watch *w)
+/* A stream backend only helps if QEMU reconnects to it (8.0 and
+ * later).  Restarted for QEMU 7.2 it would take the forwarded ports
+ * again and accept connections that lead nowhere, so it is not. */
+static bool restart_reaches_qemu(struct supervisor *s, const struct watch *w)
 {
 	unsigned long long v = s->opts->qemu_version;
 
 	if (!w->stream || qemu_caps_has_stream_reconnect(v))
-		return;
-	log_event(s, "interface %s: QEMU %llu.%llu.%llu cannot reconnect a stream netdev (QEMU 8.0 can): the guest's NIC stays disconnected until the domain is restarted",
+		return true;
+	log_event(s, "interface %s is down: QEMU %llu.%llu.%llu cannot reconnect a stream netdev (QEMU 8.0 can), so its backend is not restarted; the guest's NIC stays disconnected until the domain is restarted",
 		  w->alias, v / 1000000, v / 1000 % 1000, v % 1000);
+	return false;
 }
 
 /* Runs NET's backend again, as the start did.  W is dead, its files
@@ -400,7 +404,6 @@ static void restart_backend(struct supervisor *s, const struct vn_domain *dom,
 	}
 	log_event(s, "restarted the backend of interface %s on %s: pid %ld, in %lld ms",
 		  w->alias, socket, (long)w->pid, now_ms() - started);
-	log_stream_limit(s, w);
 out:
 	qemu_argv_free(argv);
 	free(socket);
@@ -456,6 +459,11 @@ static enum outcome handle_dead_backend(struct supervisor *s, struct watch *w)
 					      w->wait_status);
 		log_event(s, "the backend of interface %s (pid %ld) %s",
 			  alias, (long)w->pid, how);
+	}
+	if (!restart_reaches_qemu(s, w)) {
+		w->given_up = true;
+		w->dead = false;
+		goto out;
 	}
 	if (!qemu_supervisor_restart_allowed(&w->budget, now_ms())) {
 		log_event(s, "the backend of interface %s was restarted %d times within %d s: giving up",

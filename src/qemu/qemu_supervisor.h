@@ -27,13 +27,15 @@
  * (QEMU's output; both append):
  *   - a backend died: after a short grace (QEMU exiting takes its one-off
  *     backends with it), under the job lock, the live XML is read again.
- *     An interface no longer listed was detached (detach-device stops its
- *     backend under the same lock before rewriting the XML): not
+ *     An interface no longer listed was detached (detach-device rewrites
+ *     the XML under the same lock before it stops the backend): not
  *     restarted.  Otherwise the backend is run again with the argv the
  *     launch plan builds for that interface (qemu_passt_build_argv, the
  *     start's own code path, synchronously), on the same socket; QEMU's
  *     vhost-user chardev reconnects by itself.  QEMU before 8.0 cannot
- *     reconnect a stream netdev (type='user'): that is logged.  At most
+ *     reconnect a stream netdev (type='user'): such a backend is not
+ *     restarted (it would hold the forwarded ports for nobody) and the
+ *     log says the interface is down.  At most
  *     QEMU_SUPERVISOR_RESTART_MAX restarts per interface within
  *     QEMU_SUPERVISOR_RESTART_WINDOW_MS; then it gives up (logged).
  *   - QEMU exited: under the job lock, if the domain is still the one it
