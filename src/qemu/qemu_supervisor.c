@@ -495,7 +495,7 @@ static struct watch *next_dead(struct supervisor *s)
 	return NULL;
 }
 
-/* True if the inotify events waiting name NAME.xml. */
+/* True if the inotify events waiting name NAME.xml or some were lost. */
 static bool live_xml_changed(struct supervisor *s)
 {
 	char buf[INOTIFY_BUF_SIZE] __attribute__((aligned(8)));
@@ -508,7 +508,9 @@ static bool live_xml_changed(struct supervisor *s)
 		for (off = 0; off + (ssize_t)sizeof(struct inotify_event) <= n;) {
 			const struct inotify_event *ev = (const void *)(buf + off);
 
-			if (ev->len && !strcmp(ev->name, want))
+			/* An overflow lost events, maybe ours: resync. */
+			if ((ev->mask & IN_Q_OVERFLOW) ||
+			    (ev->len && !strcmp(ev->name, want)))
 				changed = true;
 			off += (ssize_t)(sizeof(*ev) + ev->len);
 		}
