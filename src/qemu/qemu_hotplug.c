@@ -339,9 +339,11 @@ static bool chardev_exists(struct qemu_monitor *mon, const char *id)
 	}
 	n = json_object_is_type(list, json_type_array) ?
 		json_object_array_length(list) : 0;
+	/* QEMU's answer is not trusted to have a string label. */
 	for (i = 0; i < n && !found; i++)
 		found = json_object_object_get_ex(json_object_array_get_idx(list, i),
 						  "label", &label) &&
+			json_object_is_type(label, json_type_string) &&
 			!strcmp(json_object_get_string(label), id);
 	json_object_put(list);
 	return found;

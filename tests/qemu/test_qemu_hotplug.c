@@ -63,6 +63,7 @@ static const char *const net1_spec_xml =
 struct fake_qemu {
 	bool release;            /* device_del: DEVICE_DELETED follows */
 	bool release_on_connect; /* pending unplugs done by next connect */
+	bool odd_chardev;        /* query-chardev lists "label": null too */
 	char devices[MAX_IDS][32];
 	bool pending[MAX_IDS];
 	char chardevs[MAX_IDS][32];
@@ -141,6 +142,22 @@ static void device_del(struct fake_qemu *q, const char *id,
 	reply->event_delay_ms = RELEASE_DELAY_MS;
 }
 
+/* LIST with an entry whose "label" is null in front. */
+static json_object *with_null_label_first(json_object *list)
+{
+	json_object *odd = json_object_new_array(), *item;
+	size_t i;
+
+	item = json_object_new_object();
+	json_object_object_add(item, "label", NULL);
+	json_object_array_add(odd, item);
+	for (i = 0; i < json_object_array_length(list); i++)
+		json_object_array_add(odd, json_object_get(
+			json_object_array_get_idx(list, i)));
+	json_object_put(list);
+	return odd;
+}
+
 static void answer(const char *command, json_object *args,
 		   struct fake_qmp_reply *reply, void *opaque)
 {
@@ -162,6 +179,8 @@ static void answer(const char *command, json_object *args,
 					"child<virtio-net-pci>");
 	} else if (!strcmp(command, "query-chardev")) {
 		reply->ret = named_list(q->chardevs, "label", NULL);
+		if (q->odd_chardev)
+			reply->ret = with_null_label_first(reply->ret);
 	}
 }
 
@@ -388,6 +407,28 @@ TEST(detach_whose_live_xml_cannot_be_written_keeps_the_host_side)
 	CHECK_MSG(detach(net1_spec_xml) == 0, "%s", vn_error_message());
 	log = fake_qmp_log(&fq);
 	CHECK_MSG(log_at(log, "netdev_del {\"id\":\"hostnet1\"}") >= 0, "%s", log);
+	CHECK_INT(live_nets(), 1);
+	fake_qmp_stop(&fq);
+	close(alive);
+	remove_tree();
+}
+
+/* A query-chardev entry whose label is not a string is skipped, not
+ * dereferenced. */
+TEST(detach_survives_a_chardev_without_a_string_label)
+{
+	struct fake_qmp fq = { .pid = -1 };
+	const char *log;
+	int alive;
+
+	qemu_view.release = true;
+	qemu_view.odd_chardev = true;
+	alive = make_running_domain(&fq);
+	CHECK_MSG(alive >= 0, "setup: %s", vn_error_message());
+	CHECK_MSG(detach(net1_spec_xml) == 0, "%s", vn_error_message());
+	log = fake_qmp_log(&fq);
+	CHECK_MSG(log_at(log, "chardev-remove {\"id\":\"charnet1\"}") >= 0,
+		  "%s", log);
 	CHECK_INT(live_nets(), 1);
 	fake_qmp_stop(&fq);
 	close(alive);
