@@ -17,10 +17,16 @@
  * attach-device and detach-device take a second argument, the file
  * holding one <interface>, and hot-plug it over QMP (qemu_hotplug.h).
  *
+ * start keeps the domain log in --log-dir or the per-user default
+ * (qemu_paths_default_log_dir()); later commands find it through the
+ * state directory.  SIGCHLD is reset to its default at once: an ignored
+ * SIGCHLD inherited from the parent would lose the children's status.
+ *
  * The QEMU version that command lines depend on comes from
  * --qemu-version or from running the domain's <emulator> with --version.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -46,6 +52,7 @@
 struct cli_opts {
 	const char *qemu_version;
 	const char *state_dir;
+	const char *log_dir;  /* start --log-dir */
 	const char *backend;
 	const char *domain;
 	const char *device_file; /* attach-device/detach-device FILE */
@@ -62,6 +69,7 @@ enum command_flags {
 	CMD_TIMEOUT = 1 << 3,   /* --timeout S */
 	CMD_NO_DOMAIN = 1 << 4, /* takes no DOMAIN argument */
 	CMD_DEVICE = 1 << 5,    /* NAME FILE: a device definition too */
+	CMD_LOG_DIR = 1 << 6,   /* --log-dir */
 };
 
 struct command {
@@ -246,7 +254,7 @@ static int cmd_start(const struct cli_opts *opts)
 {
 	struct vn_domain *dom = load_domain(opts);
 	struct qemu_process_opts run = { 0 };
-	char *state_dir = NULL, *backend = NULL;
+	char *state_dir = NULL, *backend = NULL, *log_dir = NULL;
 	int ret = EXIT_ERROR;
 
 	if (!dom || qemu_version_of(dom, opts, &run.qemu_version) < 0 ||
@@ -254,9 +262,14 @@ static int cmd_start(const struct cli_opts *opts)
 		goto out;
 	state_dir = state_dir_of(opts);
 	backend = qemu_paths_backend_program(opts->backend, "/proc/self/exe");
-	if (!state_dir || !backend)
+	log_dir = opts->log_dir ? strdup(opts->log_dir)
+				: qemu_paths_default_log_dir();
+	if (opts->log_dir && !log_dir)
+		vn_error_report_errno(ENOMEM, "cannot find the log directory");
+	if (!state_dir || !backend || !log_dir)
 		goto out;
 	run.state_dir = state_dir;
+	run.log_dir = log_dir;
 	run.backend = backend;
 	if (qemu_process_start(dom, &run) < 0)
 		goto out;
@@ -268,6 +281,7 @@ static int cmd_start(const struct cli_opts *opts)
 out:
 	free(state_dir);
 	free(backend);
+	free(log_dir);
 	vn_domain_free(dom);
 	return ret == EXIT_OK ? EXIT_OK : report_failure();
 }
@@ -471,9 +485,9 @@ static const struct command commands[] = {
 	  "domxml-to-native [--qemu-version X.Y.Z] [--state-dir DIR]\n"
 	  "                   [--backend PATH] FILE.xml",
 	  "print the launch plan: the backend and QEMU command lines" },
-	{ "start", cmd_start, true, CMD_CONSOLE,
+	{ "start", cmd_start, true, CMD_CONSOLE | CMD_LOG_DIR,
 	  "start [--console] [--qemu-version X.Y.Z] [--state-dir DIR]\n"
-	  "        [--backend PATH] FILE.xml",
+	  "        [--log-dir DIR] [--backend PATH] FILE.xml",
 	  "start a domain from a definition (like virsh create): backends,\n"
 	  "      then QEMU; --console attaches to its serial console" },
 	{ "list", cmd_list, false, CMD_STATE_DIR | CMD_ALL | CMD_NO_DOMAIN,
@@ -520,6 +534,9 @@ static void print_help(void)
 	       "  --state-dir DIR       runtime directory (default: $XDG_RUNTIME_DIR/vunet,\n"
 	       "                        /run/user/UID/vunet, ${TMPDIR:-/tmp}/vunet-UID;\n"
 	       "                        /run/vunet for root)\n"
+	       "  --log-dir DIR         start: where the domain log NAME.log is kept\n"
+	       "                        across runs (default: $XDG_CACHE_HOME/vunet/log,\n"
+	       "                        ~/.cache/vunet/log; /var/log/vunet for root)\n"
 	       "  --backend PATH        backend program (default: $VUNET_BACKEND, else\n"
 	       "                        vunetd beside vunet, else vunetd in PATH)\n"
 	       "  --timeout S           shutdown: seconds the guest gets to power off\n"
@@ -577,12 +594,15 @@ static const char **value_slot(const struct command *cmd, const char *arg,
 		*name = "--backend";
 	else if ((cmd->flags & CMD_TIMEOUT) && is_option(arg, "--timeout"))
 		*name = "--timeout";
+	else if ((cmd->flags & CMD_LOG_DIR) && is_option(arg, "--log-dir"))
+		*name = "--log-dir";
 	if (!*name)
 		return NULL;
 	switch ((*name)[2]) {
 	case 'q': return &opts->qemu_version;
 	case 's': return &opts->state_dir;
 	case 'b': return &opts->backend;
+	case 'l': return &opts->log_dir;
 	default: return &opts->timeout;
 	}
 }
@@ -630,6 +650,10 @@ int main(int argc, char **argv)
 	const struct command *cmd;
 	struct cli_opts opts = { 0 };
 
+	/* A parent that ignores SIGCHLD would have the kernel reap our
+	 * children (backends, QEMU) and waitpid() fail: their exit status is
+	 * how a backend's start is judged. */
+	signal(SIGCHLD, SIG_DFL);
 	if (argc < 2)
 		return usage_error("%s", "no command given");
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {

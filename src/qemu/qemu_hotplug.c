@@ -72,10 +72,16 @@ static void job_end(struct hotplug_job *job)
 		close(job->job_fd);
 }
 
-/* Locks NAME, checks it runs, loads it and connects QMP.  0 or -1
- * (reported; the caller still calls job_end). */
+static int job_wait_ms(const struct qemu_hotplug_opts *opts)
+{
+	return opts->job_wait_ms > 0 ? opts->job_wait_ms : QEMU_STATE_JOB_WAIT_MS;
+}
+
+/* Locks NAME (waiting up to JOB_WAIT_MS for the lock), checks it runs,
+ * loads it and connects QMP.  0 or -1 (reported; the caller still calls
+ * job_end). */
 static int job_begin(struct hotplug_job *job, const char *dir,
-		     const char *name)
+		     const char *name, int job_wait_ms)
 {
 	char *monitor = NULL;
 	int ret = -1;
@@ -89,9 +95,16 @@ static int job_begin(struct hotplug_job *job, const char *dir,
 				"no domain with matching name '%s'", name);
 		return -1;
 	}
-	job->job_fd = qemu_state_lock_job(dir, name, false);
+	/* The supervisor may hold it for a backend's restart. */
+	job->job_fd = qemu_state_wait_job(dir, name, job_wait_ms);
 	if (job->job_fd < 0)
 		return -1;
+	if (!qemu_state_is_active(dir, name)) {
+		/* QEMU ended while we waited. */
+		vn_error_report(VN_ERR_NO_DOMAIN,
+				"no domain with matching name '%s'", name);
+		return -1;
+	}
 	job->dom = qemu_state_load_domain(dir, name);
 	if (!job->dom)
 		return -1;
@@ -544,7 +557,7 @@ int qemu_hotplug_attach_net(const char *name, const char *xml,
 	bool in_definition = false;
 	int ret = -1;
 
-	if (job_begin(&job, opts->state_dir, name) < 0)
+	if (job_begin(&job, opts->state_dir, name, job_wait_ms(opts)) < 0)
 		goto out;
 	net = vn_net_parse_string(xml, job.dom);
 	if (!net || reserve_net_slot(job.dom) < 0)
@@ -671,7 +684,7 @@ int qemu_hotplug_detach_net(const char *name, const char *xml,
 	const char *alias;
 	int idx, present, ret = -1;
 
-	if (job_begin(&job, opts->state_dir, name) < 0)
+	if (job_begin(&job, opts->state_dir, name, job_wait_ms(opts)) < 0)
 		goto out;
 	/* Any alias the user gives must match, not only a "ua-" one. */
 	spec = vn_net_parse_string_flags(xml, job.dom, VN_PARSE_STATUS);

@@ -4,8 +4,10 @@
  * attach-device" / "detach-device"), over QMP, as libvirt does it.
  *
  * Theory of operation.  Both operations hold the domain's job lock (so
- * no start, stop or other hot-plug runs meanwhile), load the live
- * definition (NAME.xml) and end by rewriting it.
+ * no start, stop or other hot-plug runs meanwhile; they wait for it, up
+ * to libvirt's 30 s, as the supervisor holds it while it restarts a
+ * backend), load the live definition (NAME.xml) and end by rewriting
+ * it.
  *
  * Attach: the lone <interface> is parsed against the live definition
  * (next free netN alias and PCI slot), validated for this QEMU, turned
@@ -58,6 +60,9 @@ struct qemu_hotplug_opts {
 	/* How long to wait for DEVICE_DELETED; 0 means
 	 * QEMU_HOTPLUG_DETACH_TIMEOUT_S. */
 	int detach_timeout_ms;
+	/* How long to wait for the job lock (a supervisor restarting a
+	 * backend holds it); 0 means QEMU_STATE_JOB_WAIT_MS, libvirt's. */
+	int job_wait_ms;
 };
 
 /* Attaches the <interface> in XML to the running domain NAME.  0, or -1

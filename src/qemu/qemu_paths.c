@@ -10,15 +10,16 @@
  * they are made, so no caller can hand QEMU or the backend a path that
  * the kernel would refuse or silently shorten.
  *
- * Only two functions look outside their arguments: the default state
- * directory (environment, /run/user) and the backend lookup (environment,
- * the launcher's own directory).  Both have pure variants or explicit
- * inputs for the tests.
+ * Only three functions look outside their arguments: the default state
+ * and log directories (environment, /run/user, the password database)
+ * and the backend lookup (environment, the launcher's own directory).
+ * Each has a pure variant or explicit inputs for the tests.
  */
 #include "qemu/qemu_paths.h"
 
 #include <errno.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,6 +130,38 @@ char *qemu_paths_default_state_dir(void)
 {
 	return qemu_paths_state_dir_for(getuid(), getenv("XDG_RUNTIME_DIR"),
 					getenv("TMPDIR"), "/run/user");
+}
+
+char *qemu_paths_log_dir_for(unsigned uid, const char *xdg_cache,
+			     const char *home)
+{
+	if (uid == 0)
+		return format_path("/var/log/vunet");
+	if (xdg_cache && *xdg_cache == '/')
+		return format_path("%s/vunet/log", xdg_cache);
+	if (home && *home == '/')
+		return format_path("%s/.cache/vunet/log", home);
+	vn_error_report(VN_ERR_OPERATION_FAILED,
+			"cannot find the log directory of uid %u: neither XDG_CACHE_HOME nor a home directory is known (use --log-dir)",
+			uid);
+	return NULL;
+}
+
+char *qemu_paths_default_log_dir(void)
+{
+	const char *home = getenv("HOME");
+	struct passwd *pw;
+
+	if (!home || *home != '/') {
+		pw = getpwuid(getuid());
+		home = pw ? pw->pw_dir : NULL;
+	}
+	return qemu_paths_log_dir_for(getuid(), getenv("XDG_CACHE_HOME"), home);
+}
+
+char *qemu_paths_domain_log(const char *log_dir, const char *name)
+{
+	return format_path("%s/%s.log", log_dir, name);
 }
 
 /* DIR/SUBDIR/SHORT-ALIAS + SUFFIX */

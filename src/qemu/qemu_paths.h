@@ -18,8 +18,15 @@
  * sun_path can hold is refused with an error that names it: silently
  * truncating it would make QEMU and the backend disagree on the socket.
  *
- * Everything here is pure string building except the two lookups that
- * consult the environment and the file system (state dir, backend).
+ * The domain log is kept apart from that runtime state, as libvirt keeps
+ * its domain logs (/var/log/libvirt/qemu/NAME.log, or a session's
+ * $XDG_CACHE_HOME/libvirt/qemu/log/NAME.log): LOGDIR/NAME.log, appended
+ * by every run of NAME, so that it outlives the stop that removes the
+ * state (see qemu_paths_default_log_dir()).
+ *
+ * Everything here is pure string building except the lookups that
+ * consult the environment and the file system (state dir, log dir,
+ * backend).
  */
 #ifndef VUNET_QEMU_QEMU_PATHS_H
 #define VUNET_QEMU_QEMU_PATHS_H
@@ -42,6 +49,20 @@ char *qemu_paths_default_state_dir(void);
  * TMPDIR may be NULL. */
 char *qemu_paths_state_dir_for(unsigned uid, const char *xdg,
 			       const char *tmpdir, const char *run_user);
+
+/* The default log directory: /var/log/vunet for root, else
+ * $XDG_CACHE_HOME/vunet/log, else HOME/.cache/vunet/log with HOME from
+ * the environment or, without it, the password database.  Caller frees;
+ * NULL (reported) on ENOMEM or when no home directory is known. */
+char *qemu_paths_default_log_dir(void);
+/* The same decision with its inputs explicit (for tests); XDG_CACHE and
+ * HOME may be NULL, and count only as absolute paths. */
+char *qemu_paths_log_dir_for(unsigned uid, const char *xdg_cache,
+			     const char *home);
+/* LOG_DIR/NAME.log, the log every run of domain NAME appends to (the
+ * full name, as libvirt names its logs).  Caller frees; NULL on ENOMEM
+ * (reported). */
+char *qemu_paths_domain_log(const char *log_dir, const char *name);
 
 /* The backend's socket and pidfile for NET, as above.  The socket path
  * is checked against sun_path.  Caller frees; NULL (reported) on ENOMEM

@@ -32,6 +32,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -57,7 +58,7 @@
 /* How long shutdown/destroy wait for the job lock (the supervisor may
  * be restarting a backend, which a backend's start bounds) and, once
  * done, for the supervisor to leave. */
-#define STOP_JOB_WAIT_MS (BACKEND_START_TIMEOUT_MS + 10000)
+#define STOP_JOB_WAIT_MS QEMU_STATE_JOB_WAIT_MS
 #define SUPERVISOR_EXIT_WAIT_MS 5000
 /* How much of a backend's stderr or QEMU's log an error message quotes. */
 #define MESSAGE_TAIL_MAX 1024
@@ -77,12 +78,17 @@ static void sleep_step(void)
 
 /* ---- reading what a process said ---- */
 
-/* The last MESSAGE_TAIL_MAX bytes of FD's content, trailing blanks cut. */
-static void read_tail(int fd, char *out, size_t size)
+/* The last SIZE - 1 bytes of FD's content from offset FROM on, trailing
+ * blanks cut. */
+static void read_tail_from(int fd, off_t from, char *out, size_t size)
 {
 	off_t end = lseek(fd, 0, SEEK_END);
 	off_t start = end > (off_t)size - 1 ? end - (off_t)size + 1 : 0;
-	ssize_t n = end > 0 ? pread(fd, out, (size_t)(end - start), start) : 0;
+	ssize_t n;
+
+	if (start < from)
+		start = from;
+	n = end > start ? pread(fd, out, (size_t)(end - start), start) : 0;
 
 	out[n > 0 ? n : 0] = '\0';
 	n = (ssize_t)strlen(out);
@@ -91,15 +97,9 @@ static void read_tail(int fd, char *out, size_t size)
 		out[--n] = '\0';
 }
 
-static void read_file_tail(const char *path, char *out, size_t size)
+static void read_tail(int fd, char *out, size_t size)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	out[0] = '\0';
-	if (fd >= 0) {
-		read_tail(fd, out, size);
-		close(fd);
-	}
+	read_tail_from(fd, 0, out, size);
 }
 
 /* ---- waiting ---- */
@@ -453,39 +453,33 @@ static void drop_no_shutdown(struct qemu_argv *argv)
 	}
 }
 
-/* Forks QEMU with its output in LOG_PATH and the alive lock ALIVE_FD
- * inherited.  Returns its pid or -1 (reported). */
-static pid_t spawn_qemu(const struct qemu_argv *argv, const char *log_path,
+/* Forks QEMU with its output appended to the domain log LOG_FD and the
+ * alive lock ALIVE_FD inherited.  Returns its pid or -1 (reported). */
+static pid_t spawn_qemu(const struct qemu_argv *argv, int log_fd,
 			int alive_fd)
 {
-	/* Appending: the supervisor adds its own lines to the same log. */
-	int log_fd = open(log_path,
-			  O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC,
-			  0600);
-	pid_t pid;
+	pid_t pid = fork();
 
-	if (log_fd < 0) {
-		vn_error_report_errno(errno, "cannot create '%s'", log_path);
-		return -1;
-	}
-	pid = fork();
 	if (pid == 0) {
 		setsid();
 		child_redirect(log_fd, log_fd);
 		fcntl(alive_fd, F_SETFD, 0);
+		/* As libvirt runs QEMU: its messages in the log untranslated. */
+		setenv("LC_ALL", "C", 1);
 		child_exec(argv->v, alive_fd);
 	}
 	if (pid < 0)
 		vn_error_report_errno(errno, "cannot fork '%s'", argv->v[0]);
-	close(log_fd);
 	return pid;
 }
 
-static void report_qemu_exit(const char *log_path)
+/* Quotes what QEMU wrote to the log since LOG_START: this start's part
+ * only, not an earlier run's. */
+static void report_qemu_exit(int log_fd, off_t log_start)
 {
 	char said[MESSAGE_TAIL_MAX];
 
-	read_file_tail(log_path, said, sizeof(said));
+	read_tail_from(log_fd, log_start, said, sizeof(said));
 	vn_error_report(VN_ERR_INTERNAL_ERROR,
 			"process exited while connecting to monitor: %s", said);
 }
@@ -494,7 +488,7 @@ static void report_qemu_exit(const char *log_path)
  * NULL on failure (reported, with QEMU's log when it exited; *PID is
  * then 0, the child reaped). */
 static struct qemu_monitor *connect_monitor(const char *path, pid_t *pid,
-					    const char *log_path)
+					    int log_fd, off_t log_start)
 {
 	long long deadline = now_ms() + MONITOR_TIMEOUT_MS;
 	struct qemu_monitor *mon = NULL;
@@ -507,7 +501,7 @@ static struct qemu_monitor *connect_monitor(const char *path, pid_t *pid,
 		/* ECHILD: the kernel reaped it (SIGCHLD ignored), it is gone. */
 		if (r == *pid || (r < 0 && errno == ECHILD)) {
 			*pid = 0;
-			report_qemu_exit(log_path);
+			report_qemu_exit(log_fd, log_start);
 			return NULL;
 		}
 		if (stat(path, &st) == 0 && S_ISSOCK(st.st_mode))
@@ -526,7 +520,7 @@ static struct qemu_monitor *connect_monitor(const char *path, pid_t *pid,
 	 * says why better than the broken connection does. */
 	if (!mon && wait_child(*pid, QUIT_WAIT_MS, &status) == CHILD_EXITED) {
 		*pid = 0;
-		report_qemu_exit(log_path);
+		report_qemu_exit(log_fd, log_start);
 	}
 	return mon;
 }
@@ -560,24 +554,25 @@ static int start_backends(const struct qemu_plan *plan)
 	return 0;
 }
 
-/* Steps 4-6 of the start (qemu_process.h).  *QEMU_PID is set as soon
+/* Steps 4-6 of the start (qemu_process.h), with QEMU's output in the
+ * domain log LOG_FD from offset LOG_START on.  *QEMU_PID is set as soon
  * as QEMU runs, for the caller's rollback. */
 static int launch(const char *dir, struct vn_domain *dom,
-		  struct qemu_plan *plan, int alive_fd, pid_t *qemu_pid)
+		  struct qemu_plan *plan, int alive_fd, int log_fd,
+		  off_t log_start, pid_t *qemu_pid)
 {
-	char *log_path = qemu_state_file(dir, dom->name, "log");
 	char *monitor_path = qemu_paths_monitor_socket(dir, dom);
 	struct qemu_monitor *mon = NULL;
 	int ret = -1;
 
-	if (!log_path || !monitor_path || start_backends(plan) < 0)
+	if (!monitor_path || start_backends(plan) < 0)
 		goto out;
-	*qemu_pid = spawn_qemu(plan->qemu, log_path, alive_fd);
+	*qemu_pid = spawn_qemu(plan->qemu, log_fd, alive_fd);
 	if (*qemu_pid < 0)
 		goto out;
 	if (qemu_state_write_status(dir, dom->name, dom->id, *qemu_pid) < 0)
 		goto out;
-	mon = connect_monitor(monitor_path, qemu_pid, log_path);
+	mon = connect_monitor(monitor_path, qemu_pid, log_fd, log_start);
 	if (!mon || qemu_monitor_execute(mon, "cont", NULL, NULL,
 					 COMMAND_TIMEOUT_MS) < 0)
 		goto out;
@@ -585,7 +580,6 @@ static int launch(const char *dir, struct vn_domain *dom,
 out:
 	qemu_monitor_close(mon);
 	free(monitor_path);
-	free(log_path);
 	return ret;
 }
 
@@ -614,6 +608,9 @@ static void clear_leftovers(const char *dir, const char *name,
 {
 	struct vn_domain *old = qemu_state_load_domain(dir, name);
 
+	/* Nobody stopped it through vunet: a guest power-off, a crash or a
+	 * signal, which only QEMU's parent could tell apart. */
+	qemu_state_log(dir, name, "shutting down, reason=unknown");
 	if (old)
 		remove_domain_files(dir, old, keep_locks);
 	else
@@ -646,6 +643,50 @@ static bool interrupted(const sigset_t *signals)
 	return false;
 }
 
+/* Links DIR/NAME.log to the domain log in LOG_DIR, opens it and appends
+ * libvirt's header: what starts, and QEMU's command line with the
+ * environment we set.  *LOG_START is where QEMU's output will begin.
+ * The fd, or -1 (reported). */
+static int open_domain_log(const char *dir, const char *log_dir,
+			   const struct vn_domain *dom,
+			   const struct qemu_plan *plan,
+			   unsigned long long qemu_version, off_t *log_start)
+{
+	char *log_path = qemu_paths_domain_log(log_dir, dom->name);
+	char *args = qemu_argv_format(plan->qemu);
+	char host[256] = "";
+	struct utsname uts;
+	int fd = -1;
+
+	if (!log_path || !args)
+		goto out;
+	/* Read too: a failed start quotes what QEMU wrote. */
+	fd = open(log_path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		vn_error_report_errno(errno, "cannot open domain log '%s'",
+				      log_path);
+		goto out;
+	}
+	if (qemu_state_link_log(dir, dom->name, log_path) < 0) {
+		close(fd);
+		fd = -1;
+		goto out;
+	}
+	if (uname(&uts) < 0)
+		memset(&uts, 0, sizeof(uts));
+	gethostname(host, sizeof(host) - 1);
+	qemu_state_log_fd(fd, "starting up vunet version: %s, qemu version: %llu.%llu.%llu, kernel: %s, hostname: %s",
+			  VUNET_VERSION, qemu_version / 1000000,
+			  qemu_version / 1000 % 1000, qemu_version % 1000,
+			  uts.release, host);
+	dprintf(fd, "LC_ALL=C \\\n%s", args);
+	*log_start = lseek(fd, 0, SEEK_END);
+out:
+	free(args);
+	free(log_path);
+	return fd;
+}
+
 /* Forks the domain's supervisor (qemu_supervisor.h) for our child QEMU
  * PID.  0 or -1 (reported). */
 static int spawn_supervisor(const struct vn_domain *dom,
@@ -675,7 +716,8 @@ int qemu_process_start(struct vn_domain *dom,
 	struct qemu_build_opts build = { .qemu_version = opts->qemu_version,
 					 .state_dir = dir };
 	struct qemu_plan *plan = NULL;
-	int job_fd = -1, alive_fd = -1, ret = -1;
+	int job_fd = -1, alive_fd = -1, log_fd = -1, ret = -1;
+	off_t log_start = 0;
 	pid_t qemu_pid = -1;
 	bool recorded = false;
 	sigset_t stop_signals, saved_mask;
@@ -687,7 +729,12 @@ int qemu_process_start(struct vn_domain *dom,
 	sigaddset(&stop_signals, SIGTERM);
 	sigaddset(&stop_signals, SIGHUP);
 	sigprocmask(SIG_BLOCK, &stop_signals, &saved_mask);
-	if (qemu_state_prepare(dir) < 0)
+	if (!opts->log_dir) {
+		vn_error_report(VN_ERR_INTERNAL_ERROR, "no log directory given");
+		goto out;
+	}
+	if (qemu_state_prepare(dir) < 0 ||
+	    qemu_state_prepare_log_dir(opts->log_dir, dir) < 0)
 		goto out;
 	job_fd = qemu_state_lock_job(dir, dom->name, true);
 	if (job_fd < 0)
@@ -709,8 +756,12 @@ int qemu_process_start(struct vn_domain *dom,
 	if (alive_fd < 0)
 		goto out;
 	recorded = true;
-	if (record_domain(dir, dom) < 0 ||
-	    launch(dir, dom, plan, alive_fd, &qemu_pid) < 0)
+	if (record_domain(dir, dom) < 0)
+		goto out;
+	log_fd = open_domain_log(dir, opts->log_dir, dom, plan,
+				 opts->qemu_version, &log_start);
+	if (log_fd < 0 ||
+	    launch(dir, dom, plan, alive_fd, log_fd, log_start, &qemu_pid) < 0)
 		goto out;
 	if (interrupted(&stop_signals)) {
 		vn_error_report(VN_ERR_OPERATION_FAILED,
@@ -729,6 +780,10 @@ out:
 	}
 	if (alive_fd >= 0)
 		close(alive_fd);
+	if (ret < 0)
+		qemu_state_log_fd(log_fd, "shutting down, reason=failed");
+	if (log_fd >= 0)
+		close(log_fd);
 	if (ret < 0 && recorded)
 		remove_domain_files(dir, dom, false);
 	if (job_fd >= 0)
@@ -815,9 +870,10 @@ static void end_stop(int job_fd, int supervisor_fd)
 	}
 }
 
-/* Ends QEMU the hard way if need be, then removes every file. */
+/* Ends QEMU the hard way if need be, then removes every file.  REASON
+ * (libvirt's word: "shutdown", "destroyed") ends the run's log. */
 static int finish_stop(const char *dir, struct vn_domain *dom, int job_fd,
-		       int supervisor_fd)
+		       int supervisor_fd, const char *reason)
 {
 	pid_t pid = 0;
 	int id, ret = 0;
@@ -830,8 +886,11 @@ static int finish_stop(const char *dir, struct vn_domain *dom, int job_fd,
 				(long)pid, dom->name);
 		ret = -1;
 	}
-	if (ret == 0)
+	if (ret == 0) {
+		qemu_state_log(dir, dom->name, "shutting down, reason=%s",
+			       reason);
 		remove_domain_files(dir, dom, false);
+	}
 	end_stop(job_fd, supervisor_fd);
 	vn_domain_free(dom);
 	return ret;
@@ -840,6 +899,7 @@ static int finish_stop(const char *dir, struct vn_domain *dom, int job_fd,
 int qemu_process_shutdown(const char *state_dir, const char *name,
 			  int timeout_s)
 {
+	const char *reason = "shutdown";
 	int job_fd, supervisor_fd;
 	struct vn_domain *dom = begin_stop(state_dir, name, &job_fd,
 					   &supervisor_fd);
@@ -848,14 +908,18 @@ int qemu_process_shutdown(const char *state_dir, const char *name,
 		end_stop(job_fd, supervisor_fd);
 		return -1;
 	}
+	qemu_state_log(state_dir, name, "vunet shutdown: asking the guest to power off (timeout %d s)",
+		       timeout_s);
 	if (send_monitor_command(state_dir, dom, "system_powerdown") < 0 ||
 	    !wait_inactive(state_dir, name, timeout_s * 1000)) {
 		/* The guest ignored the request (no ACPI, no handler). */
+		qemu_state_log(state_dir, name, "vunet shutdown: the guest did not power off: stopping QEMU");
+		reason = "destroyed";
 		send_monitor_command(state_dir, dom, "quit");
 		wait_inactive(state_dir, name, QUIT_WAIT_MS);
 	}
 	vn_error_reset();
-	return finish_stop(state_dir, dom, job_fd, supervisor_fd);
+	return finish_stop(state_dir, dom, job_fd, supervisor_fd, reason);
 }
 
 int qemu_process_destroy(const char *state_dir, const char *name)
@@ -868,10 +932,11 @@ int qemu_process_destroy(const char *state_dir, const char *name)
 		end_stop(job_fd, supervisor_fd);
 		return -1;
 	}
+	qemu_state_log(state_dir, name, "vunet destroy: stopping QEMU");
 	if (send_monitor_command(state_dir, dom, "quit") == 0)
 		wait_inactive(state_dir, name, QUIT_WAIT_MS);
 	vn_error_reset();
-	return finish_stop(state_dir, dom, job_fd, supervisor_fd);
+	return finish_stop(state_dir, dom, job_fd, supervisor_fd, "destroyed");
 }
 
 int qemu_process_reap(const char *state_dir, const char *name)

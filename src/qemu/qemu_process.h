@@ -15,14 +15,19 @@
  *      daemonizes once its socket listens, so its exit status says whether
  *      it started; a failure aborts with its stderr in libvirt's message
  *      "Could not start 'PROGRAM': STDERR";
- *   5. QEMU spawned (the plan has -S: paused) in its own session, with
- *      stdout/stderr in NAME.log and the alive lock inherited;
- *   6. QMP connected (QEMU exiting meanwhile is reported with its log),
- *      "cont", status written with QEMU's pid.
+ *   5. the domain log LOGDIR/NAME.log (qemu_paths.h; DIR/NAME.log links
+ *      to it) opened for appending, with libvirt's header: a "starting
+ *      up" line and QEMU's command line; QEMU spawned (the plan has -S:
+ *      paused) in its own session, with LC_ALL=C, stdout/stderr appended
+ *      to that log and the alive lock inherited;
+ *   6. QMP connected (QEMU exiting meanwhile is reported with what it
+ *      wrote to the log during this start), "cont", status written with
+ *      QEMU's pid.
  * Any failure rolls back: QEMU killed, every backend stopped through its
  * pidfile, every socket (including a passt backend's SOCKET.repair),
  * pidfile and state file removed, the RAM directory with the files QEMU
- * left in it, so the name is free again.  SIGINT,
+ * left in it, so the name is free again; the log keeps "shutting down,
+ * reason=failed".  SIGINT,
  * SIGTERM and SIGHUP are held back during the start (children get them
  * unblocked); one that arrived meanwhile rolls the start back, then
  * takes effect: an interrupted start leaves nothing either.
@@ -39,7 +44,12 @@
  * Shutdown asks the guest (QMP system_powerdown), waits up to the
  * timeout for QEMU to exit, then sends "quit", then SIGKILL.  Destroy
  * sends "quit" at once, then SIGTERM and SIGKILL.  Both finish with the
- * same clean-up as a failed start.  They wait (bounded) for the job lock,
+ * same clean-up as a failed start, after libvirt's last line in the log:
+ * "shutting down, reason=shutdown" (or "destroyed": destroy, or a guest
+ * that did not power off).  A run that ended by itself (guest power-off,
+ * crash, signal: told apart only by QEMU's parent, which vunet is not
+ * for long) ends with "reason=unknown", written by whoever cleans up.
+ * They wait (bounded) for the job lock,
  * which the supervisor holds while it restarts a backend, and once done
  * for the supervisor to leave.  All waits are bounded.
  */
@@ -56,6 +66,7 @@
 
 struct qemu_process_opts {
 	const char *state_dir;           /* qemu_paths.h */
+	const char *log_dir;             /* where NAME.log stays (required) */
 	const char *backend;             /* backend program */
 	unsigned long long qemu_version; /* QEMU_VERSION() encoding */
 };

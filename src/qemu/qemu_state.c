@@ -3,6 +3,11 @@
  * Runtime state of the launcher: see qemu_state.h for the files and the
  * locking model.
  *
+ * NAME.log is a symbolic link to the domain log in the log directory
+ * (qemu_paths_domain_log()): whoever writes to the log of a running
+ * domain opens it through the state directory, and removing the state
+ * removes the link only, never the log.
+ *
  * Small files are written whole to NAME.tmp-PID and renamed into place,
  * so a reader never sees half a status or half a definition.  The id
  * counter is read, incremented and rewritten under flock() on the
@@ -15,6 +20,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +40,8 @@
 #define LIVE_XML_MAX (10 * 1024 * 1024)
 /* Index of "lock" in qemu_state_remove()'s list of suffixes. */
 #define FIRST_LOCK_SUFFIX 4
+/* One line of the domain log. */
+#define LOG_LINE_MAX 2048
 /* How often a wait for a lock looks again. */
 #define LOCK_POLL_MS 50
 
@@ -80,20 +88,21 @@ out:
 	return ret;
 }
 
-static int check_private_dir(const char *dir)
+/* KIND ("state", "log") names the directory in messages. */
+static int check_private_dir(const char *dir, const char *kind)
 {
 	struct stat st;
 
 	if (lstat(dir, &st) < 0) {
-		vn_error_report_errno(errno, "cannot stat state directory '%s'",
-				      dir);
+		vn_error_report_errno(errno, "cannot stat %s directory '%s'",
+				      kind, dir);
 		return -1;
 	}
 	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
 	    (st.st_mode & 077)) {
 		vn_error_report(VN_ERR_OPERATION_FAILED,
-				"state directory '%s' must be a directory owned by uid %u with no access for others (mode 0700)",
-				dir, (unsigned)geteuid());
+				"%s directory '%s' must be a directory owned by uid %u with no access for others (mode 0700)",
+				kind, dir, (unsigned)geteuid());
 		return -1;
 	}
 	return 0;
@@ -104,7 +113,7 @@ int qemu_state_prepare(const char *dir)
 	char *passt = NULL;
 	int ret = -1;
 
-	if (make_dirs(dir, 0700) < 0 || check_private_dir(dir) < 0)
+	if (make_dirs(dir, 0700) < 0 || check_private_dir(dir, "state") < 0)
 		return -1;
 	if (asprintf(&passt, "%s/passt", dir) < 0) {
 		vn_error_report_errno(ENOMEM, "cannot prepare '%s'", dir);
@@ -116,6 +125,96 @@ int qemu_state_prepare(const char *dir)
 		ret = 0;
 	free(passt);
 	return ret;
+}
+
+int qemu_state_prepare_log_dir(const char *log_dir, const char *state_dir)
+{
+	struct stat log_st, state_st;
+
+	if (make_dirs(log_dir, 0700) < 0 || check_private_dir(log_dir, "log") < 0)
+		return -1;
+	/* NAME.log in the state directory links to LOG_DIR/NAME.log: the
+	 * same directory would make it a link to itself. */
+	if (stat(log_dir, &log_st) == 0 && stat(state_dir, &state_st) == 0 &&
+	    log_st.st_dev == state_st.st_dev && log_st.st_ino == state_st.st_ino) {
+		vn_error_report(VN_ERR_OPERATION_INVALID,
+				"log directory '%s' must not be the state directory",
+				log_dir);
+		return -1;
+	}
+	return 0;
+}
+
+int qemu_state_link_log(const char *dir, const char *name,
+			const char *log_path)
+{
+	char *link_path = qemu_state_file(dir, name, "log");
+	int ret = -1;
+
+	if (!link_path)
+		return -1;
+	unlink(link_path);
+	if (symlink(log_path, link_path) < 0)
+		vn_error_report_errno(errno, "cannot link '%s' to '%s'",
+				      link_path, log_path);
+	else
+		ret = 0;
+	free(link_path);
+	return ret;
+}
+
+int qemu_state_open_log(const char *dir, const char *name)
+{
+	char *path = qemu_state_file(dir, name, "log");
+	int fd = path ? open(path, O_WRONLY | O_APPEND | O_CLOEXEC) : -1;
+
+	free(path);
+	return fd;
+}
+
+void qemu_state_vlog_fd(int fd, const char *fmt, va_list ap)
+{
+	char line[LOG_LINE_MAX];
+	struct timespec ts;
+	struct tm tm;
+	size_t n;
+
+	if (fd < 0)
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	n = strftime(line, sizeof(line), "%Y-%m-%d %H:%M:%S", &tm);
+	n += (size_t)snprintf(line + n, sizeof(line) - n, ".%03ld+0000: ",
+			      ts.tv_nsec / 1000000);
+	vsnprintf(line + n, sizeof(line) - n - 1, fmt, ap);
+	n = strlen(line);
+	line[n++] = '\n';
+	/* One write(): with O_APPEND, QEMU's output and other writers'
+	 * lines never interleave within it. */
+	if (write(fd, line, n) < 0) {
+		/* A log that cannot be written has nobody to tell. */
+	}
+}
+
+void qemu_state_log_fd(int fd, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	qemu_state_vlog_fd(fd, fmt, ap);
+	va_end(ap);
+}
+
+void qemu_state_log(const char *dir, const char *name, const char *fmt, ...)
+{
+	int fd = qemu_state_open_log(dir, name);
+	va_list ap;
+
+	va_start(ap, fmt);
+	qemu_state_vlog_fd(fd, fmt, ap);
+	va_end(ap);
+	if (fd >= 0)
+		close(fd);
 }
 
 /* Opens and flock()s PATH with OP | LOCK_NB, making sure the locked inode

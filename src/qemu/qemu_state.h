@@ -11,7 +11,10 @@
  *
  *   NAME.xml      the live definition (id, aliases, MACs filled in)
  *   NAME.status   "id=N" and "pid=P" (QEMU's pid) lines
- *   NAME.log      QEMU's stdout/stderr
+ *   NAME.log      a symbolic link to the domain log (qemu_paths.h:
+ *                 LOGDIR/NAME.log, which stays): QEMU's stdout/stderr,
+ *                 the start's header, supervisor events, the stop's
+ *                 "shutting down, reason=..." line
  *   NAME.lock     the "alive" lock: flock()ed by vunet start and inherited
  *                 by QEMU, so it is held exactly as long as QEMU runs (a
  *                 recycled pid can never look like a running domain)
@@ -36,6 +39,7 @@
 #ifndef VUNET_QEMU_QEMU_STATE_H
 #define VUNET_QEMU_QEMU_STATE_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -44,6 +48,31 @@
 /* Creates DIR (mode 0700, parents as needed) and DIR/passt, and checks
  * that DIR is a directory owned by us and closed to others. */
 int qemu_state_prepare(const char *dir);
+
+/* libvirt's wait for a domain's job lock (a command, or the supervisor
+ * restarting a backend, holds it). */
+#define QEMU_STATE_JOB_WAIT_MS 30000
+
+/* Creates LOG_DIR (mode 0700, parents as needed) and checks it as the
+ * state directory is checked; it must not be STATE_DIR itself. */
+int qemu_state_prepare_log_dir(const char *log_dir, const char *state_dir);
+/* Makes DIR/NAME.log a symbolic link to LOG_PATH (replacing an old
+ * one).  0 or -1 (reported). */
+int qemu_state_link_log(const char *dir, const char *name,
+			const char *log_path);
+/* Opens NAME's domain log through DIR/NAME.log for appending; -1 (not
+ * reported) when the domain has none. */
+int qemu_state_open_log(const char *dir, const char *name);
+/* Appends "YYYY-MM-DD HH:MM:SS.mmm+0000: TEXT" to the log open as FD
+ * (nothing when FD < 0), in one write, as libvirt prefixes its own lines
+ * in a domain log. */
+void qemu_state_log_fd(int fd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void qemu_state_vlog_fd(int fd, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+/* The same through DIR/NAME.log, if the domain has one. */
+void qemu_state_log(const char *dir, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* "DIR/NAME.SUFFIX"; caller frees; NULL on ENOMEM (reported). */
 char *qemu_state_file(const char *dir, const char *name, const char *suffix);
@@ -93,9 +122,9 @@ struct vn_domain *qemu_state_load_domain(const char *dir, const char *name);
  * Caller frees each and the array.  -1 on error (reported). */
 int qemu_state_list_names(const char *dir, char ***names, size_t *n_names);
 
-/* Removes NAME's files in DIR (xml, status, log, the supervisor lock
- * file) and, unless KEEP_LOCKS (a start clearing a previous run under its
- * job lock), the alive and job lock files. */
+/* Removes NAME's files in DIR (xml, status, the log link, the
+ * supervisor lock file) and, unless KEEP_LOCKS (a start clearing a
+ * previous run under its job lock), the alive and job lock files. */
 void qemu_state_remove(const char *dir, const char *name, bool keep_locks);
 
 #endif /* VUNET_QEMU_QEMU_STATE_H */

@@ -123,35 +123,22 @@ void qemu_supervisor_describe_exit(char *buf, size_t size, bool known,
 
 /* ---- the domain log ---- */
 
-/* Appends one line "DATE TIME.mmm+0000: vunet-supervise: TEXT" to
- * NAME.log, as libvirt prefixes its own lines in a domain log. */
+/* Appends one line "DATE TIME.mmm+0000: vunet-supervise: TEXT" to the
+ * domain log (qemu_state_log_fd).  The supervisor opened it through
+ * NAME.log at its start, so it keeps writing to it after the clean-up
+ * removed that link. */
 static void log_event(const struct supervisor *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 static void log_event(const struct supervisor *s, const char *fmt, ...)
 {
-	char line[LOG_LINE_MAX];
-	struct timespec ts;
-	struct tm tm;
-	size_t n;
+	char text[LOG_LINE_MAX];
 	va_list ap;
 
-	if (s->log_fd < 0)
-		return;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	n = strftime(line, sizeof(line), "%Y-%m-%d %H:%M:%S", &tm);
-	n += (size_t)snprintf(line + n, sizeof(line) - n,
-			      ".%03ld+0000: vunet-supervise: ",
-			      ts.tv_nsec / 1000000);
 	va_start(ap, fmt);
-	vsnprintf(line + n, sizeof(line) - n - 1, fmt, ap);
+	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	n = strlen(line);
-	line[n++] = '\n';
-	if (write(s->log_fd, line, n) < 0) {
-		/* Nobody to tell: the log is all the supervisor has. */
-	}
+	qemu_state_log_fd(s->log_fd, "vunet-supervise: %s", text);
 }
 
 /* The current error's text, logged and then cleared. */
@@ -339,7 +326,8 @@ static void clean_up_after_qemu(struct supervisor *s)
 	pid_t pid;
 	int id = -1, job_fd;
 
-	log_event(s, "QEMU (pid %ld) exited", (long)s->qemu_pid);
+	log_event(s, "QEMU (pid %ld) exited (exit status unknown: not the supervisor's child)",
+		  (long)s->qemu_pid);
 	job_fd = qemu_state_wait_job(dir, s->name, JOB_WAIT_MS);
 	if (job_fd < 0) {
 		log_event(s, "%s: the next command will clean up", take_error());
@@ -636,13 +624,10 @@ static void detach(int qemu_pidfd, int lock_fd)
 static void run(struct supervisor *s)
 {
 	const char *dir = s->opts->state_dir;
-	char *log_path = qemu_state_file(dir, s->name, "log");
 	struct vn_domain *dom;
 	bool gone;
 
-	s->log_fd = log_path ? open(log_path, O_WRONLY | O_APPEND | O_CLOEXEC)
-			     : -1;
-	free(log_path);
+	s->log_fd = qemu_state_open_log(dir, s->name);
 	s->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (s->inotify_fd < 0 ||
 	    inotify_add_watch(s->inotify_fd, dir,

@@ -15,6 +15,8 @@
 #include "tests/harness.h"
 
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -32,6 +34,10 @@ static void run_clear(struct run *r)
 	free(r->out);
 	free(r->err);
 }
+
+/* Set by a test: vunet is run with SIGCHLD ignored, as a careless
+ * parent would leave it. */
+static bool child_ignores_sigchld;
 
 /* Runs vunet with ARGS (NULL-terminated), capturing both streams. */
 static int run_vunet(struct run *r, const char *const *args)
@@ -53,6 +59,8 @@ static int run_vunet(struct run *r, const char *const *args)
 	if (pid == 0) {
 		dup2(out_fd, STDOUT_FILENO);
 		dup2(err_fd, STDERR_FILENO);
+		if (child_ignores_sigchld)
+			signal(SIGCHLD, SIG_IGN);
 		execv(VUNET_BIN, (char *const *)argv);
 		_exit(127);
 	}
@@ -389,6 +397,48 @@ TEST(man_page_is_in_step_with_help)
 	run_clear(&r);
 	free(man);
 	CHECK(!words[i]);
+}
+
+/* A start whose backend (/bin/true) starts and whose QEMU (a script)
+ * fails at once: the error must be QEMU's, which needs the backend's
+ * exit status, lost if vunet kept an inherited ignored SIGCHLD. */
+TEST(start_does_not_inherit_an_ignored_sigchld)
+{
+	char base[] = "/tmp/vunet-cli-sigchld.XXXXXX";
+	char qemu[96], xml_path[96], state[96], logs[96], cmd[128];
+	const char *expected = "error: internal error: process exited while connecting to monitor: fake qemu ran\n";
+	struct run r;
+	FILE *f;
+	bool ok;
+
+	CHECK(mkdtemp(base));
+	snprintf(qemu, sizeof(qemu), "%s/qemu", base);
+	snprintf(xml_path, sizeof(xml_path), "%s/d.xml", base);
+	snprintf(state, sizeof(state), "%s/state", base);
+	snprintf(logs, sizeof(logs), "%s/log", base);
+	f = fopen(qemu, "w");
+	CHECK(f);
+	fprintf(f, "#!/bin/sh\necho 'fake qemu ran' >&2\nexit 1\n");
+	CHECK(fclose(f) == 0 && chmod(qemu, 0755) == 0);
+	f = fopen(xml_path, "w");
+	CHECK(f);
+	fprintf(f, "<domain type='qemu'><name>sigchld</name>"
+		"<memory unit='MiB'>64</memory>"
+		"<os><type arch='x86_64' machine='pc'>hvm</type></os>"
+		"<devices><emulator>%s</emulator>"
+		"<interface type='user'><backend type='passt'/>"
+		"<model type='virtio'/></interface>"
+		"<memballoon model='none'/></devices></domain>", qemu);
+	CHECK(fclose(f) == 0);
+	child_ignores_sigchld = true;
+	RUN(r, "start", "--qemu-version", "7.2.0", "--state-dir", state,
+	    "--log-dir", logs, "--backend", "/bin/true", xml_path);
+	child_ignores_sigchld = false;
+	ok = r.status == 1 && !strcmp(r.err, expected);
+	CHECK_MSG(ok, "status %d, stderr: %s", r.status, r.err);
+	run_clear(&r);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", base);
+	CHECK(system(cmd) == 0);
 }
 
 int main(int argc, char **argv) { return test_main(argc, argv); }

@@ -20,7 +20,10 @@
  */
 #include "tests/harness.h"
 
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "conf/domain_conf.h"
@@ -515,6 +518,100 @@ TEST(attach_reusing_a_live_user_alias_is_refused_before_anything_starts)
 	CHECK_MSG(count_in(log, "chardev-add") == 1, "%s", log);
 	CHECK_MSG(count_in(log, "_del") == 0, "%s", log);
 	CHECK_INT(live_nets(), 3);
+	fake_qmp_stop(&fq);
+	close(alive);
+	remove_tree();
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Holds h1's job lock in a child for HOLD_MS, as the supervisor does
+ * while it restarts a backend.  The child's pid; it has the lock once
+ * this returns. */
+static pid_t hold_job_lock(int hold_ms)
+{
+	int ready[2];
+	char c;
+	pid_t pid;
+
+	if (pipe(ready) < 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		int fd = qemu_state_lock_job(dir, "h1", false);
+
+		close(ready[0]);
+		if (fd < 0 || write(ready[1], "x", 1) != 1)
+			_exit(1);
+		usleep((useconds_t)hold_ms * 1000);
+		_exit(0);
+	}
+	close(ready[1]);
+	if (pid > 0 && read(ready[0], &c, 1) != 1) {
+		waitpid(pid, NULL, 0);
+		pid = -1;
+	}
+	close(ready[0]);
+	return pid;
+}
+
+TEST(attach_waits_for_a_job_lock_held_by_a_backend_restart)
+{
+	struct fake_qmp fq = { .pid = -1 };
+	struct qemu_hotplug_opts opts = hotplug_opts;
+	long long t0;
+	pid_t holder;
+	int alive, ret;
+
+	qemu_view.release = true;
+	alive = make_running_domain(&fq);
+	CHECK_MSG(alive >= 0, "setup: %s", vn_error_message());
+	holder = hold_job_lock(700);
+	CHECK(holder > 0);
+	opts.state_dir = dir;
+	opts.job_wait_ms = 10000;
+	t0 = now_ms();
+	ret = qemu_hotplug_attach_net("h1", new_nic_xml, &opts);
+	CHECK_MSG(ret == 0, "%s", vn_error_message());
+	CHECK_MSG(now_ms() - t0 >= 500,
+		  "attached after %lld ms, while the lock was held",
+		  now_ms() - t0);
+	CHECK_INT(live_nets(), 3);
+	waitpid(holder, NULL, 0);
+	fake_qmp_stop(&fq);
+	close(alive);
+	remove_tree();
+}
+
+static const char net1_by_alias_xml[] =
+	"<interface type='vhostuser'><alias name='net1'/></interface>";
+
+TEST(detach_gives_up_on_a_job_lock_held_past_its_wait)
+{
+	struct fake_qmp fq = { .pid = -1 };
+	struct qemu_hotplug_opts opts = hotplug_opts;
+	pid_t holder;
+	int alive;
+
+	qemu_view.release = true;
+	alive = make_running_domain(&fq);
+	CHECK_MSG(alive >= 0, "setup: %s", vn_error_message());
+	holder = hold_job_lock(2000);
+	CHECK(holder > 0);
+	opts.state_dir = dir;
+	opts.job_wait_ms = 300;
+	CHECK_INT(qemu_hotplug_detach_net("h1", net1_by_alias_xml, &opts), -1);
+	CHECK_STR(vn_error_message(),
+		  "operation failed: domain 'h1' is busy with another command (cannot acquire state change lock)");
+	CHECK_INT(live_nets(), 2);
+	kill(holder, SIGKILL);
+	waitpid(holder, NULL, 0);
 	fake_qmp_stop(&fq);
 	close(alive);
 	remove_tree();

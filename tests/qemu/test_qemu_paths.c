@@ -100,6 +100,35 @@ TEST(check_socket_accepts_107_bytes_and_refuses_108)
 	CHECK(strstr(vn_error_message(), "too long") != NULL);
 }
 
+TEST(log_dir_for_root_is_var_log_vunet)
+{
+	CHECK_OWNED_STR(qemu_paths_log_dir_for(0, "/xdg", "/root"),
+			"/var/log/vunet");
+}
+
+TEST(log_dir_is_under_xdg_cache_home_then_home_cache)
+{
+	CHECK_OWNED_STR(qemu_paths_log_dir_for(1000, "/xdg", "/home/u"),
+			"/xdg/vunet/log");
+	CHECK_OWNED_STR(qemu_paths_log_dir_for(1000, "relative", "/home/u"),
+			"/home/u/.cache/vunet/log");
+	CHECK_OWNED_STR(qemu_paths_log_dir_for(1000, NULL, "/home/u"),
+			"/home/u/.cache/vunet/log");
+}
+
+TEST(log_dir_without_any_home_is_an_error)
+{
+	CHECK(qemu_paths_log_dir_for(1000, NULL, NULL) == NULL);
+	CHECK_MSG(strstr(vn_error_message(), "use --log-dir"), "%s",
+		  vn_error_message());
+}
+
+TEST(domain_log_is_the_full_name_dot_log)
+{
+	CHECK_OWNED_STR(qemu_paths_domain_log("/l", "a-very-long-domain-name-of-30c"),
+			"/l/a-very-long-domain-name-of-30c.log");
+}
+
 TEST(state_dir_for_root_is_run_vunet)
 {
 	CHECK_OWNED_STR(qemu_paths_state_dir_for(0, "/run/user/0", NULL,
