@@ -62,6 +62,8 @@ as_user() {
 	"${RUN_AS[@]}" "$@"
 }
 
+# The domain log (NAME.log) goes to $WORK/log: the demo user may have no
+# home directory for the default ~/.cache/vunet/log.
 vunet() {
 	as_user timeout -k 5 "$VUNET_TIMEOUT_S" "$WORK/bin/vunet" "$1" \
 		--state-dir "$WORK/state" "${@:2}" </dev/null
@@ -128,9 +130,10 @@ make_work_dir() {
 		"$WORK/overlay/tests" "$WORK/overlay/demo"
 	# vunet wants its state directory private to the user it runs as.
 	chmod 700 "$WORK/state"
+	mkdir -m 700 "$WORK/log"
 	cp "$BUILD/vunet" "$BUILD/vunetd" "$WORK/bin/"
 	chmod 755 "$WORK/bin/vunet" "$WORK/bin/vunetd"
-	[ "$(id -u)" -ne 0 ] || chown "$DEMO_USER:$DEMO_USER" "$WORK/state" "$WORK/console"
+	[ "$(id -u)" -ne 0 ] || chown "$DEMO_USER:$DEMO_USER" "$WORK/state" "$WORK/console" "$WORK/log"
 }
 
 # Copies the (possibly compressed) module MODULE of kernel VERSION to FILE.
@@ -218,7 +221,7 @@ write_domain() {
 
 start_domain() {
 	local out
-	if ! out=$(vunet start "$WORK/demo.xml" 2>&1); then
+	if ! out=$(vunet start --log-dir "$WORK/log" "$WORK/demo.xml" 2>&1); then
 		printf '    %s\n' "$out"
 		die "vunet start failed"
 	fi

@@ -56,7 +56,10 @@ OUT=
 vunet() {
 	local cmd=$1
 	shift
-	OUT=$( (e2e_run_unprivileged timeout -k 5 "$VUNET_TIMEOUT_S" "$VUNET" \
+	# The domain log goes to XDG_CACHE_HOME/vunet/log: the test user has
+	# no home directory.
+	OUT=$( (e2e_run_unprivileged env XDG_CACHE_HOME="$E2E_WORK/cache" \
+		timeout -k 5 "$VUNET_TIMEOUT_S" "$VUNET" \
 		"$cmd" --state-dir "$STATE" "$@") </dev/null 2>&1)
 }
 

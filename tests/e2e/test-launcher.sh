@@ -14,6 +14,8 @@
 # Cases (PASS/FAIL/SKIP e2e/test-launcher/<case>):
 #   vhost-user/start, vhost-user/dhcp_lease, vhost-user/list,
 #   vhost-user/dumpxml, vhost-user/shutdown, vhost-user/nothing_left
+#   (nothing_left: also the domain log kept in XDG_CACHE_HOME/vunet/log,
+#   ending with libvirt's "shutting down, reason=..." line)
 #   stream/start, stream/dhcp_lease, stream/destroy, stream/nothing_left
 #   two_domains          same aliases, both get a lease, no collision
 #   same_name_twice      refused, the first keeps running
@@ -49,7 +51,10 @@ SERIAL='file'
 vunet() {
 	local cmd=$1
 	shift
-	OUT=$( (e2e_run_unprivileged timeout -k 5 "$VUNET_TIMEOUT_S" "$VUNET" \
+	# The domain log goes to XDG_CACHE_HOME/vunet/log: the test user has
+	# no home directory.
+	OUT=$( (e2e_run_unprivileged env XDG_CACHE_HOME="$E2E_WORK/cache" \
+		timeout -k 5 "$VUNET_TIMEOUT_S" "$VUNET" \
 		"$cmd" --state-dir "$STATE" "$@") </dev/null 2>&1)
 }
 
@@ -147,10 +152,27 @@ nothing_left() {
 	[ -z "$left" ] || echo "state directory still holds: $left"
 }
 
+# log_not_kept NAME REASON: prints what is wrong with the domain log NAME
+# left in the log directory (nothing if it is there and ends this run
+# with libvirt's "shutting down, reason=REASON").
+log_not_kept() {
+	local log=$E2E_WORK/cache/vunet/log/$1.log
+	if [ ! -f "$log" ]; then
+		echo "no domain log $log after the stop"
+	elif ! tail -n 3 "$log" | grep -q ": shutting down, reason=$2\$"; then
+		echo "$log does not end with 'shutting down, reason=$2': $(tail -n 3 "$log" | tr '\n' '|')"
+	fi
+}
+
+# check_clean CASE [--log NAME REASON] PIDS...
 check_clean() {
 	local case=$1 left
 	shift
-	left=$(nothing_left "$@")
+	if [ "${1:-}" = --log ]; then
+		left=$(log_not_kept "$2" "$3")
+		shift 3
+	fi
+	left="${left:-}$(nothing_left "$@")"
 	if [ -z "$left" ]; then
 		e2e_pass "$case"
 	else
@@ -208,7 +230,8 @@ scenario_vhost_user() {
 		show_console $name
 		force_stop $name
 	fi
-	check_clean vhost-user/nothing_left $pids
+	# No ACPI in the guest: the shutdown had to stop QEMU.
+	check_clean vhost-user/nothing_left --log $name destroyed $pids
 }
 
 scenario_stream() {
@@ -229,7 +252,7 @@ scenario_stream() {
 	else
 		e2e_fail stream/destroy "$OUT"
 	fi
-	check_clean stream/nothing_left $pids
+	check_clean stream/nothing_left --log $name destroyed $pids
 }
 
 # The console is a pty: vunet console relays it until Ctrl-] (sent after

@@ -20,7 +20,11 @@
 # Cases (PASS/FAIL/SKIP e2e/test-supervise/<case>):
 #   start, supervisor_running, dhcp_lease, fetch, backend_restarted,
 #   same_options, networking_back, restart_logged, qemu_killed_cleanup,
-#   shutdown_start, shutdown_no_supervisor
+#   log_kept, shutdown_start, shutdown_no_supervisor, shutdown_logged
+# The domain log (LOGS/NAME.log, XDG_CACHE_HOME pointed into the work
+# directory) must outlive the domain: after the clean-up it still holds
+# the restart, QEMU's exit, the clean-up and libvirt's "shutting down"
+# line.
 # Every wait is bounded; guests stay up at most GUEST_STAY_S.
 
 # Case lists are blank-separated words, split on purpose.
@@ -40,11 +44,12 @@ CLEANUP_S=15
 FWD_PORT=18080
 PAGE=e2e-supervise-page
 CASES="start supervisor_running dhcp_lease fetch backend_restarted
-same_options networking_back restart_logged qemu_killed_cleanup
-shutdown_start shutdown_no_supervisor"
+same_options networking_back restart_logged qemu_killed_cleanup log_kept
+shutdown_start shutdown_no_supervisor shutdown_logged"
 
 VUNET=$VUNET_BUILD/vunet
 STATE=
+LOGS=
 OUT=
 
 # vunet CMD ARGS...: as the test user with the test's state dir; output
@@ -52,7 +57,8 @@ OUT=
 vunet() {
 	local cmd=$1
 	shift
-	OUT=$( (e2e_run_unprivileged timeout -k 5 "$VUNET_TIMEOUT_S" "$VUNET" \
+	OUT=$( (e2e_run_unprivileged env XDG_CACHE_HOME="$E2E_WORK/cache" \
+		timeout -k 5 "$VUNET_TIMEOUT_S" "$VUNET" \
 		"$cmd" --state-dir "$STATE" "$@") </dev/null 2>&1)
 }
 
@@ -248,7 +254,7 @@ scenario_restart_and_qemu_kill() {
 	if ! vunet start "$E2E_WORK/$name.xml"; then
 		report start "vunet start: $OUT"
 		for c in supervisor_running dhcp_lease fetch backend_restarted same_options \
-			networking_back restart_logged qemu_killed_cleanup; do
+			networking_back restart_logged qemu_killed_cleanup log_kept; do
 			e2e_fail $c "domain did not start"
 		done
 		return
@@ -282,7 +288,33 @@ scenario_restart_and_qemu_kill() {
 	report qemu_killed_cleanup "$why"
 	[ -n "$why" ] && show_logs $name
 	[ -f "$STATE/$name.xml" ] && vunet destroy $name
+	report log_kept "$(log_lacks $name \
+		"vunet-supervise: restarted the backend of interface net0" \
+		"vunet-supervise: QEMU (pid $qemu) exited" \
+		"vunet-supervise: stopping the backends and removing the domain's files" \
+		"shutting down, reason=unknown" \
+		"vunet-supervise: supervisor leaves")"
 	return 0
+}
+
+# log_lacks NAME LINE...: prints what the kept domain log of NAME lacks
+# (the first LINE not in it, in order), nothing when it has them all.
+log_lacks() {
+	local name=$1 log=$LOGS/$1.log rest
+	shift
+	if [ ! -f "$log" ] || [ -L "$log" ]; then
+		echo "no domain log $log"
+		return
+	fi
+	rest=$(cat "$log")
+	for line in "$@"; do
+		case $rest in
+		*"$line"*) rest=${rest#*"$line"} ;;
+		*)
+			echo "$log lacks '$line' (in order); its end: $(tail -n 4 "$log" | tr '\n' '|')"
+			return ;;
+		esac
+	done
 }
 
 scenario_shutdown() {
@@ -291,6 +323,7 @@ scenario_shutdown() {
 	if ! vunet start "$E2E_WORK/$name.xml"; then
 		report shutdown_start "vunet start: $OUT"
 		e2e_fail shutdown_no_supervisor "domain did not start"
+		e2e_fail shutdown_logged "domain did not start"
 		return
 	fi
 	report shutdown_start ""
@@ -300,6 +333,7 @@ scenario_shutdown() {
 	# The guest has no ACPI: "quit" after the timeout.
 	if ! vunet shutdown --timeout 2 $name; then
 		report shutdown_no_supervisor "vunet shutdown: $OUT"
+		e2e_fail shutdown_logged "vunet shutdown failed"
 		vunet destroy $name
 		return
 	fi
@@ -311,6 +345,10 @@ scenario_shutdown() {
 		why="supervisor $sup still running when shutdown returned"
 	[ -z "$why" ] && why=$(nothing_left $qemu $backend)
 	report shutdown_no_supervisor "$why"
+	# No ACPI in this guest: the shutdown ends as a destroy.
+	report shutdown_logged "$(log_lacks $name "starting up vunet version: " \
+		"LC_ALL=C \\" "vunet shutdown: the guest did not power off" \
+		"shutting down, reason=destroyed" "vunet-supervise: supervisor leaves")"
 }
 
 main() {
@@ -325,6 +363,7 @@ main() {
 	cp "$E2E_GUEST/vmlinuz" "$E2E_GUEST/initramfs.gz" "$E2E_WORK/"
 	chmod 644 "$E2E_WORK/vmlinuz" "$E2E_WORK/initramfs.gz"
 	STATE=$E2E_WORK/state
+	LOGS=$E2E_WORK/cache/vunet/log
 	export VUNET_BACKEND=$VUNET_BUILD/vunetd
 	scenario_restart_and_qemu_kill
 	scenario_shutdown
