@@ -780,6 +780,8 @@ out:
 	}
 	if (alive_fd >= 0)
 		close(alive_fd);
+	if (ret < 0 && vn_error_code() != VN_ERR_NONE)
+		qemu_state_log_fd(log_fd, "vunet start: %s", vn_error_message());
 	if (ret < 0)
 		qemu_state_log_fd(log_fd, "shutting down, reason=failed");
 	if (log_fd >= 0)

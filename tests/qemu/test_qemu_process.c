@@ -282,6 +282,8 @@ TEST(failed_start_quotes_only_its_own_qemu_output_and_keeps_the_log)
 	CHECK_INT(count_lines_with(log, ": starting up vunet version: "), 2);
 	CHECK_INT(count_lines_with(log, "\nLC_ALL=C \\\n"), 2);
 	CHECK_INT(count_lines_with(log, ": shutting down, reason=failed\n"), 2);
+	CHECK_MSG(strstr(log, "vunet start: internal error: process exited while connecting to monitor: second run: bad option\n"),
+		  "%s", log);
 	CHECK_MSG(strstr(log, "first run: no such kernel\n") <
 		  strstr(log, "second run: bad option\n"), "%s", log);
 	free(log);
