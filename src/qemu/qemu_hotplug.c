@@ -471,15 +471,18 @@ static int add_to_qemu(struct qemu_monitor *mon, struct attach_state *st)
 }
 
 /* Undoes what ST records for NET, the interface being attached, newest
- * first.  Returns 0 when all is undone, or UNPLUG_PENDING when QEMU had
- * the device and the guest did not let it go in time (or device_del
- * failed): then its netdev, chardev and backend stay, the guest may
- * still use them.  Errors are not reported (the caller keeps its own). */
+ * first.  Returns 0 when all is undone; UNPLUG_PENDING when QEMU had the
+ * device and the guest did not let it go in time; -1 (reported) when
+ * device_del itself failed.  In both failures its netdev, chardev and
+ * backend stay: the guest may still use them. */
 static int attach_rollback(struct qemu_monitor *mon, const struct vn_net *net,
 			   struct attach_state *st, int timeout_ms)
 {
-	if (st->device_added && unplug_device(mon, net->alias, timeout_ms) != 0)
-		return UNPLUG_PENDING;
+	int unplugged = st->device_added ?
+			unplug_device(mon, net->alias, timeout_ms) : 0;
+
+	if (unplugged != 0)
+		return unplugged;
 	remove_netdev_chardev(mon, net, st->netdev_added, st->chardev_added);
 	if (st->backend_started)
 		qemu_process_stop_backend(st->socket, st->pidfile);
@@ -494,13 +497,24 @@ static void undo_attach(struct hotplug_job *job, const struct vn_net *net,
 			const struct qemu_hotplug_opts *opts)
 {
 	struct saved_error saved;
-	const char *note = "";
+	char why[sizeof(saved.message)], note[sizeof(saved.message) + 160];
+	int undone;
 
 	save_error(&saved);
-	if (attach_rollback(job->mon, net, st, detach_timeout_ms(opts)) != 0)
-		note = qemu_state_write_xml(job->dir, job->dom) == 0 ?
-		       "; the guest did not release the new device in time, so it stays in the live XML with its backend: detach-device removes it" :
-		       "; the guest did not release the new device in time and it could not be recorded: destroy the domain to remove it";
+	note[0] = '\0';
+	undone = attach_rollback(job->mon, net, st, detach_timeout_ms(opts));
+	if (undone == UNPLUG_PENDING)
+		snprintf(why, sizeof(why),
+			 "the guest did not release the new device in time");
+	else if (undone != 0)
+		snprintf(why, sizeof(why), "removing the new device failed (%s)",
+			 vn_error_message());
+	if (undone != 0)
+		snprintf(note, sizeof(note),
+			 qemu_state_write_xml(job->dir, job->dom) == 0 ?
+			 "; %s, so it stays in the live XML with its backend: detach-device removes it" :
+			 "; %s and it could not be recorded: destroy the domain to remove it",
+			 why);
 	restore_error(&saved, note);
 }
 

@@ -67,6 +67,7 @@ struct fake_qemu {
 	bool release;            /* device_del: DEVICE_DELETED follows */
 	bool release_on_connect; /* pending unplugs done by next connect */
 	bool odd_chardev;        /* query-chardev lists "label": null too */
+	bool refuse_del;         /* device_del fails */
 	char devices[MAX_IDS][32];
 	bool pending[MAX_IDS];
 	char chardevs[MAX_IDS][32];
@@ -127,6 +128,11 @@ static void device_del(struct fake_qemu *q, const char *id,
 {
 	int i = find_id(q->devices, id);
 
+	if (q->refuse_del) {
+		snprintf(reply->error, sizeof(reply->error),
+			 "Device '%s' is busy", id);
+		return;
+	}
 	if (i < 0) {
 		snprintf(reply->error, sizeof(reply->error),
 			 "Device '%s' not found", id);
@@ -323,6 +329,39 @@ TEST(attach_rollback_waits_for_device_deleted_and_undoes_the_new_interface)
 	CHECK_MSG(log_at(log, "\"id\":\"net1\"") < 0 &&
 		  log_at(log, "hostnet1") < 0, "touched net1:\n%s", log);
 	CHECK_INT(live_nets(), 2);
+	fake_qmp_stop(&fq);
+	close(alive);
+	remove_tree();
+}
+
+/* device_del itself fails during the rollback: the message says so
+ * (not that the guest was slow), and the host side stays. */
+TEST(attach_rollback_whose_device_del_fails_says_so)
+{
+	struct fake_qmp fq = { .pid = -1 };
+	char blocker[600];
+	const char *log;
+	int alive;
+
+	qemu_view.release = true;
+	qemu_view.refuse_del = true;
+	alive = make_running_domain(&fq);
+	CHECK_MSG(alive >= 0, "setup: %s", vn_error_message());
+	snprintf(blocker, sizeof(blocker), "%s/h1.xml.tmp-%ld", dir,
+		 (long)getpid());
+	CHECK(mkdir(blocker, 0700) == 0);
+	CHECK_INT(attach(new_nic_xml), -1);
+	CHECK_MSG(strstr(vn_error_message(), "cannot write") &&
+		  strstr(vn_error_message(),
+			 "; removing the new device failed (") &&
+		  strstr(vn_error_message(), "is busy") &&
+		  strstr(vn_error_message(),
+			 "could not be recorded: destroy the domain to remove it") &&
+		  !strstr(vn_error_message(), "did not release"),
+		  "%s", vn_error_message());
+	log = fake_qmp_log(&fq);
+	CHECK_MSG(log_at(log, "netdev_del") < 0 &&
+		  log_at(log, "chardev-remove") < 0, "%s", log);
 	fake_qmp_stop(&fq);
 	close(alive);
 	remove_tree();
