@@ -603,6 +603,11 @@ static void detach(int qemu_pidfd, int lock_fd)
 	sigset_t none;
 
 	setsid();
+	/* Not the start's directory: it may be unmounted or removed while
+	 * we live (paths were made absolute before). */
+	if (chdir("/") < 0)
+		dprintf(STDERR_FILENO, "vunet-supervise: chdir /: %s\n",
+			strerror(errno));
 	vn_close_fds_except(keep, 2);
 	null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (null_fd >= 0) {
@@ -645,6 +650,16 @@ static void run(struct supervisor *s)
 	log_event(s, "supervisor leaves");
 }
 
+/* PATH made absolute in BUF (it is resolved against the start's
+ * directory, which the supervisor leaves), or PATH itself when it has no
+ * '/' (execvp() looks it up in $PATH) or cannot be resolved. */
+static const char *absolute_path(const char *path, char *buf)
+{
+	if (!strchr(path, '/') || path[0] == '/' || !realpath(path, buf))
+		return path;
+	return buf;
+}
+
 int qemu_supervisor_spawn(const struct vn_domain *dom, int qemu_pidfd,
 			  pid_t qemu_pid,
 			  const struct qemu_supervisor_opts *opts)
@@ -659,6 +674,12 @@ int qemu_supervisor_spawn(const struct vn_domain *dom, int qemu_pidfd,
 		return -1;
 	pid = fork();
 	if (pid == 0) {
+		struct qemu_supervisor_opts absolute = *opts;
+		char backend[PATH_MAX], state_dir[PATH_MAX];
+
+		absolute.backend = absolute_path(opts->backend, backend);
+		absolute.state_dir = absolute_path(opts->state_dir, state_dir);
+		s.opts = &absolute;
 		detach(qemu_pidfd, lock_fd);
 		run(&s);
 		/* Not exit(): the start's atexit handlers and buffers are

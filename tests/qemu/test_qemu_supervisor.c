@@ -19,6 +19,7 @@
 #include "tests/harness.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -409,6 +410,9 @@ static const char *const crashing_backend =
 /* The program the supervisor restarts backends with: the stand-in
  * backend unless a case sets another script. */
 static const char *restart_script;
+/* The supervisor is given the backend as ./fake-backend, relative to
+ * the directory the start runs in. */
+static bool relative_backend;
 
 struct stand_ins {
 	struct vn_domain *dom;
@@ -484,6 +488,12 @@ static int start_stand_ins_typed(struct stand_ins *si, const char *net_type)
 	sup_opts = (struct qemu_supervisor_opts){
 		.state_dir = dir, .backend = si->backend,
 		.qemu_version = 7002000 };
+	if (relative_backend) {
+		/* As "vunet start" run in the directory of ./vunetd. */
+		if (chdir(base) < 0)
+			return -1;
+		sup_opts.backend = "./fake-backend";
+	}
 	if (restart_script) {
 		snprintf(si->restart_backend, sizeof(si->restart_backend),
 			 "%s/restart-backend", base);
@@ -778,6 +788,64 @@ TEST(supervisor_retries_when_the_live_xml_cannot_be_read)
 
 	fresh_dir();
 	unreadable_case(&si);
+	stop_stand_ins(&si);
+	remove_tree();
+}
+
+/* The supervisor's pid, from its first log line, or 0. */
+static pid_t supervisor_pid(void)
+{
+	char *path = qemu_state_file(dir, DOMAIN_NAME, "log");
+	char buf[4096], *line;
+	long qemu = 0, pid = 0;
+	ssize_t n = -1;
+	int fd = path ? open(path, O_RDONLY) : -1;
+
+	if (fd >= 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+	}
+	free(path);
+	buf[n > 0 ? n : 0] = '\0';
+	line = strstr(buf, "supervising QEMU (pid ");
+	if (!line || sscanf(line, "supervising QEMU (pid %ld), pid %ld", &qemu,
+			    &pid) != 2)
+		return 0;
+	return (pid_t)pid;
+}
+
+/* Started from the backend's directory with a relative backend path,
+ * the supervisor still restarts it, from "/" (it holds no directory of
+ * the start's, which may be removed or unmounted while the domain runs). */
+static void relative_case(struct stand_ins *si)
+{
+	char proc[64], cwd[PATH_MAX];
+	ssize_t n;
+	pid_t first, sup;
+
+	relative_backend = true;
+	CHECK_MSG(start_stand_ins(si) == 0, "setup: %s", vn_error_message());
+	CHECK(wait_log("watching the backend of interface net0"));
+	sup = supervisor_pid();
+	CHECK(sup > 0);
+	snprintf(proc, sizeof(proc), "/proc/%ld/cwd", (long)sup);
+	n = readlink(proc, cwd, sizeof(cwd) - 1);
+	CHECK(n > 0);
+	cwd[n] = '\0';
+	CHECK_STR(cwd, "/");
+	first = backend_pid(si);
+	CHECK(first > 0);
+	kill(first, SIGKILL);
+	CHECK_MSG(wait_new_backend(si, first, WAIT_MS) > 0,
+		  "the backend given as ./fake-backend was not restarted");
+}
+
+TEST(supervisor_leaves_the_start_directory_and_still_restarts)
+{
+	struct stand_ins si;
+
+	fresh_dir();
+	relative_case(&si);
 	stop_stand_ins(&si);
 	remove_tree();
 }
