@@ -60,9 +60,11 @@
  * guest RX buffers reserved with vu_rx_reserve() (headers written in front,
  * checksum computed over the guest buffers), one frame per reservation.
  * When the guest negotiated checksum offload (GUEST_CSUM) the payload is
- * not summed at all: the frame is marked DATA_VALID and the checksum field
- * holds the pseudo-header sum; with segmentation offload too (GUEST_TSO4/6)
- * a frame carries up to 64 KiB, whole MSS-sized segments the guest sees
+ * not summed at all: the frame is marked NEEDS_CSUM (csum_start/offset:
+ * the TCP header) and the checksum field holds the pseudo-header sum, which
+ * the guest completes or forwards as a partial checksum (DATA_VALID would
+ * have it trust, and forward, that sum as a checksum); with segmentation
+ * offload too (GUEST_TSO4/6) a frame carries up to 64 KiB, whole MSS-sized segments the guest sees
  * as such (gso_size = its MSS, partial checksum), within its window: one
  * peek and one frame where there would be dozens.  The IP header always
  * carries its full checksum.  Over the stream protocol (no virtio-net
@@ -245,8 +247,8 @@ struct payload {
 	const struct iovec *iov;
 	size_t iovcnt;
 	size_t len;
-	/* The guest takes the frame with checksum offload (DATA_VALID or a
-	 * partial checksum): the TCP checksum field gets the pseudo-header
+	/* The guest takes the frame with checksum offload (a partial
+	 * checksum, NEEDS_CSUM): the TCP checksum field gets the pseudo-header
 	 * sum only, and the payload is never read. */
 	bool csum_offloaded;
 };
@@ -577,22 +579,23 @@ static size_t frame_payload_max(const struct flow *fl, unsigned offloads)
 	return tso_max / mss * mss;
 }
 
-/* Marks reserved frame O for the guest's offloads: a frame of one MSS at
- * most as DATA_VALID, a larger one (TSO) as segments of the MSS with a
- * partial checksum, as virtio requires of them (5.1.6.4). */
+/* Marks reserved frame O for the guest's offloads: a partial checksum
+ * (NEEDS_CSUM, completed from csum_start), and for a frame above one MSS
+ * (TSO) segments of the MSS, as virtio requires of them (5.1.6.4).  Not
+ * DATA_VALID, although the guest would take it: the checksum field holds
+ * only the pseudo-header sum, and a guest forwarding such a frame out of
+ * another interface would send that sum as the checksum. */
 static void mark_offloads(struct vu_rx_offload *o, const struct flow *fl,
 			  size_t plen, unsigned offloads)
 {
 	if (!(offloads & VU_RX_CSUM))
 		return;
 	o->hdr_len = (uint16_t)(l4_off_of(fl) + TCP_HDR_LEN);
-	if (plen <= fl->tcp.mss_to_guest) {
-		o->data_valid = true;
-		return;
-	}
 	o->partial_csum = true;
 	o->csum_start = (uint16_t)l4_off_of(fl);
 	o->csum_offset = TCP_CSUM_OFFSET;
+	if (plen <= fl->tcp.mss_to_guest)
+		return;
 	o->gso_size = fl->tcp.mss_to_guest;
 	o->gso_v6 = !flow_is_v4(fl);
 }
