@@ -1349,6 +1349,16 @@ static bool zero_window_with_data(const struct flow *fl)
 	return !ioctl(fl->sock, SIOCINQ, &queued) && queued > 0;
 }
 
+/* How long unacknowledged data waits for the guest's ACK before it is
+ * sent again: TCP_RTO_MS, doubled at each retransmission without an ACK
+ * in between (RFC 6298 5.5), as a fixed second gave a guest that could
+ * not run for six seconds a reset. */
+uint64_t tcp_data_rto_ms(unsigned retries)
+{
+	return (uint64_t)TCP_RTO_MS << (retries < TCP_MAX_RETRIES ?
+					retries : TCP_MAX_RETRIES);
+}
+
 /* Timeouts of one flow at NOW_MS. */
 static void flow_timer(struct ctx *c, struct flow *fl, uint64_t now_ms)
 {
@@ -1389,7 +1399,8 @@ static void flow_timer(struct ctx *c, struct flow *fl, uint64_t now_ms)
 		t->data_sent_ms = now_ms;
 		return;
 	}
-	if (unacked && now_ms - t->data_sent_ms >= TCP_RTO_MS) {
+	if (unacked &&
+	    now_ms - t->data_sent_ms >= tcp_data_rto_ms(t->retries)) {
 		if (++t->retries > TCP_MAX_RETRIES) {
 			flow_reset(c, fl);
 			return;

@@ -33,7 +33,11 @@ struct tap_frame;
  * A virtio link loses nothing by itself: a timeout means the guest had no
  * buffers or dropped the segment, and one second is plenty for both. */
 #define TCP_RTO_MS 1000
-/* Retransmissions before the connection is given up (RST both ways). */
+/* Retransmissions before the connection is given up (RST both ways).
+ * Data retransmissions back off (TCP_RTO_MS doubled each time, see
+ * tcp_data_rto_ms()), so a guest that acknowledges nothing is given
+ * 1 + 2 + 4 + 8 + 16 + 32 = 63 s: a guest starved of CPU on a loaded host
+ * stops acknowledging for seconds without having gone away. */
 #define TCP_MAX_RETRIES 5
 /* A host connect() that has not completed in this time is refused. */
 #define TCP_CONNECT_TIMEOUT_MS 10000
@@ -84,6 +88,8 @@ void tcp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events);
 void tcp_guest_rx_ready(struct ctx *c);
 /* Retransmissions and timeouts; call about once a second (or more). */
 void tcp_timer(struct ctx *c, const struct timespec *now);
+/* Wait for an ACK of data after RETRIES retransmissions without one. */
+uint64_t tcp_data_rto_ms(unsigned retries);
 /* Resets and closes every TCP flow (at exit, and between tests). */
 void tcp_close_all(struct ctx *c);
 

@@ -592,6 +592,52 @@ TEST(zero_window_with_data_in_flight_does_not_count_as_lost)
 	tcp_close_all(&c);
 }
 
+/* A guest that acknowledges nothing for a while (starved of CPU on a
+ * loaded host) is not reset after a few seconds: the retransmissions of
+ * its data back off, and only after all TCP_MAX_RETRIES of them, a minute
+ * on, is the connection given up. */
+TEST(unacked_data_retransmissions_back_off_before_reset)
+{
+	static uint8_t in[64];
+	struct ctx c;
+	struct tg_conn cn;
+	struct ft_seg s;
+	long silent_ms = 0, waited;
+	int i;
+
+	CHECK_INT(ft_setup(&c, 64), 0);
+	CHECK_INT(tg_connect(&c, &cn, AF_INET), 0);
+	CHECK(send(cn.host, "starved", 7, 0) == 7);
+	CHECK_INT(tg_read(&c, &cn, in, 7, false), 7);
+	/* Each wait is timed from the latest (re)transmission, which vunetd
+	 * stamps with the real clock: ticks every 500 ms from there on. */
+	for (i = 0; i <= TCP_MAX_RETRIES; i++) {
+		struct timespec t0 = tg_now();
+		bool got = false;
+
+		for (waited = 500; !got && waited <= 70000; waited += 500) {
+			tg_timer_after(&c, &t0, waited);
+			got = !tg_recv(&c, &s, 10);
+		}
+		CHECK_MSG(got, "nothing %ld ms after transmission %d",
+			  waited, i);
+		waited -= 500;
+		silent_ms += waited;
+		CHECK_MSG(waited >= (long)tcp_data_rto_ms((unsigned)i),
+			  "wait %d: %ld ms", i, waited);
+		if (i < TCP_MAX_RETRIES)
+			CHECK_MSG(!(s.flags & FT_RST) && s.len == 7 &&
+				  s.seq == cn.ack - 7,
+				  "not a retransmission after %ld ms of "
+				  "silence: flags %#x len %zu", silent_ms,
+				  s.flags, s.len);
+	}
+	CHECK(s.flags & FT_RST);
+	CHECK(silent_ms >= 60000);
+	CHECK_INT(flow_count(), 0);
+	tcp_close_all(&c);
+}
+
 TEST(zero_window_to_guest_answers_guest_window_probe)
 {
 	static uint8_t sink[1 << 16];
