@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/clock.h"
 #include "util/error.h"
 
 /* "QEMU emulator version 7.2.19 (Debian ...)" fits easily. */
@@ -105,25 +106,17 @@ int qemu_caps_parse_version_output(const char *output,
 	return 0;
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 /* Reads the child's output into BUF (NUL-terminated) until EOF, the size
  * limit or the deadline.  Returns 0, or -1 on timeout. */
 static int read_bounded(int fd, char *buf, size_t size)
 {
-	long long deadline = now_ms() + VERSION_TIMEOUT_MS;
+	long long deadline = vn_now_ms() + VERSION_TIMEOUT_MS;
 	size_t len = 0;
 	int ret = -1;
 
 	while (len + 1 < size) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		long long left = deadline - now_ms();
+		long long left = deadline - vn_now_ms();
 		ssize_t n;
 
 		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)

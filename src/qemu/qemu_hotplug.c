@@ -47,6 +47,7 @@
 #include "qemu/qemu_process.h"
 #include "qemu/qemu_state.h"
 #include "qemu/qemu_validate.h"
+#include "util/clock.h"
 #include "util/error.h"
 
 #define MONITOR_TIMEOUT_MS 5000
@@ -253,14 +254,6 @@ static json_object *chardev_add_args(const char *option)
 
 /* ---- removing a device and its host side ---- */
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static bool is_deleted_event(json_object *event, const char *alias)
 {
 	json_object *data, *device;
@@ -293,9 +286,9 @@ static int unplug_device(struct qemu_monitor *mon, const char *alias,
 
 	if (execute_with_id(mon, "device_del", "id", alias) < 0)
 		return -1;
-	deadline = now_ms() + timeout_ms;
+	deadline = vn_now_ms() + timeout_ms;
 	for (;;) {
-		long long left = deadline - now_ms();
+		long long left = deadline - vn_now_ms();
 
 		got = qemu_monitor_next_event(mon, &event,
 					      left > 0 ? (int)left : 0);

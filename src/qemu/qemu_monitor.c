@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/clock.h"
 #include "util/error.h"
 
 /* Pause between connection attempts while QEMU creates its socket. */
@@ -44,17 +45,9 @@ struct qemu_monitor {
 	bool broken;       /* a transport or protocol error happened */
 };
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int remaining_ms(long long deadline)
 {
-	long long left = deadline - now_ms();
+	long long left = deadline - vn_now_ms();
 
 	return left < 0 ? 0 : (int)left;
 }
@@ -256,7 +249,7 @@ static bool has_member(json_object *obj, const char *key)
 /* Reads the greeting and negotiates capabilities. */
 static int handshake(struct qemu_monitor *mon, int timeout_ms)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = vn_now_ms() + timeout_ms;
 	json_object *msg = NULL;
 	int ret;
 
@@ -322,7 +315,7 @@ static int try_connect(const struct sockaddr_un *addr)
 struct qemu_monitor *qemu_monitor_open(const char *path, int timeout_ms)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = vn_now_ms() + timeout_ms;
 	int fd;
 
 	if (strlen(path) >= sizeof(addr.sun_path)) {
@@ -336,7 +329,7 @@ struct qemu_monitor *qemu_monitor_open(const char *path, int timeout_ms)
 		if (fd >= 0)
 			break;
 		if ((errno != ENOENT && errno != ECONNREFUSED) ||
-		    now_ms() >= deadline) {
+		    vn_now_ms() >= deadline) {
 			vn_error_report_errno(errno,
 					      "failed to connect to monitor socket '%s'",
 					      path);
@@ -418,7 +411,7 @@ int qemu_monitor_execute(struct qemu_monitor *mon, const char *command,
 			 json_object *args, json_object **return_value,
 			 int timeout_ms)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = vn_now_ms() + timeout_ms;
 	json_object *msg = NULL, *ret_member;
 	unsigned long id;
 	int ret;
@@ -466,7 +459,7 @@ int qemu_monitor_execute(struct qemu_monitor *mon, const char *command,
 int qemu_monitor_next_event(struct qemu_monitor *mon, json_object **event,
 			    int timeout_ms)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = vn_now_ms() + timeout_ms;
 	json_object *msg = NULL;
 	int ret;
 

@@ -42,6 +42,7 @@
 #include "qemu/qemu_plan.h"
 #include "qemu/qemu_state.h"
 #include "qemu/qemu_supervisor.h"
+#include "util/clock.h"
 #include "util/error.h"
 #include "util/fd.h"
 
@@ -62,14 +63,6 @@
 #define SUPERVISOR_EXIT_WAIT_MS 5000
 /* How much of a backend's stderr or QEMU's log an error message quotes. */
 #define MESSAGE_TAIL_MAX 1024
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void sleep_step(void)
 {
@@ -115,7 +108,7 @@ enum child_wait {
 /* Waits for our child PID to exit, up to TIMEOUT_MS. */
 static enum child_wait wait_child(pid_t pid, int timeout_ms, int *status)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = vn_now_ms() + timeout_ms;
 
 	for (;;) {
 		pid_t r = waitpid(pid, status, WNOHANG);
@@ -124,7 +117,7 @@ static enum child_wait wait_child(pid_t pid, int timeout_ms, int *status)
 			return CHILD_EXITED;
 		if (r < 0 && errno != EINTR)
 			return CHILD_UNKNOWN;
-		if (now_ms() >= deadline)
+		if (vn_now_ms() >= deadline)
 			return CHILD_RUNNING;
 		sleep_step();
 	}
@@ -132,10 +125,10 @@ static enum child_wait wait_child(pid_t pid, int timeout_ms, int *status)
 
 static bool wait_inactive(const char *dir, const char *name, int timeout_ms)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = vn_now_ms() + timeout_ms;
 
 	while (qemu_state_is_active(dir, name)) {
-		if (now_ms() >= deadline)
+		if (vn_now_ms() >= deadline)
 			return false;
 		sleep_step();
 	}
@@ -169,10 +162,10 @@ static bool process_exists(pid_t pid)
 
 static bool wait_gone(pid_t pid, int timeout_ms)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = vn_now_ms() + timeout_ms;
 
 	while (process_exists(pid)) {
-		if (now_ms() >= deadline)
+		if (vn_now_ms() >= deadline)
 			return false;
 		sleep_step();
 	}
@@ -490,7 +483,7 @@ static void report_qemu_exit(int log_fd, off_t log_start)
 static struct qemu_monitor *connect_monitor(const char *path, pid_t *pid,
 					    int log_fd, off_t log_start)
 {
-	long long deadline = now_ms() + MONITOR_TIMEOUT_MS;
+	long long deadline = vn_now_ms() + MONITOR_TIMEOUT_MS;
 	struct qemu_monitor *mon = NULL;
 	struct stat st;
 	int status;
@@ -506,7 +499,7 @@ static struct qemu_monitor *connect_monitor(const char *path, pid_t *pid,
 		}
 		if (stat(path, &st) == 0 && S_ISSOCK(st.st_mode))
 			break;
-		if (now_ms() >= deadline) {
+		if (vn_now_ms() >= deadline) {
 			vn_error_report(VN_ERR_INTERNAL_ERROR,
 					"QEMU did not create its monitor socket '%s' within %d ms",
 					path, MONITOR_TIMEOUT_MS);
@@ -514,8 +507,8 @@ static struct qemu_monitor *connect_monitor(const char *path, pid_t *pid,
 		}
 		sleep_step();
 	}
-	mon = qemu_monitor_open(path, (int)(deadline - now_ms() > 0 ?
-					    deadline - now_ms() : 0));
+	mon = qemu_monitor_open(path, (int)(deadline - vn_now_ms() > 0 ?
+					    deadline - vn_now_ms() : 0));
 	/* QEMU may have listened, then failed (a missing kernel): its log
 	 * says why better than the broken connection does. */
 	if (!mon && wait_child(*pid, QUIT_WAIT_MS, &status) == CHILD_EXITED) {

@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/clock.h"
 #include "util/error.h"
 
 /* A lock file can be unlinked by the command that held it just before we
@@ -264,25 +265,17 @@ int qemu_state_lock_job(const char *dir, const char *name, bool start)
 	return fd;
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int qemu_state_wait_job(const char *dir, const char *name, int timeout_ms)
 {
 	char *path = qemu_state_file(dir, name, "job");
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = vn_now_ms() + timeout_ms;
 	int fd = -1;
 
 	if (!path)
 		return -1;
 	for (;;) {
 		fd = lock_path(path, LOCK_EX);
-		if (fd >= 0 || errno != EWOULDBLOCK || now_ms() >= deadline)
+		if (fd >= 0 || errno != EWOULDBLOCK || vn_now_ms() >= deadline)
 			break;
 		usleep(LOCK_POLL_MS * 1000);
 	}
@@ -322,7 +315,7 @@ int qemu_state_open_supervisor(const char *dir, const char *name)
 
 bool qemu_state_wait_supervisor_gone(int fd, int timeout_ms)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = vn_now_ms() + timeout_ms;
 
 	for (;;) {
 		/* Our shared lock is granted once the supervisor's exclusive
@@ -333,7 +326,7 @@ bool qemu_state_wait_supervisor_gone(int fd, int timeout_ms)
 		}
 		if (errno != EWOULDBLOCK && errno != EINTR)
 			return true;
-		if (now_ms() >= deadline)
+		if (vn_now_ms() >= deadline)
 			return false;
 		usleep(LOCK_POLL_MS * 1000);
 	}

@@ -37,6 +37,7 @@
 #include "qemu/qemu_process.h"
 #include "qemu/qemu_state.h"
 #include "qemu/qemu_validate.h"
+#include "util/clock.h"
 #include "util/error.h"
 #include "util/fd.h"
 
@@ -78,14 +79,6 @@ struct supervisor {
 
 /* What the loop does after an event. */
 enum outcome { KEEP_WATCHING, DOMAIN_GONE };
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- pure parts (unit-tested) ---- */
 
@@ -370,7 +363,7 @@ static void restart_backend(struct supervisor *s, const struct vn_domain *dom,
 	char *pidfile = qemu_paths_passt_pidfile(dir, dom, net);
 	struct qemu_argv *argv = qemu_passt_build_argv(dom, net, dir,
 						       s->opts->backend);
-	long long started = now_ms();
+	long long started = vn_now_ms();
 
 	w->retry_at_ms = started + RETRY_DELAY_MS;
 	if (!socket || !pidfile || !argv) {
@@ -391,7 +384,7 @@ static void restart_backend(struct supervisor *s, const struct vn_domain *dom,
 		goto out;
 	}
 	log_event(s, "restarted the backend of interface %s on %s: pid %ld, in %lld ms",
-		  w->alias, socket, (long)w->pid, now_ms() - started);
+		  w->alias, socket, (long)w->pid, vn_now_ms() - started);
 out:
 	qemu_argv_free(argv);
 	free(socket);
@@ -421,7 +414,7 @@ static enum outcome handle_dead_backend(struct supervisor *s, struct watch *w)
 		log_event(s, "backend of interface %s gone, not restarted: %s",
 			  alias, take_error());
 		if (w)
-			w->retry_at_ms = now_ms() + RETRY_DELAY_MS;
+			w->retry_at_ms = vn_now_ms() + RETRY_DELAY_MS;
 		goto out;
 	}
 	dom = load_our_domain(s, &gone);
@@ -432,7 +425,7 @@ static enum outcome handle_dead_backend(struct supervisor *s, struct watch *w)
 	w = find_watch(s, alias);
 	if (!dom) {
 		if (w)
-			w->retry_at_ms = now_ms() + RETRY_DELAY_MS;
+			w->retry_at_ms = vn_now_ms() + RETRY_DELAY_MS;
 		goto out;
 	}
 	sync_watches(s, dom);
@@ -453,7 +446,7 @@ static enum outcome handle_dead_backend(struct supervisor *s, struct watch *w)
 		w->dead = false;
 		goto out;
 	}
-	if (!qemu_supervisor_restart_allowed(&w->budget, now_ms())) {
+	if (!qemu_supervisor_restart_allowed(&w->budget, vn_now_ms())) {
 		log_event(s, "the backend of interface %s was restarted %d times within %d s: giving up",
 			  alias, QEMU_SUPERVISOR_RESTART_MAX,
 			  QEMU_SUPERVISOR_RESTART_WINDOW_MS / 1000);
@@ -473,7 +466,7 @@ out:
 /* A dead watch due for handling now, or NULL. */
 static struct watch *next_dead(struct supervisor *s)
 {
-	long long now = now_ms();
+	long long now = vn_now_ms();
 	size_t i;
 
 	for (i = 0; i < s->n_watches; i++)
@@ -509,7 +502,7 @@ static bool live_xml_changed(struct supervisor *s)
 /* The poll() timeout: until the next retry of a failed restart. */
 static int poll_timeout_ms(const struct supervisor *s)
 {
-	long long next = -1, now = now_ms();
+	long long next = -1, now = vn_now_ms();
 	size_t i;
 
 	for (i = 0; i < s->n_watches; i++) {
