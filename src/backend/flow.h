@@ -75,6 +75,9 @@ struct flow_tcp {
 	uint32_t seq_to_guest;  /* next sequence number we send */
 	uint32_t seq_acked_by_guest; /* guest's latest ACK: data before it
 				      * has been taken off the socket */
+	uint32_t seq_max_to_guest; /* end of the data sent before the latest
+				    * rewind: the guest may acknowledge up
+				    * to it, ahead of seq_to_guest */
 	uint32_t seq_from_guest; /* next byte expected from the guest */
 	uint32_t seq_acked_to_guest; /* last ACK number sent to the guest */
 	uint32_t wnd_from_guest; /* guest's receive window, in bytes */

@@ -746,9 +746,15 @@ static int discard_acked(struct flow *fl, uint32_t ack)
 /* Rewinds to the first unacknowledged byte: it is sent again next. */
 static void rewind_to_acked(struct flow *fl)
 {
+	uint32_t data_end = fl->tcp.seq_to_guest;
+
 	if ((fl->tcp.events & TCP_EV_GUEST_FIN_SENT) &&
-	    !(fl->tcp.events & TCP_EV_GUEST_FIN_ACKED))
+	    !(fl->tcp.events & TCP_EV_GUEST_FIN_ACKED)) {
 		fl->tcp.events &= ~(uint32_t)TCP_EV_GUEST_FIN_SENT;
+		data_end--; /* a FIN acknowledged now would be one unsent */
+	}
+	if (seq_lt(fl->tcp.seq_max_to_guest, data_end))
+		fl->tcp.seq_max_to_guest = data_end;
 	fl->tcp.seq_to_guest = fl->tcp.seq_acked_by_guest;
 	fl->tcp.dup_acks = 0;
 	fl->tcp.events &= ~(uint32_t)TCP_EV_SOCK_DRAINED; /* peek again */
@@ -763,8 +769,17 @@ static bool guest_acked(struct ctx *c, struct flow *fl, uint32_t ack,
 	bool dup = pure_ack && ack == t->seq_acked_by_guest &&
 		   wnd == t->wnd_from_guest && ack != t->seq_to_guest;
 
-	if (seq_lt(t->seq_to_guest, ack))
+	if (!seq_lt(t->seq_to_guest, t->seq_max_to_guest))
+		t->seq_max_to_guest = t->seq_to_guest;
+	if (seq_lt(t->seq_max_to_guest, ack))
 		return true; /* acknowledges what we never sent: ignore */
+	if (seq_lt(t->seq_to_guest, ack)) {
+		/* Sent before a rewind, and the guest had it after all:
+		 * ignoring this ACK would have every later one ignored too,
+		 * until the retransmission got past it, while the timer
+		 * rewound again (a slow guest got reset that way). */
+		t->seq_to_guest = ack;
+	}
 	if (seq_lt(t->seq_acked_by_guest, ack)) {
 		if (discard_acked(fl, ack)) {
 			flow_reset(c, fl);
@@ -941,6 +956,7 @@ static void conn_from_guest(struct ctx *c, const struct tap_frame *f,
 	fl->tcp.events = TCP_EV_GUEST_SYN;
 	fl->tcp.seq_from_guest = seq + 1;
 	fl->tcp.seq_to_guest = fl->tcp.seq_acked_by_guest = isn;
+	fl->tcp.seq_max_to_guest = isn;
 	fl->tcp.wnd_from_guest = wnd; /* never scaled in a SYN */
 	fl->tcp.mss_to_guest = mss_for_guest(c, f->family, o.mss);
 	fl->tcp.wscale_from_guest = o.wscale < 0 ? 0 : (uint8_t)o.wscale;
@@ -1070,7 +1086,7 @@ static void conn_from_host(struct ctx *c, int s,
 	fl->tcp.events = TCP_EV_SOCK_ACCEPTED;
 	fl->tcp.mss_to_guest = mss_for_guest(c, af, UINT16_MAX);
 	fl->tcp.wscale_to_guest = TCP_WSCALE_TO_GUEST;
-	fl->tcp.seq_to_guest = isn;
+	fl->tcp.seq_to_guest = fl->tcp.seq_max_to_guest = isn;
 	sock_set_options(s);
 	if (sock_epoll(c, fl, EPOLL_CTL_ADD, EPOLLIN | EPOLLRDHUP)) {
 		flow_close(c, fl, true);

@@ -638,6 +638,46 @@ TEST(unacked_data_retransmissions_back_off_before_reset)
 	tcp_close_all(&c);
 }
 
+/* After a retransmission timeout rewound to the first unacknowledged
+ * byte, the guest acknowledges everything sent before the rewind (it had
+ * it all, just late): that ACK counts, nothing is sent twice, and new
+ * data follows at once. */
+TEST(ack_of_data_sent_before_a_rewind_is_taken)
+{
+	static uint8_t out[3 * TG_GUEST_MSS], in[sizeof(out)];
+	struct ctx c;
+	struct tg_conn cn;
+	struct ft_seg s;
+	struct timespec t0;
+	uint32_t first;
+
+	fill_pattern();
+	memcpy(out, pattern, sizeof(out));
+	CHECK_INT(ft_setup(&c, 64), 0);
+	CHECK_INT(tg_connect(&c, &cn, AF_INET), 0);
+	CHECK(send(cn.host, out, sizeof(out), 0) == (ssize_t)sizeof(out));
+	first = cn.ack;
+	CHECK_INT(tg_read(&c, &cn, in, sizeof(out), false), sizeof(out));
+	/* a slow guest: its window is shut while it works through them */
+	cn.ack = first;
+	cn.wnd = 0;
+	tg_send(&c, &cn, FT_ACK, NULL, 0);
+	t0 = tg_now();
+	tg_timer_after(&c, &t0, TCP_RTO_MS + 100); /* rewinds; window 0 */
+	CHECK(tg_quiet(&c, QUIET_MS));
+	cn.ack = first + sizeof(out);
+	cn.wnd = TG_GUEST_WND;
+	tg_send(&c, &cn, FT_ACK, NULL, 0);
+	CHECK_INT(tg_flow_inq(&cn), 0); /* all acknowledged, off the socket */
+	CHECK(send(cn.host, "next", 4, 0) == 4);
+	CHECK_INT(tg_recv(&c, &s, TG_WAIT_MS), 0);
+	CHECK_MSG(s.seq == cn.ack && s.len == 4,
+		  "seq %u len %zu, expected the new data at %u", s.seq,
+		  s.len, cn.ack);
+	CHECK(!memcmp(s.payload, "next", 4));
+	tcp_close_all(&c);
+}
+
 TEST(zero_window_to_guest_answers_guest_window_probe)
 {
 	static uint8_t sink[1 << 16];
