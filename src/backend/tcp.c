@@ -117,7 +117,7 @@
 #define TCP_CSUM_OFFSET 16   /* of the checksum field in the TCP header */
 
 /* iovec entries a guest segment may span (guest TX descriptor chains). */
-#define TCP_MAX_IOV 64
+#define TCP_MAX_IOV TAP_FRAME_MAX_IOV
 /* Frames built per peek: bounds the static buffers (1 MiB). */
 #define TCP_FRAMES_PER_PEEK 16
 /* Without a peek offset, every peek reads again, into a scratch buffer

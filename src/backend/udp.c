@@ -69,6 +69,7 @@
 #include <netinet/ip_icmp.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -83,7 +84,7 @@
 #include "util/log.h"
 
 /* iovec entries a guest datagram may span (guest TX descriptor chains). */
-#define UDP_MAX_IOV 64
+#define UDP_MAX_IOV TAP_FRAME_MAX_IOV
 /* The headers of the guest datagram an ICMP error quotes. */
 #define QUOTE4_LEN (IP4_HDR_LEN + UDP_HDR_LEN)
 #define QUOTE6_LEN (IP6_HDR_LEN + UDP_HDR_LEN)
@@ -527,6 +528,25 @@ static size_t fill_frames(struct ctx *c, const struct flow *fl,
 	return k;
 }
 
+/* The payload length of the next datagram waiting on SOCK, at most PMAX
+ * (PMAX when an error is pending: recvmmsg() reports it), or -EAGAIN when
+ * none is.  FIONREAD on a datagram socket gives the next one's size; a
+ * zero-length one, or none, reads 0 there, which a zero-length peek
+ * tells apart. */
+static ssize_t next_datagram_len(int sock, size_t pmax)
+{
+	int n = 0;
+	ssize_t rc;
+
+	if (ioctl(sock, FIONREAD, &n) < 0 || n <= 0) {
+		rc = recv(sock, NULL, 0, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
+		if (rc < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return -EAGAIN;
+		n = rc < 0 ? (int)pmax : (int)rc;
+	}
+	return (size_t)n > pmax ? (ssize_t)pmax : n;
+}
+
 /* MODE_VU, zero copy: up to MAX datagrams of FL read with recvmmsg()
  * straight into reserved guest buffers, UDP_RX_BATCH at a time, headers
  * written in front.  Returns the number of datagrams handled, or -1 when
@@ -542,12 +562,17 @@ static int udp_sock_read_vu(struct ctx *c, struct flow *fl, int max)
 	size_t off = v4 ? UDP4_PAYLOAD_OFF : UDP6_PAYLOAD_OFF;
 	size_t pmax = v4 ? UDP4_PAYLOAD_MAX : UDP6_PAYLOAD_MAX;
 	int done = 0, i, got;
-	ssize_t nf;
+	ssize_t nf, next;
 
 	while (done < max) {
+		next = next_datagram_len(fl->sock, pmax);
+		if (next < 0)
+			return done; /* the socket is empty */
 		nf = vu_rx_reserve_batch(c->vdev, rf, (size_t)(max - done) <
 					 UDP_RX_BATCH ? (size_t)(max - done) :
-					 UDP_RX_BATCH, off + pmax);
+					 UDP_RX_BATCH,
+					 off + (size_t)next,
+					 off + pmax);
 		if (nf < 0)
 			return done ? done : -1;
 		for (i = 0; i < nf; i++) {

@@ -1385,9 +1385,9 @@ static bool is_whole_buffer(const struct vu_rx_frame *f, size_t max_len)
 }
 
 ssize_t vu_rx_reserve_batch(struct vu_dev *dev, struct vu_rx_frame *f,
-			    size_t n, size_t max_len)
+			    size_t n, size_t first_len, size_t max_len)
 {
-	ssize_t rc = n ? vu_rx_reserve(dev, f, max_len) : -EINVAL;
+	ssize_t rc = n ? vu_rx_reserve(dev, f, first_len) : -EINVAL;
 	size_t i = 1;
 
 	if (rc < 0)

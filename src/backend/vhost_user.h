@@ -147,7 +147,10 @@ ssize_t vu_rx_reserve(struct vu_dev *dev, struct vu_rx_frame *f, size_t max_len)
  * buffers back unused. */
 void vu_rx_commit(struct vu_dev *dev, struct vu_rx_frame *f, size_t len);
 /* Zero-copy RX of several frames at once (one recvmmsg() into them):
- * reserves up to N frames of up to MAX_LEN bytes each in F[0..N).
+ * reserves up to N frames in F[0..N): the first of up to FIRST_LEN bytes
+ * (the size of the data known to be waiting, so that small merged
+ * buffers are not popped by the dozen for a small frame), any further
+ * ones of up to MAX_LEN bytes.
  * Returns the number of frames reserved, at least 1, or a negative errno
  * as vu_rx_reserve().  More than one frame is reserved only while each
  * frame is one guest buffer holding MAX_LEN bytes: then no frame can be
@@ -155,7 +158,7 @@ void vu_rx_commit(struct vu_dev *dev, struct vu_rx_frame *f, size_t len);
  * popped (a merged frame completed short in the middle of a batch would
  * leave buffers that can neither be used nor given back). */
 ssize_t vu_rx_reserve_batch(struct vu_dev *dev, struct vu_rx_frame *f,
-			    size_t n, size_t max_len);
+			    size_t n, size_t first_len, size_t max_len);
 /* Completes F[0..N_FILLED) with LEN[i] bytes each (LEN[i] > 0) and gives
  * back the buffers of F[N_FILLED..N), N as vu_rx_reserve_batch() returned
  * it. */

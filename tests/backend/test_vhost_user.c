@@ -1130,7 +1130,7 @@ TEST(vu_rx_batch_reserves_one_whole_buffer_per_frame_and_gives_the_rest_back)
 	uint32_t id, used;
 
 	CHECK_INT(fe_rx_post(fe, 6, 1024), 0);
-	CHECK_INT(vu_rx_reserve_batch(t->dev, f, 4, 500), 4);
+	CHECK_INT(vu_rx_reserve_batch(t->dev, f, 4, 500, 500), 4);
 	CHECK_INT(f[0].n_heads, 1);
 	CHECK_INT(f[3].n_heads, 1);
 	CHECK_INT(vu_rx_reserve(t->dev, &other, 100), -EBUSY);
@@ -1158,10 +1158,10 @@ TEST(vu_rx_batch_of_merged_buffers_is_a_single_frame)
 	static struct vu_rx_frame f[4];
 
 	CHECK_INT(fe_rx_post(fe, 8, 1024), 0);
-	CHECK_INT(vu_rx_reserve_batch(t->dev, f, 4, 3000), 1);
+	CHECK_INT(vu_rx_reserve_batch(t->dev, f, 4, 3000, 3000), 1);
 	CHECK_INT(f[0].n_heads, 3);
 	vu_rx_commit_batch(t->dev, f, 1, NULL, 0);
-	CHECK_INT(vu_rx_reserve_batch(t->dev, f, 4, 3000), 1);
+	CHECK_INT(vu_rx_reserve_batch(t->dev, f, 4, 3000, 3000), 1);
 	vu_rx_commit_batch(t->dev, f, 1, NULL, 0);
 	fe_free(fe);
 	tdev_free(t);
@@ -1176,10 +1176,10 @@ TEST(vu_rx_batch_stops_before_a_buffer_too_small)
 
 	CHECK_INT(fe_rx_post(fe, 2, 1024), 0);
 	CHECK_INT(fe_rx_post(fe, 2, 256), 0);
-	CHECK_INT(vu_rx_reserve_batch(t->dev, f, 4, 500), 2);
+	CHECK_INT(vu_rx_reserve_batch(t->dev, f, 4, 500, 500), 2);
 	vu_rx_commit_batch(t->dev, f, 2, len, 2);
 	/* the small buffer was given back: a small frame takes it next */
-	CHECK_INT(vu_rx_reserve_batch(t->dev, f, 4, 100), 2);
+	CHECK_INT(vu_rx_reserve_batch(t->dev, f, 4, 100, 100), 2);
 	len[0] = 50;
 	vu_rx_commit_batch(t->dev, f, 2, len, 1);
 	vu_rx_flush(t->dev);
@@ -1345,7 +1345,7 @@ TEST(vu_rx_batch_over_a_bad_chain_returns_each_buffer_once)
 			      i == 2 ? 0 : FE_DESC_F_WRITE, 0);
 		fe_avail_add(&fe->rx, (uint16_t)i);
 	}
-	CHECK_INT(vu_rx_reserve_batch(t->dev, f, 4, 500), 4);
+	CHECK_INT(vu_rx_reserve_batch(t->dev, f, 4, 500, 500), 4);
 	CHECK_INT(t->drops[DROP_BAD_DESCRIPTOR], 1);
 	vu_rx_commit_batch(t->dev, f, 4, len, 1);
 	CHECK_INT(vu_send_frame(t->dev, &iov, 1), sizeof(frame));
