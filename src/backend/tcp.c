@@ -672,6 +672,25 @@ static void send_fin_if_due(struct ctx *c, struct flow *fl)
 	fl->tcp.data_sent_ms = flow_now_ms();
 }
 
+/* WANT bounded by the new bytes FL's socket holds (SIOCINQ counts those
+ * peeked and not yet acknowledged too), plus one: a guest RX reservation
+ * sized for 64 KiB would pop, and give back, dozens of small merged
+ * buffers for a short segment.  The byte more makes the last peek come
+ * back short, which tells the socket drained (PSH, and the FIN may
+ * follow).  Unchanged when nothing new is known to wait. */
+static uint32_t want_bounded_by_waiting(const struct flow *fl, uint32_t want)
+{
+	uint32_t inflight = fl->tcp.seq_to_guest - fl->tcp.seq_acked_by_guest;
+	uint32_t waiting;
+	int inq = 0;
+
+	if (ioctl(fl->sock, SIOCINQ, &inq) || inq <= 0 ||
+	    (uint32_t)inq <= inflight)
+		return want;
+	waiting = (uint32_t)inq - inflight;
+	return waiting < want ? waiting + 1 : want;
+}
+
 /* Sends what the socket holds and the guest's window allows.  Returns
  * false if the flow was closed. */
 static bool data_to_guest(struct ctx *c, struct flow *fl)
@@ -697,7 +716,9 @@ static bool data_to_guest(struct ctx *c, struct flow *fl)
 	if (fl->tcp.events & TCP_EV_SOCK_DRAINED)
 		n = SENT_DRAINED;
 	else if (c->mode == MODE_VU)
-		n = c->vdev ? vu_data_to_guest(c, fl, want) : SENT_GUEST_FULL;
+		n = c->vdev ? vu_data_to_guest(c, fl,
+					       want_bounded_by_waiting(fl, want)) :
+			      SENT_GUEST_FULL;
 	else
 		n = stream_data_to_guest(c, fl, want);
 	if (n < 0 && n != -EAGAIN && n != -EWOULDBLOCK) {

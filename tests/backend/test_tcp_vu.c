@@ -53,6 +53,7 @@ static struct vt vt;
 /* Peeks vunetd made (MSG_PEEK recvmsg() calls): this executable's
  * recvmsg() comes before libc's and counts them. */
 static unsigned peeks;
+static size_t peek_iov_max; /* the most guest buffers one peek filled */
 
 ssize_t recvmsg(int fd, struct msghdr *mh, int flags)
 {
@@ -61,8 +62,11 @@ ssize_t recvmsg(int fd, struct msghdr *mh, int flags)
 	if (!real)
 		real = (ssize_t (*)(int, struct msghdr *, int))
 			dlsym(RTLD_NEXT, "recvmsg");
-	if (flags & MSG_PEEK)
+	if (flags & MSG_PEEK) {
 		peeks++;
+		if (mh->msg_iovlen > peek_iov_max)
+			peek_iov_max = mh->msg_iovlen;
+	}
 	return real(fd, mh, flags);
 }
 static uint8_t rxbuf[PT_FRAME_MAX];
@@ -692,6 +696,27 @@ TEST(vu_guest_tso4_frames_carry_many_mss_with_partial_checksum)
 	CHECK_INT(seen.max_len % 1460, 0);
 	CHECK(seen.max_buffers > 1);
 	CHECK_INT(bad_partial_csums, 0);
+	tcp_close_all(&vt.c);
+}
+
+/* A Linux guest with TSO and merged buffers posts small ones (~1.5 KiB;
+ * 2 KiB here): a short segment takes one of them, not the dozens a
+ * 64 KiB frame would. */
+TEST(vu_short_segment_with_guest_tso_reserves_one_small_merged_buffer)
+{
+	struct conn cn;
+	struct rx_seen seen;
+
+	tcp_set_peek_offset(false);
+	CHECK_INT(vt_setup_with(QUEUE_SIZE, BASE_FEATURES |
+				F(FE_F_NET_GUEST_CSUM) |
+				F(FE_F_NET_GUEST_TSO4), 2048), 0);
+	CHECK(vt.fe->features & F(FE_F_NET_GUEST_TSO4));
+	CHECK_INT(connect_guest(&cn, 1460), 0);
+	peek_iov_max = 0;
+	CHECK_INT(transfer_seen(&cn, 100, 1460, &seen), 100);
+	CHECK_INT(seen.frames, 1);
+	CHECK_INT((int)peek_iov_max, 1);
 	tcp_close_all(&vt.c);
 }
 
