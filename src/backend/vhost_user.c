@@ -244,6 +244,7 @@ struct vu_dev {
 	size_t hdr_len;
 	unsigned rx_offloads; /* VU_RX_*: what frames to the guest may use */
 	bool tx_csum;         /* CSUM: trust NEEDS_CSUM/DATA_VALID frames */
+	bool tx_tso4, tx_tso6; /* HOST_TSO*, with CSUM: take GSO frames */
 	struct vq_mem mem;
 	struct vu_queue q[VU_NUM_QUEUES];
 
@@ -334,6 +335,11 @@ static void apply_features(struct vu_dev *dev)
 		       sizeof(struct vu_net_hdr) :
 		       offsetof(struct vu_net_hdr, num_buffers);
 	dev->tx_csum = has_feature(dev, F_NET_CSUM);
+	/* HOST_TSO* require CSUM (virtio 5.1.3.1): a GSO frame carries a
+	 * partial checksum, which without CSUM nothing says to complete.
+	 * A front-end acking them alone gets no segmentation offload. */
+	dev->tx_tso4 = dev->tx_csum && has_feature(dev, F_NET_HOST_TSO4);
+	dev->tx_tso6 = dev->tx_csum && has_feature(dev, F_NET_HOST_TSO6);
 	dev->rx_offloads = 0;
 	/* Segmentation offloads need the checksum offload (virtio 5.1.3.1):
 	 * a large frame to the guest carries a partial checksum. */
@@ -418,7 +424,9 @@ static int set_features(struct vu_dev *dev, struct vu_msg *m)
 		     (unsigned long long)f,
 		     (f & BIT(F_NET_CSUM)) ? "on" : "off",
 		     (f & BIT(F_NET_GUEST_CSUM)) ? "on" : "off",
-		     (f & (BIT(F_NET_HOST_TSO4) | BIT(F_NET_HOST_TSO6))) ? "on" : "off",
+		     ((f & BIT(F_NET_CSUM)) &&
+		      (f & (BIT(F_NET_HOST_TSO4) | BIT(F_NET_HOST_TSO6)))) ?
+		     "on" : "off",
 		     (f & (BIT(F_NET_GUEST_TSO4) | BIT(F_NET_GUEST_TSO6))) ? "on" : "off");
 	dev->features = f;
 	apply_features(dev);
@@ -1094,9 +1102,9 @@ static bool tx_frame_flags(const struct vu_dev *dev, const struct vu_net_hdr *h,
 	case NET_HDR_GSO_NONE:
 		return true;
 	case NET_HDR_GSO_TCPV4:
-		return has_feature(dev, F_NET_HOST_TSO4);
+		return dev->tx_tso4;
 	case NET_HDR_GSO_TCPV6:
-		return has_feature(dev, F_NET_HOST_TSO6);
+		return dev->tx_tso6;
 	default:
 		return false;
 	}
