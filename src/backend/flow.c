@@ -597,6 +597,7 @@ static int listener_open(struct ctx *c, const struct fwd_bind *b,
 	}
 	ls->l[ls->n].fd = s;
 	ls->l[ls->n].port = (uint16_t)port;
+	ls->l[ls->n].paused_ms = 0;
 	ls->n++;
 	return 0;
 }

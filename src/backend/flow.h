@@ -176,6 +176,8 @@ int flow_bind_forwarded(const struct ctx *c, const struct fwd_bind *b,
 struct flow_listener {
 	int fd;
 	uint16_t port;
+	uint64_t paused_ms; /* TCP: when accept() ran out of descriptors
+			     * and it stopped asking for EPOLLIN; 0: not */
 };
 
 /* The listening sockets of one protocol's forwarded ports (-t or -u),

@@ -1028,7 +1028,10 @@ static struct flow_listeners listeners;
  * give up, the kernel drops them. */
 #define ACCEPT_PAUSE_MS 1000
 #define ACCEPT_PAUSE_LOG_INTERVAL_MS 60000
-static uint64_t accept_paused_ms;  /* when the first listener paused; 0: none */
+/* Each listener resumes ACCEPT_PAUSE_MS after its own pause; this is the
+ * earliest pause still on (0: none), so that the timer looks through the
+ * listeners only when one is due. */
+static uint64_t accept_paused_ms;
 static uint64_t accept_pause_logged_ms;
 
 /* Sets the events listener IDX (of listeners) asks for. */
@@ -1049,8 +1052,9 @@ static void pause_listener(struct ctx *c, unsigned idx, int err)
 
 	c->stats.accept_no_fd++;
 	listener_epoll(c, idx, 0);
+	listeners.l[idx].paused_ms = now_ms ? now_ms : 1;
 	if (!accept_paused_ms)
-		accept_paused_ms = now_ms ? now_ms : 1;
+		accept_paused_ms = listeners.l[idx].paused_ms;
 	if (!accept_pause_logged_ms ||
 	    now_ms - accept_pause_logged_ms >= ACCEPT_PAUSE_LOG_INTERVAL_MS) {
 		warn("TCP port %u: cannot accept: %s; pausing it",
@@ -1059,14 +1063,26 @@ static void pause_listener(struct ctx *c, unsigned idx, int err)
 	}
 }
 
-/* The pause is over (at NOW_MS): every listener asks for EPOLLIN again. */
+/* The listeners whose pause is over (at NOW_MS) ask for EPOLLIN again. */
 static void resume_listeners(struct ctx *c, uint64_t now_ms)
 {
-	if (!accept_paused_ms || now_ms - accept_paused_ms < ACCEPT_PAUSE_MS)
+	uint64_t earliest = 0;
+
+	if (!accept_paused_ms || now_ms < accept_paused_ms + ACCEPT_PAUSE_MS)
 		return;
-	accept_paused_ms = 0;
-	for (unsigned i = 0; i < listeners.n; i++)
-		listener_epoll(c, i, EPOLLIN);
+	for (unsigned i = 0; i < listeners.n; i++) {
+		struct flow_listener *l = &listeners.l[i];
+
+		if (!l->paused_ms)
+			continue;
+		if (now_ms >= l->paused_ms + ACCEPT_PAUSE_MS) {
+			l->paused_ms = 0;
+			listener_epoll(c, i, EPOLLIN);
+		} else if (!earliest || l->paused_ms < earliest) {
+			earliest = l->paused_ms;
+		}
+	}
+	accept_paused_ms = earliest;
 }
 
 /* Ends an accepted connection we cannot give the guest. */

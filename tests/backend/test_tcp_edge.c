@@ -298,6 +298,87 @@ TEST(listener_out_of_descriptors_pauses_instead_of_spinning)
 	tcp_listen_close(&c);
 }
 
+/* Makes accept4() fail with EMFILE (no descriptor above those open now),
+ * saving the limit in SAVED.  Returns 0 or -1. */
+static int run_out_of_descriptors(struct rlimit *saved)
+{
+	struct rlimit low;
+	int lowest_free = dup(0);
+
+	if (lowest_free < 0 || getrlimit(RLIMIT_NOFILE, saved))
+		return -1;
+	close(lowest_free);
+	low = *saved;
+	low.rlim_cur = (rlim_t)lowest_free;
+	return setrlimit(RLIMIT_NOFILE, &low);
+}
+
+/* Which of host ports P[0], P[1] the guest got a SYN for, in frames
+ * coming at most TIMEOUT_MS apart (a few frames at most): bit 0, bit 1. */
+static unsigned guest_syns_for(struct ctx *c, const uint16_t p[2],
+			       int timeout_ms)
+{
+	struct ft_seg s;
+	unsigned seen = 0;
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		if (ft_tcp_recv(c, rxbuf, sizeof(rxbuf), &s, timeout_ms))
+			break;
+		if (s.flags == FT_SYN && s.dport == p[0])
+			seen |= 1;
+		if (s.flags == FT_SYN && s.dport == p[1])
+			seen |= 2;
+	}
+	return seen;
+}
+
+/* Each listener pauses for its own second: one that ran out of
+ * descriptors later does not resume with the first. */
+TEST(listener_paused_later_resumes_a_whole_pause_after_its_own)
+{
+	struct ctx c;
+	struct rlimit saved;
+	struct timespec t;
+	uint16_t p1 = ft_closed_port(AF_INET, SOCK_STREAM), p2;
+	uint16_t ports[2];
+	char spec[32], err[256];
+	uint64_t first_paused_by;
+
+	CHECK_INT(ft_setup(&c, 64), 0);
+	do
+		p2 = ft_closed_port(AF_INET, SOCK_STREAM);
+	while (p2 == p1);
+	ports[0] = p1;
+	ports[1] = p2;
+	snprintf(spec, sizeof(spec), "%u,%u", p1, p2);
+	CHECK_INT(fwd_parse_spec(&c.tcp_fwd, spec, err, sizeof(err)), 0);
+	CHECK_INT(tcp_listen_init(&c), 2);
+
+	CHECK(host_connect(p1) >= 0);
+	CHECK_INT(run_out_of_descriptors(&saved), 0);
+	ft_pump(&c, 300);
+	CHECK_INT(c.stats.accept_no_fd, 1);
+	first_paused_by = flow_now_ms();
+	CHECK(!setrlimit(RLIMIT_NOFILE, &saved));
+	usleep(50 * 1000);
+	CHECK(host_connect(p2) >= 0);
+	CHECK_INT(run_out_of_descriptors(&saved), 0);
+	ft_pump(&c, 300);
+	CHECK_INT(c.stats.accept_no_fd, 2);
+	CHECK(!setrlimit(RLIMIT_NOFILE, &saved));
+
+	/* the first one's second is over, not the second one's */
+	t = ms_to_timespec(first_paused_by + 1000);
+	tcp_timer(&c, &t);
+	CHECK_INT((int)guest_syns_for(&c, ports, 300), 1);
+	t = ms_to_timespec(flow_now_ms() + 1000);
+	tcp_timer(&c, &t);
+	CHECK(guest_syns_for(&c, ports, 300) & 2);
+	tcp_close_all(&c);
+	tcp_listen_close(&c);
+}
+
 int main(int argc, char **argv)
 {
 	return test_main(argc, argv);
