@@ -3,12 +3,15 @@
 #include "harness.h"
 
 #include <errno.h>
+#include <ftw.h>
+#include <limits.h>
 #include <libgen.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #define TEST_MAX_CASES 1024
+#define TEST_MAX_REMOVALS 16
 /* A single case that runs longer than this is a hang: fail it. */
 #define TEST_CASE_TIMEOUT_S 120
 /* Exit codes a case's child uses once it has printed its own result line. */
@@ -21,6 +24,8 @@ static const char *program = "test";
 static const char *current;
 static int case_failed;
 static int case_skipped;
+static char removals[TEST_MAX_REMOVALS][PATH_MAX];
+static unsigned n_removals;
 
 void test_register(const char *name, void (*fn)(void))
 {
@@ -31,6 +36,33 @@ void test_register(const char *name, void (*fn)(void))
 	cases[n_cases].name = name;
 	cases[n_cases].fn = fn;
 	n_cases++;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag,
+			struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+static void remove_registered(void)
+{
+	for (unsigned i = 0; i < n_removals; i++)
+		nftw(removals[i], remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+void test_remove_at_exit(const char *path)
+{
+	if (n_removals == TEST_MAX_REMOVALS) {
+		fprintf(stderr, "harness: too many paths to remove\n");
+		abort();
+	}
+	if (!n_removals)
+		atexit(remove_registered);
+	snprintf(removals[n_removals++], PATH_MAX, "%s", path);
 }
 
 void test_fail(const char *file, int line, const char *fmt, ...)

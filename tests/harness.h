@@ -36,6 +36,9 @@ void test_fail(const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void test_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int test_failed(void);
+/* Removes PATH (a file, or a directory and all it holds) when the
+ * process exits: a case's scratch files go even when a check fails. */
+void test_remove_at_exit(const char *path);
 
 #define TEST(name)                                                        \
 	static void test_##name(void);                                    \

@@ -148,7 +148,10 @@ static const char *write_resolv(const char *text)
 	static char path[] = "/tmp/vunetd-test-resolv-XXXXXX";
 	int fd = mkstemp(path);
 
-	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+	if (fd < 0)
+		return NULL;
+	test_remove_at_exit(path);
+	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text))
 		return NULL;
 	close(fd);
 	conf_resolv_conf_path = path;

@@ -50,6 +50,7 @@ static void make_dir(void)
 	strcpy(dir, "/tmp/vunetd-cli-XXXXXX");
 	if (!mkdtemp(dir) || chmod(dir, 0777))
 		abort();
+	test_remove_at_exit(dir);
 	snprintf(sock, sizeof(sock), "%s/s.sock", dir);
 	snprintf(pidfile, sizeof(pidfile), "%s/pid", dir);
 	snprintf(logfile, sizeof(logfile), "%s/log", dir);
