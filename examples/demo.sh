@@ -173,12 +173,21 @@ build_guest() {
 	ok "kernel $version + busybox initramfs in $WORK"
 }
 
-# Prints a TCP port nothing listens on (random, so concurrent runs differ).
+# Prints a TCP port no socket uses, listening or not (a port a client's
+# connection holds cannot be bound either).  It is picked at random below
+# the kernel's ephemeral range, where connections to elsewhere do not
+# take ports, so it stays free until the demo binds it.
 free_port() {
-	local _ port
+	local _ port first=32768 last=60999 lo=10000 hi
+	read -r first last < /proc/sys/net/ipv4/ip_local_port_range
+	hi=$first
+	if [ "$hi" -le $((lo + 1000)) ]; then
+		lo=$((last + 1)) # a range that starts low: above it
+		hi=65536
+	fi
 	for _ in $(seq 50); do
-		port=$((20000 + RANDOM % 40000))
-		if [ -z "$(ss -Hltn "sport = :$port" 2>/dev/null)" ]; then
+		port=$((lo + RANDOM % (hi - lo)))
+		if [ -z "$(ss -Hatn "sport = :$port" 2>/dev/null)" ]; then
 			echo "$port"
 			return 0
 		fi
@@ -251,6 +260,8 @@ console_line() {
 show_console_tail() {
 	echo "    last lines of the guest's console:"
 	tr -d '\r' < "$WORK/console/serial.log" 2>/dev/null | tail -n 15 | sed 's/^/      | /'
+	echo "    last lines of the domain's log ($DOMAIN.log: vunet, QEMU, the supervisor):"
+	tail -n 15 "$WORK/log/$DOMAIN.log" 2>/dev/null | sed 's/^/      | /'
 }
 
 fetch_from_guest() {

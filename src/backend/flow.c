@@ -568,8 +568,8 @@ int flow_bind_forwarded(const struct ctx *c, const struct fwd_bind *b,
 	return rc ? rc : s;
 }
 
-/* Opens forwarded PORT's socket on bind B as LS's next entry.  Returns 0,
- * or -1 (logged: once per port, at start only). */
+/* Opens forwarded PORT's socket on bind B as LS's next entry.  Returns 0
+ * or a negative errno (nothing logged: the caller knows the option). */
 static int listener_open(struct ctx *c, const struct fwd_bind *b,
 			 unsigned port, int type, int epoll_type,
 			 struct flow_listeners *ls)
@@ -582,18 +582,16 @@ static int listener_open(struct ctx *c, const struct fwd_bind *b,
 		close(s);
 		s = -errno;
 	}
-	if (s < 0) {
-		warn("%s port %u: cannot %s: %s",
-		     type == SOCK_STREAM ? "TCP" : "UDP", port,
-		     type == SOCK_STREAM ? "listen" : "bind", strerror(-s));
-		return -1;
-	}
+	if (s < 0)
+		return s;
 	ref.idx = ls->n;
 	ref.fd = s;
 	ev.data.u64 = ref.u64;
 	if (epoll_ctl(c->epollfd, EPOLL_CTL_ADD, s, &ev)) {
+		int rc = -errno;
+
 		close(s);
-		return -1;
+		return rc;
 	}
 	ls->l[ls->n].fd = s;
 	ls->l[ls->n].port = (uint16_t)port;
@@ -602,10 +600,62 @@ static int listener_open(struct ctx *c, const struct fwd_bind *b,
 	return 0;
 }
 
+/* The -t or -u option of FWD forwarding PORT on bind BI, as given. */
+static const char *option_text(const struct fwd_ports *fwd, int bi,
+			       unsigned port)
+{
+	const char *text = fwd_option_of(fwd, bi, port);
+
+	return text ? text : "?";
+}
+
+/* Opens every forwarded port of FWD on its usable binds into LS (sized
+ * for them).  Returns 0, or a negative errno once reported. */
+static int listeners_open(struct ctx *c, const struct fwd_ports *fwd,
+			  unsigned usable, int type, int epoll_type,
+			  struct flow_listeners *ls)
+{
+	char opt = type == SOCK_STREAM ? 't' : 'u';
+	unsigned failed = 0;
+	int rc;
+
+	for (unsigned port = 1; port < FWD_NUM_PORTS; port++) {
+		for (int bi = 0; bi < fwd->n_binds; bi++) {
+			if (!(fwd->binds_of[port] & usable & (1U << bi)))
+				continue;
+			rc = listener_open(c, &fwd->binds[bi], port, type,
+					   epoll_type, ls);
+			if (rc == -ENFILE || rc == -EMFILE) {
+				err("Can't open enough sockets for port specifier: %s",
+				    option_text(fwd, bi, port));
+				return rc;
+			}
+			if (rc && fwd->mode == FWD_SPEC) {
+				err("Failed to bind port %u (%s) for option '-%c %s'",
+				    port, strerror(-rc), opt,
+				    option_text(fwd, bi, port));
+				return rc;
+			}
+			failed += rc != 0;
+		}
+	}
+	if (!ls->n && failed) {
+		/* only "all" (or "~..."), one option, may leave ports out */
+		err("Failed to bind any port for '-%c %s', exiting", opt,
+		    option_text(fwd, 0, 0));
+		return -EADDRINUSE;
+	}
+	if (failed)
+		info("-%c: %u ports in use by others not forwarded", opt,
+		     failed);
+	return 0;
+}
+
 int flow_listen_forwarded(struct ctx *c, const struct fwd_ports *fwd,
 			  int type, int epoll_type, struct flow_listeners *ls)
 {
 	unsigned port, max = 0, usable = 0;
+	int rc;
 
 	if (ls->l)
 		return -EBUSY;
@@ -623,11 +673,11 @@ int flow_listen_forwarded(struct ctx *c, const struct fwd_ports *fwd,
 	ls->l = calloc(max ? max : 1, sizeof(*ls->l));
 	if (!ls->l)
 		return -ENOMEM;
-	for (port = 1; port < FWD_NUM_PORTS; port++)
-		for (int bi = 0; bi < fwd->n_binds; bi++)
-			if (fwd->binds_of[port] & usable & (1U << bi))
-				listener_open(c, &fwd->binds[bi], port, type,
-					      epoll_type, ls);
+	rc = listeners_open(c, fwd, usable, type, epoll_type, ls);
+	if (rc) {
+		flow_listen_close(c, ls);
+		return rc;
+	}
 	return (int)ls->n;
 }
 

@@ -189,10 +189,14 @@ struct flow_listeners {
 
 /* Opens a socket of TYPE (SOCK_STREAM: listening) on each forwarded port
  * of FWD, on each of its addresses (flow_bind_forwarded()), into LS, in
- * C's epoll loop with EPOLL_TYPE and the entry's index.  A port that
- * cannot be bound is logged and skipped; an address of a disabled family
- * is logged once and skipped.  Returns how many sockets were opened, -EBUSY if
- * LS already holds some, or -ENOMEM. */
+ * C's epoll loop with EPOLL_TYPE and the entry's index.  As passt: a port
+ * named explicitly that cannot be bound is an error ("Failed to bind
+ * port P (why) for option '-t SPEC'"); with "all" (or only "~"
+ * exclusions) ports in use by others are left out, and it is an error
+ * only when none could be bound; running out of descriptors is always
+ * one.  An address of a disabled family is logged once and skipped.
+ * Returns how many sockets were opened, or a negative errno (logged;
+ * LS is then empty again); -EBUSY if LS already holds some. */
 int flow_listen_forwarded(struct ctx *c, const struct fwd_ports *fwd,
 			  int type, int epoll_type, struct flow_listeners *ls);
 /* Closes LS's sockets and empties it. */

@@ -19,7 +19,9 @@
  *
  * A SPEC made only of excluded ranges forwards every port outside the
  * ephemeral range except those, as "all" does.  Binding the sockets is the
- * TCP/UDP modules' business; a bind failure there is reported there.
+ * TCP/UDP modules' business (flow.c); an accepted SPEC's text is kept so
+ * that a port failing to bind there is reported with the option that
+ * asked for it (fwd_option_of() parses the kept text again).
  *
  * Error messages follow passt's wording where passt has one.  This file
  * does no I/O besides reading the ephemeral port range.
@@ -233,6 +235,20 @@ static int bind_add(struct fwd_ports *fwd, const struct fwd_bind *b, int bi)
 	return 0;
 }
 
+/* Keeps the text of accepted SPEC, on bind BI, for fwd_option_of(). */
+static void remember_option(struct fwd_ports *fwd, const char *spec, int bi)
+{
+	size_t len = strlen(spec) + 1;
+
+	if (fwd->n_opts == FWD_MAX_OPTS ||
+	    len > sizeof(fwd->opt_text) - fwd->opt_text_used)
+		return;
+	memcpy(fwd->opt_text + fwd->opt_text_used, spec, len);
+	fwd->opt_at[fwd->n_opts] = fwd->opt_text_used;
+	fwd->opt_bind[fwd->n_opts++] = (uint8_t)bi;
+	fwd->opt_text_used = (uint16_t)(fwd->opt_text_used + len);
+}
+
 /* Forwards PORT on bind BI to guest port GUEST_PORT (0: the same). */
 static void mark_port(struct fwd_ports *fwd, unsigned port, int bi,
 		      unsigned guest_port)
@@ -370,6 +386,7 @@ static int parse_keyword(struct fwd_ports *fwd, const char *spec, int *rc,
 	any.family = AF_UNSPEC;
 	bind_add(fwd, &any, bind_find(fwd, &any));
 	forward_all_but(fwd, NULL, 0, 0);
+	remember_option(fwd, spec, 0);
 	fwd->mode = FWD_ALL;
 	return 1;
 }
@@ -417,6 +434,7 @@ int fwd_parse_spec(struct fwd_ports *fwd, const char *spec, char *errbuf,
 			 FWD_MAX_SPECS, spec);
 		return -1;
 	}
+	remember_option(fwd, spec, bi);
 	if (only_excludes) {
 		forward_all_but(fwd, ranges, n, bi);
 		fwd->mode = FWD_ALL;
@@ -425,4 +443,41 @@ int fwd_parse_spec(struct fwd_ports *fwd, const char *spec, char *errbuf,
 	mark_ranges(fwd, ranges, n, bi);
 	fwd->mode = FWD_SPEC;
 	return 0;
+}
+
+/* Whether the parsed RANGES of one SPEC forward host PORT. */
+static bool ranges_forward(const struct port_range *ranges, int n,
+			   unsigned port)
+{
+	bool only_excludes = true;
+
+	if (port_excluded(ranges, n, port))
+		return false;
+	for (int i = 0; i < n; i++) {
+		only_excludes &= ranges[i].exclude;
+		if (!ranges[i].exclude && port >= ranges[i].first &&
+		    port <= ranges[i].last)
+			return true;
+	}
+	return only_excludes;
+}
+
+const char *fwd_option_of(const struct fwd_ports *fwd, int bi, unsigned port)
+{
+	struct port_range ranges[MAX_RANGES];
+
+	for (int i = 0; i < fwd->n_opts; i++) {
+		const char *text = fwd->opt_text + fwd->opt_at[i];
+		const char *slash = strrchr(text, '/');
+		int n;
+
+		if (fwd->opt_bind[i] != bi)
+			continue;
+		if (!strcmp(text, "all"))
+			return text;
+		n = parse_ranges(slash ? slash + 1 : text, ranges);
+		if (n > 0 && ranges_forward(ranges, n, port))
+			return text;
+	}
+	return NULL;
 }

@@ -31,6 +31,8 @@
 
 #define FWD_NUM_PORTS 65536
 #define FWD_MAX_SPECS 16 /* addresses: one bit each in binds_of[] */
+#define FWD_MAX_OPTS 64        /* options remembered for messages */
+#define FWD_OPT_TEXT_LEN 4096  /* their text, NUL-separated */
 
 enum fwd_mode {
 	FWD_NONE = 0,
@@ -59,6 +61,15 @@ struct fwd_ports {
 	struct fwd_bind binds[FWD_MAX_SPECS];
 	int n_binds;
 	bool none_given; /* "none" was given: no other spec may follow */
+	/* The accepted options as written, so that a port that cannot be
+	 * bound later is reported with the option that asked for it:
+	 * option I is opt_text + opt_at[I], on bind opt_bind[I].  Options
+	 * beyond the room here are forwarded but not remembered. */
+	char opt_text[FWD_OPT_TEXT_LEN];
+	uint16_t opt_text_used;
+	uint16_t opt_at[FWD_MAX_OPTS];
+	uint8_t opt_bind[FWD_MAX_OPTS];
+	int n_opts;
 };
 
 _Static_assert(FWD_MAX_SPECS <= 16, "binds_of[] has 16 bits per port");
@@ -67,6 +78,10 @@ _Static_assert(FWD_MAX_SPECS <= 16, "binds_of[] has 16 bits per port");
  * Returns 0, or -1 with a message for the user in ERRBUF. */
 int fwd_parse_spec(struct fwd_ports *fwd, const char *spec, char *errbuf,
 		   size_t errlen);
+
+/* The option (as given to fwd_parse_spec()) that forwards host PORT on
+ * bind BI, or NULL if it was not remembered. */
+const char *fwd_option_of(const struct fwd_ports *fwd, int bi, unsigned port);
 
 /* The ephemeral port range "all" leaves alone (from
  * /proc/sys/net/ipv4/ip_local_port_range, or Linux's default). */

@@ -71,8 +71,8 @@ int tcp_tap_handler(struct ctx *c, const struct tap_frame *f);
  * per flow (tap_handlers.batch_done). */
 void tcp_batch_done(struct ctx *c);
 /* Opens the listening sockets for the -t ports (c->tcp_fwd), in the
- * epoll loop as EPOLL_TYPE_TCP_LISTEN.  A port that cannot be bound is
- * logged and skipped (flow_listen_forwarded()).  Returns the number of
+ * epoll loop as EPOLL_TYPE_TCP_LISTEN.  Which bind failures are
+ * errors: flow_listen_forwarded().  Returns the number of
  * sockets listening, or a negative errno. */
 int tcp_listen_init(struct ctx *c);
 /* Closes them (at exit, and between tests). */

@@ -44,8 +44,8 @@ void udp_batch_done(struct ctx *c);
 /* EPOLL_TYPE_UDP: datagrams or an error on a flow's host socket. */
 void udp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events);
 /* Opens the sockets for the -u ports (c->udp_fwd), in the epoll loop as
- * EPOLL_TYPE_UDP_LISTEN.  A port that cannot be bound is logged and
- * skipped (flow_listen_forwarded()).  Returns the number of sockets
+ * EPOLL_TYPE_UDP_LISTEN.  Which bind failures are errors:
+ * flow_listen_forwarded().  Returns the number of sockets
  * bound, or a negative errno. */
 int udp_listen_init(struct ctx *c);
 /* Closes them (at exit, and between tests). */

@@ -475,10 +475,12 @@ static int setup_loop(struct ctx *c)
 		return -1;
 	}
 	/* before dropping privileges: root may forward ports below 1024 */
-	if (c->tcp_fwd.mode != FWD_NONE && !c->no_tcp)
-		tcp_listen_init(c);
-	if (c->udp_fwd.mode != FWD_NONE && !c->no_udp)
-		udp_listen_init(c);
+	if (c->tcp_fwd.mode != FWD_NONE && !c->no_tcp &&
+	    tcp_listen_init(c) < 0)
+		return -1;
+	if (c->udp_fwd.mode != FWD_NONE && !c->no_udp &&
+	    udp_listen_init(c) < 0)
+		return -1;
 	if (c->mode == MODE_VU) {
 		c->vdev = vu_dev_new(c->epollfd, &vu_ops, c);
 		if (!c->vdev) {

@@ -310,4 +310,34 @@ TEST(too_many_addresses_are_refused)
 	CHECK_INT(parse("127.0.0.1/2001"), 0);
 }
 
+TEST(option_of_a_port_is_the_spec_that_forwards_it)
+{
+	CHECK_INT(parse("22,80-90:8080-8090"), 0);
+	CHECK_INT(parse("127.0.0.1/443"), 0);
+	CHECK_INT(parse("::1/443"), 0);
+	CHECK_STR(fwd_option_of(&fwd, 0, 85), "22,80-90:8080-8090");
+	CHECK_STR(fwd_option_of(&fwd, 1, 443), "127.0.0.1/443");
+	CHECK_STR(fwd_option_of(&fwd, 2, 443), "::1/443");
+	CHECK(!fwd_option_of(&fwd, 0, 443));
+	CHECK(!fwd_option_of(&fwd, 1, 22));
+}
+
+TEST(option_of_a_port_under_all_or_excludes)
+{
+	CHECK_INT(parse("all"), 0);
+	CHECK_STR(fwd_option_of(&fwd, 0, 22), "all");
+	memset(&fwd, 0, sizeof(fwd));
+	CHECK_INT(parse("~22,~80"), 0);
+	CHECK_STR(fwd_option_of(&fwd, 0, 443), "~22,~80");
+	CHECK(!fwd_option_of(&fwd, 0, 22));
+}
+
+TEST(refused_spec_is_not_remembered)
+{
+	CHECK_INT(parse("22"), 0);
+	CHECK_INT(parse("22:23"), -1);
+	CHECK_INT(fwd.n_opts, 1);
+	CHECK_STR(fwd_option_of(&fwd, 0, 22), "22");
+}
+
 int main(int argc, char **argv) { return test_main(argc, argv); }

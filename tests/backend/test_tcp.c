@@ -968,6 +968,35 @@ TEST(forwarded_port_with_ipv4_disabled_listens_on_ipv6_only)
 	tcp_listen_close(&c);
 }
 
+/* passt's rule: an explicitly named port that cannot be bound fails the
+ * whole set-up, and the ports already opened are closed again. */
+TEST(forwarded_port_in_use_fails_and_closes_the_others)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	int holder = socket(AF_INET, SOCK_STREAM, 0);
+	uint16_t a = ft_closed_port(AF_INET, SOCK_STREAM), b, lo, busy;
+	char spec[32], err[256];
+	struct ctx c;
+
+	do
+		b = ft_closed_port(AF_INET, SOCK_STREAM);
+	while (b == a);
+	/* ports open in ascending order: the free one first, then the
+	 * busy one fails */
+	lo = a < b ? a : b;
+	busy = a < b ? b : a;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = htons(busy);
+	CHECK(!bind(holder, (struct sockaddr *)&sin, sizeof(sin)));
+	CHECK_INT(ft_setup(&c, 64), 0);
+	snprintf(spec, sizeof(spec), "%u,%u", lo, busy);
+	CHECK_INT(fwd_parse_spec(&c.tcp_fwd, spec, err, sizeof(err)), 0);
+	CHECK_INT(tcp_listen_init(&c), -EADDRINUSE);
+	CHECK(ipv4_port_free(lo));
+	close(holder);
+	tcp_listen_close(&c);
+}
+
 TEST(forwarded_address_of_a_disabled_family_is_not_listened_on)
 {
 	struct ctx c;

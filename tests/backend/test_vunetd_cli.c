@@ -659,6 +659,32 @@ TEST(forwarded_ports_listen_when_the_daemon_is_ready)
 	CHECK(wait_gone(sock));
 }
 
+/* As passt: a port named in -t that another socket holds (here a bound,
+ * never listening one, as a client's connection would hold it) fails the
+ * start with the port and the option, and leaves no socket or pid file. */
+TEST(forwarded_port_in_use_fails_the_start_with_the_option)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(sa);
+	char spec[32], want[160];
+	int holder = socket(AF_INET, SOCK_STREAM, 0), port;
+
+	REQUIRE_BINARY();
+	CHECK(!bind(holder, (struct sockaddr *)&sa, sizeof(sa)));
+	CHECK(!getsockname(holder, (struct sockaddr *)&sa, &len));
+	port = ntohs(sa.sin_port);
+	snprintf(spec, sizeof(spec), "%d,%d", port == 1 ? 2 : port - 1, port);
+	CHECK_INT(RUN(ADDRS, "-s", sock, "-P", pidfile, "-t", spec), 1);
+	snprintf(want, sizeof(want),
+		 "Failed to bind port %d (Address already in use) for option '-t %s'",
+		 port, spec);
+	CHECK_MSG(strstr(output, want), "output: %s", output);
+	CHECK_MSG(access(sock, F_OK), "socket file left behind");
+	CHECK_MSG(access(pidfile, F_OK), "pid file left behind");
+	close(holder);
+}
+
 TEST(started_as_root_runs_as_nobody)
 {
 	char path[64], line[256];
