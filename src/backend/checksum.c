@@ -94,3 +94,13 @@ uint16_t csum_buf(const void *buf, size_t len)
 {
 	return csum_fold(csum_add_buf(0, buf, len));
 }
+
+uint16_t csum_l4_field(uint32_t sum, const void *hdr, size_t hdr_len,
+		       const struct iovec *payload, size_t iovcnt, size_t len,
+		       bool partial)
+{
+	if (partial)
+		return (uint16_t)~csum_fold(sum);
+	sum = csum_add_buf(sum, hdr, hdr_len);
+	return csum_fold(csum_add_iov(sum, payload, iovcnt, len));
+}

@@ -19,6 +19,7 @@
 #define VUNET_BACKEND_CHECKSUM_H
 
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/uio.h>
@@ -38,6 +39,17 @@ uint32_t csum_add_pseudo6(uint32_t sum, const struct in6_addr *saddr,
 			  size_t l4_len);
 /* Folds SUM to 16 bits and complements it: the value to store. */
 uint16_t csum_fold(uint32_t sum);
+
+/* The checksum field of a TCP or UDP segment to the guest: the full
+ * checksum over pseudo-header sum SUM, the L4 header HDR (HDR_LEN bytes,
+ * its checksum field zero) and the first LEN bytes of PAYLOAD (IOVCNT
+ * entries; NULL, 0 for none).  Or, when PARTIAL (the guest completes it:
+ * virtio's NEEDS_CSUM, with checksum offload), the pseudo-header sum
+ * alone, folded but not complemented, and neither header nor payload is
+ * read.  UDP stores a full checksum of 0 as 0xffff itself. */
+uint16_t csum_l4_field(uint32_t sum, const void *hdr, size_t hdr_len,
+		       const struct iovec *payload, size_t iovcnt, size_t len,
+		       bool partial);
 
 /* The checksum of a whole buffer: csum_fold(csum_add_buf(0, BUF, LEN)).
  * Over a region that includes a correct checksum field this is 0. */

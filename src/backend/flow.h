@@ -95,6 +95,8 @@ struct flow_tcp {
 struct flow_udp {
 	uint64_t active_ms;
 	uint16_t bound_port;    /* host socket's local port */
+	bool guest_rx_full;     /* not read (no EPOLLIN) until the guest
+				 * has room: see udp.c */
 };
 
 struct flow {
@@ -178,6 +180,8 @@ struct flow_listener {
 	uint16_t port;
 	uint64_t paused_ms; /* TCP: when accept() ran out of descriptors
 			     * and it stopped asking for EPOLLIN; 0: not */
+	bool guest_rx_full; /* UDP: not read (no EPOLLIN) until the guest
+			     * has room */
 };
 
 /* The listening sockets of one protocol's forwarded ports (-t or -u),

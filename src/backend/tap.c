@@ -24,7 +24,9 @@
  *    speaking the protocol: the connection is ended.
  *  - transmit: records are appended to tx_buf and written by tap_flush();
  *    whatever the socket does not take waits for EPOLLOUT, so records are
- *    never cut.  When the buffer is full, new frames are dropped.
+ *    never cut.  When the buffer is full, new frames are dropped; senders
+ *    that can wait ask tap_guest_has_room() first and are called back
+ *    (tap_rx_ready()) on EPOLLOUT.
  * Reads per wake-up are bounded (STREAM_READS_PER_EVENT) so that one busy
  * front-end cannot starve the host side of the loop.
  */
@@ -624,6 +626,32 @@ void tap_flush(struct ctx *c)
 
 void tap_stream_output(struct ctx *c)
 {
-	if (c->fd_conn >= 0)
-		stream_write(c);
+	if (c->fd_conn < 0)
+		return;
+	stream_write(c);
+	tap_rx_ready(c);
+}
+
+void tap_rx_ready(struct ctx *c)
+{
+	if (handlers && handlers->rx_ready)
+		handlers->rx_ready(c);
+}
+
+/* Free bytes at the end of the stream's transmit buffer once what was
+ * written is dropped from its front (stream_queue() moves it there). */
+static size_t stream_room(void)
+{
+	return sizeof(tx.buf) - (tx.end - tx.start);
+}
+
+bool tap_guest_has_room(struct ctx *c, size_t len)
+{
+	if (c->mode == MODE_VU)
+		return !c->vdev || vu_rx_has_room(c->vdev, len);
+	if (c->fd_conn < 0)
+		return true;
+	if (stream_room() < STREAM_LEN_BYTES + len)
+		stream_write(c); /* EPOLLOUT is asked for if some stays */
+	return stream_room() >= STREAM_LEN_BYTES + len;
 }

@@ -40,7 +40,8 @@
  * transmit buffer for the stream socket (MODE_STREAM); tap_flush() ends a
  * batch.  On the stream, a frame is written whole or kept for EPOLLOUT, so
  * a short write never breaks the framing; a frame that does not fit in the
- * buffer is dropped (DROP_RX_NO_BUFFERS).
+ * buffer is dropped (DROP_RX_NO_BUFFERS), unless its sender asked
+ * tap_guest_has_room() first and waited for tap_rx_ready().
  */
 #ifndef VUNET_BACKEND_TAP_H
 #define VUNET_BACKEND_TAP_H
@@ -111,6 +112,9 @@ struct tap_handlers {
 	tap_proto_handler arp, dhcp, dhcpv6, ndp, icmp, tcp, udp;
 	/* Called by tap_batch_done(), for modules that batch their sends. */
 	void (*batch_done)(struct ctx *c);
+	/* Called by tap_rx_ready(): the guest can take frames again, and
+	 * modules that stopped for room (TCP data, UDP sockets) go on. */
+	void (*rx_ready)(struct ctx *c);
 };
 
 /* Installs the protocol handlers (a static table: kept, not copied). */
@@ -148,6 +152,17 @@ void tap_guest_mac_seen(struct ctx *c, const uint8_t *mac);
 int tap_send_frame(struct ctx *c, const struct iovec *iov, size_t iovcnt);
 /* Ends a batch of frames for the guest (one notification). */
 void tap_flush(struct ctx *c);
+/* Whether a frame of LEN bytes for the guest can be queued now, for a
+ * sender that can leave its data where it is until it can (a datagram
+ * in its socket).  False: not now, and tap_rx_ready() will follow once
+ * the guest has room (vhost-user: it added RX buffers; stream: the
+ * socket took what waited).  True also when nothing would ever take the
+ * frame (no front-end, buffers too small for it): tap_send_frame() then
+ * drops it, counted. */
+bool tap_guest_has_room(struct ctx *c, size_t len);
+/* The guest can take frames again: runs the handlers' rx_ready.  Called
+ * by the vhost-user device's rx_ready and by tap_stream_output(). */
+void tap_rx_ready(struct ctx *c);
 
 /* Stream mode (qemu's "stream" netdev, 4-byte big-endian length + frame).
  * The largest length prefix skipped (its bytes discarded) rather than
@@ -162,7 +177,8 @@ int tap_stream_attach(struct ctx *c, int fd);
  * when the connection is over (closed by the peer, or unrecoverable
  * framing); the caller then calls tap_stream_detach(). */
 bool tap_stream_input(struct ctx *c);
-/* Writes frames that were waiting for the socket (EPOLLOUT). */
+/* Writes frames that were waiting for the socket (EPOLLOUT), then
+ * tap_rx_ready(). */
 void tap_stream_output(struct ctx *c);
 /* Closes the front-end connection and forgets buffered data. */
 void tap_stream_detach(struct ctx *c);

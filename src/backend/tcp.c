@@ -260,12 +260,10 @@ struct payload {
 static uint16_t tcp_csum_field(uint32_t sum, const uint8_t *th, size_t th_len,
 			       const struct payload *p)
 {
-	if (p && p->csum_offloaded)
-		return (uint16_t)~csum_fold(sum);
-	sum = csum_add_buf(sum, th, th_len);
-	if (p)
-		sum = csum_add_iov(sum, p->iov, p->iovcnt, p->len);
-	return csum_fold(sum);
+	if (!p)
+		return csum_l4_field(sum, th, th_len, NULL, 0, 0, false);
+	return csum_l4_field(sum, th, th_len, p->iov, p->iovcnt, p->len,
+			     p->csum_offloaded);
 }
 
 /* Writes Ethernet, IP and TCP headers at FRAME for a segment of FL with
@@ -590,10 +588,8 @@ static void mark_offloads(struct vu_rx_offload *o, const struct flow *fl,
 {
 	if (!(offloads & VU_RX_CSUM))
 		return;
-	o->hdr_len = (uint16_t)(l4_off_of(fl) + TCP_HDR_LEN);
-	o->partial_csum = true;
-	o->csum_start = (uint16_t)l4_off_of(fl);
-	o->csum_offset = TCP_CSUM_OFFSET;
+	vu_rx_offload_partial_csum(o, l4_off_of(fl), TCP_CSUM_OFFSET,
+				   l4_off_of(fl) + TCP_HDR_LEN);
 	if (plen <= fl->tcp.mss_to_guest)
 		return;
 	o->gso_size = fl->tcp.mss_to_guest;

@@ -53,12 +53,32 @@
  * notification.  Several frames are reserved only when each is a single
  * guest buffer holding a 64 KiB datagram (vhost_user.h says why); with
  * smaller, merged buffers a reservation holds one datagram, still read in
- * place.  Without guest buffers (and on the stream transport, and for
- * -u forwarded ports) replies are read into one static frame buffer and
- * copied with tap_send_frame(), which counts what the guest cannot take.
- * A datagram too large for one frame to the guest is dropped, counted as
- * DROP_TOO_BIG (reads report a datagram's real length).  Nothing here
- * allocates or logs per datagram: drops are counted in the context.
+ * place.  A guest that negotiated GUEST_CSUM gets frames marked
+ * NEEDS_CSUM, the UDP checksum field holding the pseudo-header sum
+ * (csum_l4_field(), as for TCP): the payload is never summed here.  On
+ * the stream transport, for -u forwarded ports, and where guest buffers
+ * cannot be written in place, replies are read into one static frame
+ * buffer and copied with tap_send_frame(), with full checksums (the
+ * stream has no virtio-net header to carry an offload).
+ *
+ * Back-pressure: a datagram is read only when the guest has room for its
+ * frame (the reservation above; tap_guest_has_room() before a copy).
+ * When it has none, the datagram and those behind it stay in their host
+ * socket, whose receive buffer is the only queue (the kernel drops what
+ * overflows it, as it would for any slow reader): the socket is marked
+ * guest_rx_full and stops asking epoll for EPOLLIN, since a readable
+ * socket in a level-triggered loop that cannot read it would spin.  The
+ * guest adding RX buffers (vhost-user kick, rx_ready) or the stream
+ * socket draining (EPOLLOUT) calls udp_guest_rx_ready(), which reads the
+ * waiting sockets in turn, round robin from where the room ran out last,
+ * and asks for EPOLLIN again for each one it leaves with room to spare;
+ * the timer retries too, in case a notification never comes.  TCP's
+ * equivalent is tcp_guest_rx_ready(); both run from tap_rx_ready().
+ * Only a datagram no guest buffer could ever hold (a single buffer too
+ * small, without MRG_RXBUF) is dropped, as DROP_RX_NO_BUFFERS; one too
+ * large for any frame as DROP_TOO_BIG (reads report a datagram's real
+ * length).  Nothing here allocates or logs per datagram: drops are
+ * counted in the context.
  *
  * Not done: replies to a guest flow from other peers than the one it
  * wrote to (the socket is connected), and passt's loopback splicing.
@@ -89,6 +109,7 @@
 #define QUOTE4_LEN (IP4_HDR_LEN + UDP_HDR_LEN)
 #define QUOTE6_LEN (IP6_HDR_LEN + UDP_HDR_LEN)
 #define ICMP_ERR_HDR_LEN 8 /* type, code, checksum, unused */
+#define UDP_CSUM_OFFSET 6  /* of the checksum field in the UDP header */
 
 /* Largest UDP payload in one frame for the guest: an IPv4 packet of at
  * most 65535 bytes fills TAP_FRAME_MAX exactly; the IPv6 payload length
@@ -202,9 +223,48 @@ static void udp_send_unreachable(struct ctx *c, const struct flow *fl,
 	tap_send_frame(c, &iov, 1);
 }
 
+/* Flows and forwarded-port sockets left unread until the guest has room
+ * (guest_rx_full): udp_guest_rx_ready() looks for them only while some
+ * are, from rx_ready_next on (round robin: each gets its turn). */
+static unsigned n_flows_full, n_listeners_full, rx_ready_next;
+
+static union epoll_ref flow_ref(const struct flow *fl, int sock)
+{
+	union epoll_ref ref = { .type = EPOLL_TYPE_UDP };
+
+	ref.idx = flow_idx(fl);
+	ref.fd = sock;
+	return ref;
+}
+
+/* Asks epoll for EVENTS on the socket REF names: EPOLLIN, or 0 to leave
+ * it unread (its events stay level-triggered: no wake-up while it waits,
+ * and one as soon as it asks again with data waiting). */
+static void sock_events(struct ctx *c, union epoll_ref ref, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.u64 = ref.u64 };
+
+	epoll_ctl(c->epollfd, EPOLL_CTL_MOD, ref.fd, &ev);
+}
+
+/* Records whether FL's socket waits for the guest's room (FULL). */
+static void flow_set_guest_rx_full(struct ctx *c, struct flow *fl, bool full)
+{
+	if (fl->udp.guest_rx_full == full)
+		return;
+	fl->udp.guest_rx_full = full;
+	if (full)
+		n_flows_full++;
+	else
+		n_flows_full--;
+	sock_events(c, flow_ref(fl, fl->sock), full ? 0 : EPOLLIN);
+}
+
 static void udp_flow_close(struct ctx *c, struct flow *fl)
 {
 	udp_batch_done(c); /* nothing pending may name a closed flow */
+	if (fl->udp.guest_rx_full)
+		n_flows_full--;
 	if (fl->sock >= 0) {
 		epoll_ctl(c->epollfd, EPOLL_CTL_DEL, fl->sock, NULL);
 		close(fl->sock);
@@ -218,7 +278,6 @@ static int udp_flow_open_socket(struct ctx *c, struct flow *fl,
 				const union flow_sockaddr *dst,
 				socklen_t dst_len)
 {
-	union epoll_ref ref = { .type = EPOLL_TYPE_UDP };
 	struct epoll_event ev = { .events = EPOLLIN };
 	int s, rc;
 
@@ -230,9 +289,7 @@ static int udp_flow_open_socket(struct ctx *c, struct flow *fl,
 	if (!rc && connect(s, &dst->sa, dst_len) < 0)
 		rc = -errno;
 	if (!rc) {
-		ref.idx = flow_idx(fl);
-		ref.fd = s;
-		ev.data.u64 = ref.u64;
+		ev.data.u64 = flow_ref(fl, s).u64;
 		if (epoll_ctl(c->epollfd, EPOLL_CTL_ADD, s, &ev) < 0)
 			rc = -errno;
 	}
@@ -403,10 +460,12 @@ static void udp_reply_to_guest(struct ctx *c, const struct flow *fl,
 }
 
 /* Writes the Ethernet, IP and UDP headers of a reply of LEN payload bytes
- * for FL at HDR; the payload is PAYLOAD (N entries), already in place. */
+ * for FL at HDR; the payload is PAYLOAD (N entries), already in place.
+ * PARTIAL: the guest completes the checksum (NEEDS_CSUM), which then
+ * holds the pseudo-header sum and the payload is not read. */
 static void udp_reply_headers(const struct ctx *c, const struct flow *fl,
 			      uint8_t *hdr, const struct iovec *payload,
-			      size_t n, size_t len)
+			      size_t n, size_t len, bool partial)
 {
 	bool v4 = flow_addr_is_v4(&fl->key.gaddr);
 	uint8_t *l4 = hdr + (v4 ? IP4_L4_OFF : IP6_L4_OFF);
@@ -433,9 +492,8 @@ static void udp_reply_headers(const struct ctx *c, const struct flow *fl,
 	ip_put_be16(l4 + 2, fl->key.gport);
 	ip_put_be16(l4 + 4, (uint16_t)l4_len);
 	memset(l4 + 6, 0, 2);
-	sum = csum_add_buf(sum, l4, UDP_HDR_LEN);
-	csum = csum_fold(csum_add_iov(sum, payload, n, len));
-	if (!csum) /* 0 would mean "no checksum" */
+	csum = csum_l4_field(sum, l4, UDP_HDR_LEN, payload, n, len, partial);
+	if (!csum && !partial) /* 0 would mean "no checksum" */
 		csum = 0xffff;
 	memcpy(l4 + 6, &csum, 2);
 }
@@ -492,8 +550,9 @@ static void iov_copy(const struct iovec *to, const struct iovec *from,
 
 /* Makes frames for the guest of the GOT datagrams recvmmsg() read into
  * reserved frames RF (M[i].msg_len: real lengths, MSG_TRUNC): headers in
- * front, lengths in LEN.  A datagram that cannot be a frame (too large
- * for one, or for the buffers reserved) is dropped, counted, and those
+ * front, lengths in LEN, checksums left to the guest if it takes that
+ * offload.  A datagram that cannot be a frame (too large for one, or for
+ * buffers of the size the guest posts) is dropped, counted, and those
  * after it move up one frame (a copy, for this rare case) so that the
  * filled frames stay the first ones.  Returns how many were filled. */
 static size_t fill_frames(struct ctx *c, const struct flow *fl,
@@ -501,6 +560,7 @@ static size_t fill_frames(struct ctx *c, const struct flow *fl,
 			  int got, size_t *len)
 {
 	bool v4 = flow_addr_is_v4(&fl->key.gaddr);
+	bool partial = vu_rx_offloads(c->vdev) & VU_RX_CSUM;
 	size_t off = v4 ? UDP4_PAYLOAD_OFF : UDP6_PAYLOAD_OFF;
 	size_t pmax = v4 ? UDP4_PAYLOAD_MAX : UDP6_PAYLOAD_MAX;
 	size_t k = 0, i;
@@ -519,7 +579,11 @@ static size_t fill_frames(struct ctx *c, const struct flow *fl,
 			iov_copy(m[k].msg_hdr.msg_iov, m[i].msg_hdr.msg_iov, n);
 		udp_reply_headers(c, fl, rf[k].iov[0].iov_base,
 				  m[k].msg_hdr.msg_iov,
-				  m[k].msg_hdr.msg_iovlen, n);
+				  m[k].msg_hdr.msg_iovlen, n, partial);
+		if (partial)
+			vu_rx_offload_partial_csum(&rf[k].offload,
+						   off - UDP_HDR_LEN,
+						   UDP_CSUM_OFFSET, off);
 		len[k] = off + n;
 		c->stats.frames_to_guest++;
 		c->stats.bytes_to_guest += len[k];
@@ -547,12 +611,19 @@ static ssize_t next_datagram_len(int sock, size_t pmax)
 	return (size_t)n > pmax ? (ssize_t)pmax : n;
 }
 
-/* MODE_VU, zero copy: up to MAX datagrams of FL read with recvmmsg()
- * straight into reserved guest buffers, UDP_RX_BATCH at a time, headers
- * written in front.  Returns the number of datagrams handled, or -1 when
- * the guest buffers cannot take them here (none, or headers do not fit
- * the first buffer): the caller copies instead. */
-static int udp_sock_read_vu(struct ctx *c, struct flow *fl, int max)
+/* How reading a socket for the guest ended. */
+enum rx_end {
+	RX_DONE,       /* the socket is empty, or its share was read */
+	RX_GUEST_FULL, /* the guest has no room: the rest waits in it */
+	RX_COPY,       /* guest buffers not usable in place: copy instead */
+};
+
+/* MODE_VU, zero copy: datagrams of FL read with recvmmsg() straight into
+ * reserved guest buffers, UDP_RX_BATCH at a time, headers written in
+ * front, until *DONE reaches UDP_SOCK_BATCH.  RX_COPY when the buffers
+ * cannot be used here (RX queue not running, headers do not fit the
+ * first buffer). */
+static enum rx_end udp_sock_read_vu(struct ctx *c, struct flow *fl, int *done)
 {
 	static struct vu_rx_frame rf[UDP_RX_BATCH];
 	static struct iovec piov[UDP_RX_BATCH][VU_RX_MAX_IOV];
@@ -561,20 +632,21 @@ static int udp_sock_read_vu(struct ctx *c, struct flow *fl, int max)
 	bool v4 = flow_addr_is_v4(&fl->key.gaddr);
 	size_t off = v4 ? UDP4_PAYLOAD_OFF : UDP6_PAYLOAD_OFF;
 	size_t pmax = v4 ? UDP4_PAYLOAD_MAX : UDP6_PAYLOAD_MAX;
-	int done = 0, i, got;
+	int i, got, left;
 	ssize_t nf, next;
 
-	while (done < max) {
+	while (*done < UDP_SOCK_BATCH) {
 		next = next_datagram_len(fl->sock, pmax);
 		if (next < 0)
-			return done; /* the socket is empty */
-		nf = vu_rx_reserve_batch(c->vdev, rf, (size_t)(max - done) <
-					 UDP_RX_BATCH ? (size_t)(max - done) :
-					 UDP_RX_BATCH,
-					 off + (size_t)next,
-					 off + pmax);
+			return RX_DONE;
+		left = UDP_SOCK_BATCH - *done;
+		nf = vu_rx_reserve_batch(c->vdev, rf, left < UDP_RX_BATCH ?
+					 (size_t)left : UDP_RX_BATCH,
+					 off + (size_t)next, off + pmax);
+		if (nf == -ENOBUFS)
+			return RX_GUEST_FULL; /* rx_ready follows */
 		if (nf < 0)
-			return done ? done : -1;
+			return RX_COPY;
 		for (i = 0; i < nf; i++) {
 			if (rf[i].iovcnt < 1 || rf[i].iov[0].iov_len < off)
 				break; /* headers must fit the first buffer */
@@ -588,40 +660,59 @@ static int udp_sock_read_vu(struct ctx *c, struct flow *fl, int max)
 		if (!i || got <= 0) {
 			vu_rx_commit_batch(c->vdev, rf, (size_t)nf, len, 0);
 			if (!i)
-				return done ? done : -1;
+				return RX_COPY;
 			if (got < 0 && errno == ECONNREFUSED) {
 				udp_send_unreachable(c, fl, false);
-				done++;
+				(*done)++;
 				continue;
 			}
-			return done;
+			return RX_DONE;
 		}
 		fl->udp.active_ms = flow_now_ms();
 		vu_rx_commit_batch(c->vdev, rf, (size_t)nf, len,
 				   fill_frames(c, fl, rf, m, got, len));
-		done += got;
+		*done += got;
 		if (got < nf)
-			break; /* the socket is empty */
+			return RX_DONE; /* the socket is empty */
 	}
-	return done;
+	return RX_DONE;
 }
 
-/* Reads up to UDP_SOCK_BATCH datagrams from FL's socket to the guest. */
-static void udp_sock_read(struct ctx *c, struct flow *fl)
+/* Whether the guest has room for a frame of OFF header bytes and the
+ * next datagram waiting on SOCK (at most PMAX bytes; true if none
+ * waits).  Room for the largest such frame is asked first: while the
+ * guest has plenty, that spares the system call for the length. */
+static bool room_for_next(struct ctx *c, int sock, size_t off, size_t pmax)
+{
+	ssize_t next;
+
+	if (tap_guest_has_room(c, off + pmax))
+		return true;
+	next = next_datagram_len(sock, pmax);
+	return next < 0 || tap_guest_has_room(c, off + (size_t)next);
+}
+
+/* Reads up to UDP_SOCK_BATCH datagrams from FL's socket to the guest:
+ * straight into its buffers over vhost-user, else copied.  Stops, with
+ * RX_GUEST_FULL, where the guest has no room, leaving the rest in the
+ * socket. */
+static enum rx_end udp_sock_read(struct ctx *c, struct flow *fl)
 {
 	bool v4 = flow_addr_is_v4(&fl->key.gaddr);
 	size_t off = v4 ? UDP4_PAYLOAD_OFF : UDP6_PAYLOAD_OFF;
 	size_t max = v4 ? UDP4_PAYLOAD_MAX : UDP6_PAYLOAD_MAX;
+	enum rx_end end;
 	ssize_t n;
 	int i = 0;
 
 	if (c->mode == MODE_VU && c->vdev) {
-		i = udp_sock_read_vu(c, fl, UDP_SOCK_BATCH);
-		if (i >= 0)
-			return;
-		i = 0; /* no guest buffers: read and count the drops below */
+		end = udp_sock_read_vu(c, fl, &i);
+		if (end != RX_COPY)
+			return end;
 	}
 	for (; i < UDP_SOCK_BATCH; i++) {
+		if (!room_for_next(c, fl->sock, off, max))
+			return RX_GUEST_FULL;
 		n = recv(fl->sock, frame_buf + off, max,
 			 MSG_DONTWAIT | MSG_TRUNC);
 		if (n < 0) {
@@ -638,6 +729,7 @@ static void udp_sock_read(struct ctx *c, struct flow *fl)
 		}
 		udp_reply_to_guest(c, fl, (size_t)n);
 	}
+	return RX_DONE;
 }
 
 void udp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
@@ -648,8 +740,11 @@ void udp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 
 	if (!fl || fl->type != FLOW_UDP || fl->sock != ref.fd)
 		return;
+	/* A socket left unread for the guest's room asks for no EPOLLIN,
+	 * but an error (EPOLLERR) is still reported, and taken here. */
 	if (events & EPOLLIN)
-		udp_sock_read(c, fl);
+		flow_set_guest_rx_full(c, fl, udp_sock_read(c, fl) ==
+					      RX_GUEST_FULL);
 	else if ((events & EPOLLERR) &&
 		 !getsockopt(fl->sock, SOL_SOCKET, SO_ERROR, &err, &sl) &&
 		 err == ECONNREFUSED)
@@ -662,6 +757,9 @@ void udp_timer(struct ctx *c, const struct timespec *now)
 	uint64_t now_ms = flow_timespec_ms(now);
 	unsigned i;
 
+	/* Should the guest's room come without a call (a notification the
+	 * front-end did not send), waiting sockets still go on. */
+	udp_guest_rx_ready(c);
 	for (i = 0; i < flow_end(); i++) {
 		struct flow *fl = flow_at(i);
 
@@ -698,6 +796,25 @@ int udp_listen_init(struct ctx *c)
 void udp_listen_close(struct ctx *c)
 {
 	flow_listen_close(c, &listeners);
+	n_listeners_full = 0;
+}
+
+/* Records whether forwarded-port socket IDX waits for the guest's room. */
+static void listener_set_guest_rx_full(struct ctx *c, unsigned idx, bool full)
+{
+	struct flow_listener *l = &listeners.l[idx];
+	union epoll_ref ref = { .type = EPOLL_TYPE_UDP_LISTEN };
+
+	if (l->guest_rx_full == full)
+		return;
+	l->guest_rx_full = full;
+	if (full)
+		n_listeners_full++;
+	else
+		n_listeners_full--;
+	ref.idx = idx;
+	ref.fd = l->fd;
+	sock_events(c, ref, full ? 0 : EPOLLIN);
 }
 
 /* The socket of inbound flow FL: bound where LISTENER is, connected to
@@ -706,7 +823,6 @@ static int inbound_flow_socket(struct ctx *c, struct flow *fl, int listener,
 			       const union flow_sockaddr *peer,
 			       socklen_t peer_len)
 {
-	union epoll_ref ref = { .type = EPOLL_TYPE_UDP };
 	struct epoll_event ev = { .events = EPOLLIN };
 	union flow_sockaddr local;
 	socklen_t local_len = sizeof(local);
@@ -725,9 +841,7 @@ static int inbound_flow_socket(struct ctx *c, struct flow *fl, int listener,
 	if (bind(s, &local.sa, local_len) || connect(s, &peer->sa, peer_len))
 		rc = -errno;
 	if (!rc) {
-		ref.idx = flow_idx(fl);
-		ref.fd = s;
-		ev.data.u64 = ref.u64;
+		ev.data.u64 = flow_ref(fl, s).u64;
 		if (epoll_ctl(c->epollfd, EPOLL_CTL_ADD, s, &ev))
 			rc = -errno;
 	}
@@ -767,22 +881,26 @@ static struct flow *inbound_flow(struct ctx *c, int listener, unsigned port,
 	return fl;
 }
 
-void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
+/* Reads up to UDP_SOCK_BATCH datagrams from forwarded-port socket L to
+ * the guest, each the first of its peer's flow.  Stops, with
+ * RX_GUEST_FULL, where the guest has no room (asked for an IPv6 frame:
+ * the larger headers, whichever the flow turns out to be). */
+static enum rx_end listener_read(struct ctx *c, const struct flow_listener *l)
 {
-	const struct flow_listener *l = flow_listener_at(&listeners, ref.idx,
-							 ref.fd);
 	int i;
 
-	if (!l)
-		return;
 	for (i = 0; i < UDP_SOCK_BATCH; i++) {
 		union flow_sockaddr peer;
 		socklen_t sl = sizeof(peer);
 		struct flow *fl;
-		ssize_t n = recvfrom(ref.fd, frame_buf + UDP6_PAYLOAD_OFF,
-				     UDP6_PAYLOAD_MAX, MSG_DONTWAIT | MSG_TRUNC,
-				     &peer.sa, &sl);
+		ssize_t n;
 
+		if (!room_for_next(c, l->fd, UDP6_PAYLOAD_OFF,
+				   UDP6_PAYLOAD_MAX))
+			return RX_GUEST_FULL;
+		n = recvfrom(l->fd, frame_buf + UDP6_PAYLOAD_OFF,
+			     UDP6_PAYLOAD_MAX, MSG_DONTWAIT | MSG_TRUNC,
+			     &peer.sa, &sl);
 		if (n < 0)
 			break;
 		fl = c->no_udp ? NULL : inbound_flow(c, l->fd, l->port, &peer,
@@ -802,5 +920,59 @@ void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 		fl->udp.active_ms = flow_now_ms();
 		udp_reply_to_guest(c, fl, (size_t)n);
 	}
+	return RX_DONE;
+}
+
+void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
+{
+	const struct flow_listener *l = flow_listener_at(&listeners, ref.idx,
+							 ref.fd);
+
+	(void)events;
+	if (!l)
+		return;
+	listener_set_guest_rx_full(c, ref.idx, listener_read(c, l) ==
+					       RX_GUEST_FULL);
+	tap_flush(c);
+}
+
+/* Resumes waiting socket FL where the guest now has room.  Returns false
+ * if it had to wait again (the guest's room is used up). */
+static bool flow_resume(struct ctx *c, struct flow *fl)
+{
+	bool full = udp_sock_read(c, fl) == RX_GUEST_FULL;
+
+	flow_set_guest_rx_full(c, fl, full);
+	return !full;
+}
+
+void udp_guest_rx_ready(struct ctx *c)
+{
+	unsigned i, k, end = flow_end();
+
+	for (i = 0; i < listeners.n && n_listeners_full; i++) {
+		if (!listeners.l[i].guest_rx_full)
+			continue;
+		listener_set_guest_rx_full(c, i, listener_read(c,
+							       &listeners.l[i]) ==
+						     RX_GUEST_FULL);
+		if (listeners.l[i].guest_rx_full)
+			goto out;
+	}
+	/* Round robin from where the room ran out last time, so that each
+	 * waiting flow gets its turn at the guest's buffers. */
+	for (k = 0; k < end && n_flows_full; k++) {
+		struct flow *fl;
+
+		i = (rx_ready_next + k) % end;
+		fl = flow_at(i);
+		if (!fl || fl->type != FLOW_UDP || !fl->udp.guest_rx_full)
+			continue;
+		if (!flow_resume(c, fl)) {
+			rx_ready_next = i + 1;
+			break;
+		}
+	}
+out:
 	tap_flush(c);
 }

@@ -9,8 +9,9 @@
  *    tap_frame, and calls udp_batch_done() at the end of each batch of
  *    guest frames, while their buffers are still valid;
  *  - the event loop passes EPOLL_TYPE_UDP events to udp_sock_handler()
- *    and EPOLL_TYPE_UDP_LISTEN events to udp_listen_handler(), and calls
- *    udp_timer() about once a second;
+ *    and EPOLL_TYPE_UDP_LISTEN events to udp_listen_handler(), calls
+ *    udp_timer() about once a second, and udp_guest_rx_ready() when the
+ *    guest can take frames again (tap_rx_ready());
  *  - at start, after flow_init(): udp_listen_init() for the -u ports; at
  *    exit, udp_close_all() and udp_listen_close().
  * Everything runs on the loop's single thread.
@@ -54,6 +55,9 @@ void udp_listen_close(struct ctx *c);
  * flow (the guest sees host-local peers as the gateway) whose socket,
  * bound to the same port and connected to the peer, carries the rest. */
 void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events);
+/* The guest has room for frames again (vhost-user rx_ready, the stream
+ * socket drained): host sockets left unread for lack of it are read. */
+void udp_guest_rx_ready(struct ctx *c);
 /* Closes flows idle for UDP_FLOW_TIMEOUT_S; call about once a second. */
 void udp_timer(struct ctx *c, const struct timespec *now);
 /* Closes every UDP flow (at exit, and between tests). */

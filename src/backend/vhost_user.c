@@ -43,7 +43,12 @@
  *  - RX: frames are copied (vu_send_frame) or written in place
  *    (vu_rx_reserve/commit) into guest buffers, merged across chains with
  *    MRG_RXBUF; vu_rx_flush() publishes them.  With no buffers, we ask the
- *    guest to kick the RX queue and call rx_ready() when it does.  Chains
+ *    guest to kick the RX queue and call rx_ready() when it does.  A
+ *    frame that must go whole (a datagram: vu_rx_reserve_batch(),
+ *    vu_rx_has_room()) and finds too few merged buffers waits the same
+ *    way, the kick asked for buffers beyond those already there; only a
+ *    frame that no added buffer would fit is left to its producer to
+ *    drop.  Chains
  *    are popped in available-ring order and a reservation gives back
  *    what it did not use by rewinding to its first unused chain, so at
  *    most one reservation is outstanding, or one batch
@@ -254,6 +259,9 @@ struct vu_dev {
 	 * before a discarded bad chain (those cannot be un-popped) */
 	unsigned rx_floor;
 	bool rx_discarded; /* a bad chain was discarded while reserving */
+	/* the frame being reserved took every chain the guest had made
+	 * available: more buffers would have made it larger */
+	bool rx_ran_dry;
 	/* a batch: frames below this one were reserved before a discarded
 	 * bad chain, and cannot be un-popped either */
 	size_t rx_batch_floor;
@@ -1299,6 +1307,7 @@ static void reserve_chains(struct vu_dev *dev, struct vu_rx_frame *f,
 		}
 		if (rc == -EPROTO)
 			report_broken(VU_RXQ);
+		dev->rx_ran_dry = rc == 0;
 		if (rc <= 0 || !add_rx_chain(dev, f, c))
 			break;
 	}
@@ -1360,6 +1369,7 @@ static void reserve_frame(struct vu_dev *dev, struct vu_rx_frame *f,
 	memset(&f->offload, 0, sizeof(f->offload));
 	dev->rx_floor = 0;
 	dev->rx_discarded = false;
+	dev->rx_ran_dry = false;
 	reserve_chains(dev, f, max_len);
 }
 
@@ -1386,6 +1396,54 @@ ssize_t vu_rx_reserve(struct vu_dev *dev, struct vu_rx_frame *f, size_t max_len)
 	return f->capacity;
 }
 
+/* Whether reservation F, short of what its frame needs, would grow if
+ * the guest added buffers: they merge (MRG_RXBUF), F took every chain
+ * there was, and no limit stopped it (VU_RX_MAX_IOV, the whole ring).
+ * Otherwise no wait makes the frame fit. */
+static bool rx_may_grow(const struct vu_dev *dev, const struct vu_rx_frame *f)
+{
+	return has_feature(dev, F_NET_MRG_RXBUF) && dev->rx_ran_dry &&
+	       f->n_heads < VU_RX_MAX_IOV && f->iovcnt < VU_RX_MAX_IOV &&
+	       f->n_heads < dev->q[VU_RXQ].vq.size;
+}
+
+/* vu_rx_reserve() for a frame that is sent whole or not at all: a
+ * reservation short of LEN bytes that more buffers would complete is
+ * given back and the guest asked to kick when it adds some (-ENOBUFS,
+ * rx_ready follows); one that no wait would complete is returned short,
+ * for the caller to drop.  Each retry needs buffers the guest added
+ * meanwhile, and the ring bounds them. */
+static ssize_t reserve_whole(struct vu_dev *dev, struct vu_rx_frame *f,
+			     size_t len)
+{
+	struct vq *q = &dev->q[VU_RXQ].vq;
+	unsigned tries;
+	ssize_t rc;
+
+	for (tries = 0; tries <= q->size; tries++) {
+		rc = vu_rx_reserve(dev, f, len);
+		if (rc < 0 || (size_t)rc >= len || !rx_may_grow(dev, f))
+			return rc;
+		vu_rx_commit(dev, f, 0);
+		dev->rx_waiting = true;
+		if (!vq_enable_notify_on_more(q))
+			break;
+	}
+	return -ENOBUFS;
+}
+
+bool vu_rx_has_room(struct vu_dev *dev, size_t len)
+{
+	struct vu_rx_frame *f = &dev->send_frame;
+	ssize_t rc = reserve_whole(dev, f, len);
+
+	if (rc == -ENOBUFS)
+		return false;
+	if (rc >= 0)
+		vu_rx_commit(dev, f, 0);
+	return true;
+}
+
 /* True if F is one guest buffer with room for MAX_LEN bytes. */
 static bool is_whole_buffer(const struct vu_rx_frame *f, size_t max_len)
 {
@@ -1395,7 +1453,7 @@ static bool is_whole_buffer(const struct vu_rx_frame *f, size_t max_len)
 ssize_t vu_rx_reserve_batch(struct vu_dev *dev, struct vu_rx_frame *f,
 			    size_t n, size_t first_len, size_t max_len)
 {
-	ssize_t rc = n ? vu_rx_reserve(dev, f, first_len) : -EINVAL;
+	ssize_t rc = n ? reserve_whole(dev, f, first_len) : -EINVAL;
 	size_t i = 1;
 
 	if (rc < 0)

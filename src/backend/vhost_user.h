@@ -85,6 +85,21 @@ struct vu_rx_offload {
 	bool gso_v6;         /* TCPV6 rather than TCPV4 */
 };
 
+/* Marks O for a partial L4 checksum (NEEDS_CSUM): the L4 header at
+ * L4_OFF in the frame, its checksum field CSUM_OFFSET bytes into it
+ * (holding the pseudo-header sum: csum_l4_field()), HDR_LEN bytes of
+ * headers in all. */
+static inline void vu_rx_offload_partial_csum(struct vu_rx_offload *o,
+					      size_t l4_off,
+					      size_t csum_offset,
+					      size_t hdr_len)
+{
+	o->partial_csum = true;
+	o->csum_start = (uint16_t)l4_off;
+	o->csum_offset = (uint16_t)csum_offset;
+	o->hdr_len = (uint16_t)hdr_len;
+}
+
 /* Guest buffers reserved for one frame to the guest. */
 struct vu_rx_frame {
 	struct iovec iov[VU_RX_MAX_IOV]; /* after the virtio-net header */
@@ -152,7 +167,12 @@ void vu_rx_commit(struct vu_dev *dev, struct vu_rx_frame *f, size_t len);
  * buffers are not popped by the dozen for a small frame), any further
  * ones of up to MAX_LEN bytes.
  * Returns the number of frames reserved, at least 1, or a negative errno
- * as vu_rx_reserve().  More than one frame is reserved only while each
+ * as vu_rx_reserve().  The first frame is for a datagram, whole or not at
+ * all: when the buffers available are too few for FIRST_LEN bytes but
+ * more merged ones would do, nothing is reserved and -ENOBUFS returned
+ * (rx_ready follows when the guest adds buffers); the first frame is
+ * short of FIRST_LEN only when no buffers the guest adds could help
+ * (without MRG_RXBUF, one buffer too small), and the caller drops it.  More than one frame is reserved only while each
  * frame is one guest buffer holding MAX_LEN bytes: then no frame can be
  * completed short, and the buffers given back are always the last ones
  * popped (a merged frame completed short in the middle of a batch would
@@ -164,6 +184,13 @@ ssize_t vu_rx_reserve_batch(struct vu_dev *dev, struct vu_rx_frame *f,
  * it. */
 void vu_rx_commit_batch(struct vu_dev *dev, struct vu_rx_frame *f, size_t n,
 			const size_t *len, size_t n_filled);
+/* Whether the guest has buffers for a frame of LEN bytes now, for a
+ * producer that can leave its data where it is (a datagram in its
+ * socket) until they come.  False: not now, and rx_ready will be called
+ * when the guest adds buffers.  True also when the queue is not running
+ * or no buffers it may add would hold the frame: vu_send_frame() then
+ * drops it, counted, as there is nothing to wait for.  Reserves nothing. */
+bool vu_rx_has_room(struct vu_dev *dev, size_t len);
 /* Ends a batch of frames to the guest: used index, then notification. */
 void vu_rx_flush(struct vu_dev *dev);
 

@@ -388,6 +388,25 @@ bool vq_enable_notify(struct vq *q)
 	return load_avail_idx(q) != q->last_avail_idx;
 }
 
+bool vq_enable_notify_on_more(struct vq *q)
+{
+	uint16_t seen;
+
+	if (!vq_ready(q))
+		return false;
+	seen = load_avail_idx(q);
+	/* With EVENT_IDX the guest kicks when its index passes avail_event:
+	 * at last_avail_idx, behind chains given back unused, it never would
+	 * for the additions we wait for. */
+	if (q->event_idx)
+		__atomic_store_n(avail_event(q), htole16(seen),
+				 __ATOMIC_RELAXED);
+	else
+		__atomic_store_n(used_flags(q), 0, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return load_avail_idx(q) != seen;
+}
+
 void vq_disable_notify(struct vq *q)
 {
 	if (!vq_ready(q) || q->event_idx)

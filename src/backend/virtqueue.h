@@ -160,6 +160,10 @@ bool vq_should_notify(struct vq *q);
 /* Asks the guest to kick on new buffers.  Returns true if buffers arrived
  * meanwhile (the caller should look again rather than wait). */
 bool vq_enable_notify(struct vq *q);
+/* Asks the guest to kick when it adds buffers to those available now
+ * (a wait for more room than the available chains hold).  Returns true
+ * if some were added meanwhile. */
+bool vq_enable_notify_on_more(struct vq *q);
 /* Tells the guest kicks are not needed (a hint: they may still come). */
 void vq_disable_notify(struct vq *q);
 

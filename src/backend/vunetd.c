@@ -103,6 +103,14 @@ static void guest_batch_done(struct ctx *c)
 	udp_batch_done(c);
 }
 
+/* The guest has room for frames again: the modules that stopped for it
+ * go on (TCP data held in its sockets, UDP sockets left unread). */
+static void guest_rx_ready(struct ctx *c)
+{
+	tcp_guest_rx_ready(c);
+	udp_guest_rx_ready(c);
+}
+
 /* Where tap.c sends each kind of guest frame. */
 static const struct tap_handlers proto_handlers = {
 	.arp = arp_handler,
@@ -113,6 +121,7 @@ static const struct tap_handlers proto_handlers = {
 	.tcp = tcp_tap_handler,
 	.udp = udp_tap_handler,
 	.batch_done = guest_batch_done,
+	.rx_ready = guest_rx_ready,
 };
 
 /* Process state that is not configuration. */
@@ -406,7 +415,7 @@ static void vu_batch_done(void *opaque)
 
 static void vu_rx_ready(void *opaque)
 {
-	tcp_guest_rx_ready(opaque);
+	tap_rx_ready(opaque);
 }
 
 static const struct vu_frame_ops vu_ops = {
@@ -626,10 +635,8 @@ static void handle_event(struct ctx *c, const struct epoll_event *ev)
 		handle_listen(c);
 		break;
 	case EPOLL_TYPE_STREAM:
-		if (ev->events & EPOLLOUT) {
-			tap_stream_output(c);
-			tcp_guest_rx_ready(c);
-		}
+		if (ev->events & EPOLLOUT)
+			tap_stream_output(c); /* and rx_ready */
 		if ((ev->events & EPOLLIN) && !tap_stream_input(c))
 			frontend_gone(c);
 		else if (!(ev->events & EPOLLIN) &&

@@ -861,6 +861,32 @@ int fe_rx_recv_hdr(struct fe *fe, void *buf, size_t max,
 	return (int)off;
 }
 
+int fe_rx_complete_csum(void *frame, size_t len, const struct fe_net_hdr *hdr)
+{
+	uint8_t *p = frame;
+	uint32_t sum = 0;
+	uint16_t csum;
+	size_t i;
+
+	if (!(hdr->flags & FE_NET_HDR_F_NEEDS_CSUM))
+		return 0;
+	if (hdr->csum_start > len ||
+	    (size_t)hdr->csum_offset + 2 > len - hdr->csum_start)
+		return -EIO;
+	for (i = hdr->csum_start; i + 1 < len; i += 2)
+		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+	if (i < len)
+		sum += (uint32_t)p[i] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	csum = (uint16_t)~sum;
+	if (!csum)
+		csum = 0xffff;
+	p[hdr->csum_start + hdr->csum_offset] = (uint8_t)(csum >> 8);
+	p[hdr->csum_start + hdr->csum_offset + 1] = (uint8_t)csum;
+	return 0;
+}
+
 int fe_wait_call(struct fe *fe, struct fe_ring *ring, int timeout_ms)
 {
 	eventfd_t v;

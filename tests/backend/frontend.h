@@ -258,6 +258,14 @@ int fe_rx_recv(struct fe *fe, void *buf, size_t max, unsigned *num_buffers);
 /* fe_rx_recv(), also giving the frame's virtio-net header in *HDR. */
 int fe_rx_recv_hdr(struct fe *fe, void *buf, size_t max,
 		   struct fe_net_hdr *hdr);
+/* Completes the checksum of a received FRAME (LEN bytes, Ethernet header
+ * first) marked NEEDS_CSUM in HDR, as the guest's stack does: the 16-bit
+ * ones' complement sum from csum_start to the end of the frame (the
+ * checksum field as the device left it) is folded, complemented (0 stored
+ * as 0xffff) and stored at csum_start + csum_offset.  Other frames are
+ * left alone.  Returns 0, or -EIO if the offsets fall outside FRAME.
+ * Own arithmetic, not vunetd's: the guest checks the device. */
+int fe_rx_complete_csum(void *frame, size_t len, const struct fe_net_hdr *hdr);
 /* Waits for the call eventfd of RING.  0, or -ETIMEDOUT. */
 int fe_wait_call(struct fe *fe, struct fe_ring *ring, int timeout_ms);
 /* Waits until RING has a used entry we have not read.  0 or -ETIMEDOUT. */

@@ -144,6 +144,11 @@ ssize_t pt_from_vunetd(uint8_t *buf, size_t size, int timeout_ms)
 	return (ssize_t)len;
 }
 
+int pt_frontend_fd(void)
+{
+	return frontend_fd;
+}
+
 uint64_t pt_drops(const struct ctx *c)
 {
 	uint64_t n = 0;

@@ -44,6 +44,8 @@ void pt_to_vunetd_raw(struct ctx *c, const void *bytes, size_t len);
 ssize_t pt_from_vunetd(uint8_t *buf, size_t size, int timeout_ms);
 /* Total drops counted in C, all reasons. */
 uint64_t pt_drops(const struct ctx *c);
+/* The test's end of the stream (for tests that read it their own way). */
+int pt_frontend_fd(void);
 
 /* Builders for guest frames, from the guest's MAC to ours. */
 size_t pt_udp4(uint8_t *frame, struct in_addr src, uint16_t sport,

@@ -69,6 +69,27 @@ TEST(csum_over_correct_checksum_is_zero)
 					 UDP_HDR_LEN + 5)), 0);
 }
 
+/* A partial field, completed over the segment as a receiver does, gives
+ * the full checksum; the full one verifies on its own. */
+TEST(csum_l4_field_partial_completes_to_the_full_one)
+{
+	uint8_t seg[8 + 7] = { 0x12, 0x34, 0x56, 0x78, 0, 15, 0, 0,
+			       1, 2, 3, 4, 5, 6, 7 };
+	struct iovec payload = { seg + 8, 7 };
+	struct in_addr s = { htonl(0xc0000201) }, d = { htonl(0xc0000202) };
+	uint32_t pseudo = csum_add_pseudo4(0, s, d, IPPROTO_UDP, sizeof(seg));
+	uint16_t full, partial, done;
+
+	full = csum_l4_field(pseudo, seg, 8, &payload, 1, 7, false);
+	partial = csum_l4_field(pseudo, seg, 8, &payload, 1, 7, true);
+	CHECK_INT(partial, (uint16_t)~csum_fold(pseudo));
+	memcpy(seg + 6, &partial, 2);
+	done = csum_buf(seg, sizeof(seg));
+	CHECK_INT(done, full);
+	memcpy(seg + 6, &full, 2);
+	CHECK_INT(csum_fold(csum_add_buf(pseudo, seg, sizeof(seg))), 0);
+}
+
 TEST(udp6_frame_has_lengths_and_valid_checksum)
 {
 	uint8_t frame[UDP6_PAYLOAD_OFF + 3] = { 0 };

@@ -29,10 +29,18 @@ static void ft_batch_done(struct ctx *c)
 	udp_batch_done(c);
 }
 
+/* As vunetd's: both modules that wait for the guest's room. */
+static void ft_rx_ready(struct ctx *c)
+{
+	tcp_guest_rx_ready(c);
+	udp_guest_rx_ready(c);
+}
+
 static const struct tap_handlers ft_handlers = {
 	.tcp = tcp_tap_handler,
 	.udp = udp_tap_handler,
 	.batch_done = ft_batch_done,
+	.rx_ready = ft_rx_ready,
 };
 
 int ft_setup(struct ctx *c, unsigned capacity)

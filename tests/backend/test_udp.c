@@ -118,6 +118,148 @@ TEST(stream_records_of_one_read_are_sent_before_the_partial_one_moves)
 	udp_close_all(&c);
 }
 
+/* Back-pressure on the stream: datagrams of BIG_DGRAM bytes, more than
+ * vunetd's transmit buffer holds, with a front-end that does not read
+ * meanwhile; vunetd's end of the stream gets a small send buffer so its
+ * own buffer is what fills. */
+#define BIG_DGRAM 20000
+#define BURST 40
+
+/* The next record vunetd wrote to the stream, read as it comes: when
+ * none is complete, vunetd is given the EPOLLOUT its loop would get
+ * (this harness does not watch the stream).  Returns the frame's length
+ * (in BUF), or -1 after 2 s. */
+static ssize_t stream_next(struct ctx *c, uint8_t *buf, size_t size)
+{
+	static uint8_t acc[4 + PT_FRAME_MAX];
+	static size_t fill;
+	int waited;
+
+	for (waited = 0; waited < 2000; waited++) {
+		uint32_t len = fill >= 4 ? ip_get_be32(acc) : 0;
+		ssize_t n;
+
+		if (fill >= 4 && (len > size || len > PT_FRAME_MAX))
+			return -1;
+		if (fill >= 4 && fill >= 4 + len) {
+			memcpy(buf, acc + 4, len);
+			fill -= 4 + len;
+			memmove(acc, acc + 4 + len, fill);
+			return (ssize_t)len;
+		}
+		n = recv(pt_frontend_fd(), acc + fill,
+			 (fill >= 4 ? 4 + len : 4) - fill, MSG_DONTWAIT);
+		if (n > 0) {
+			fill += (size_t)n;
+			continue;
+		}
+		tap_stream_output(c);
+		ft_pump(c, 1);
+	}
+	return -1;
+}
+
+/* Numbers in front of the datagrams of a second burst. */
+#define SECOND 1000
+
+/* Reads N records of BIG_DGRAM-byte datagrams, numbered 0.. and, if
+ * N > BURST, SECOND..: true if each numbering comes in order (the two
+ * sockets' datagrams may interleave). */
+static bool stream_brings_bursts_in_order(struct ctx *c, int n)
+{
+	int i, next[2] = { 0, SECOND };
+
+	for (i = 0; i < n; i++) {
+		ssize_t len = stream_next(c, reply, sizeof(reply));
+		int k = ip_get_be16(reply + UDP4_PAYLOAD_OFF);
+
+		if (len != UDP4_PAYLOAD_OFF + BIG_DGRAM ||
+		    !pt_ip4_checksums_ok(reply, (size_t)len) ||
+		    k != next[k >= SECOND])
+			return false;
+		next[k >= SECOND]++;
+	}
+	return true;
+}
+
+/* Sends N datagrams from S to TO, numbered from FIRST in front. */
+static int send_burst(int s, const struct sockaddr *to, socklen_t to_len,
+		      int first, int n)
+{
+	static uint8_t big[BIG_DGRAM];
+	int i;
+
+	for (i = first; i < first + n; i++) {
+		ip_put_be16(big, (uint16_t)i);
+		if (sendto(s, big, sizeof(big), 0, to, to_len) != BIG_DGRAM)
+			return -1;
+	}
+	return 0;
+}
+
+/* With a guest flow from GUEST_PORT to host socket S, and vunetd's end
+ * of the stream made small: fills the stream with a burst from S, the
+ * rest waiting in the flow's socket (made large enough for it). */
+static int fill_stream(struct ctx *c, int s)
+{
+	struct sockaddr_storage from;
+	uint16_t port = 0;
+	socklen_t sl = sizeof(from);
+	char buf[8];
+	unsigned i;
+
+	getsockname(s, (struct sockaddr *)&from, &sl);
+	port = ntohs(((struct sockaddr_in *)&from)->sin_port);
+	pt_to_vunetd(c, frame, pt_udp4(frame, pt_a4("192.0.2.2"), GUEST_PORT,
+				       pt_a4("192.0.2.1"), port, "o", 1));
+	if (host_recv(s, buf, sizeof(buf), &from) != 1)
+		return -1;
+	setsockopt(c->fd_conn, SOL_SOCKET, SO_SNDBUF, &(int){ 4096 },
+		   sizeof(int));
+	for (i = 0; i < flow_end(); i++)
+		if (flow_at(i) && flow_at(i)->type == FLOW_UDP)
+			setsockopt(flow_at(i)->sock, SOL_SOCKET, SO_RCVBUF,
+				   &(int){ 4 << 20 }, sizeof(int));
+	if (send_burst(s, (struct sockaddr *)&from, sizeof(struct sockaddr_in),
+		       0, BURST))
+		return -1;
+	for (i = 0; i < 10; i++)
+		ft_pump(c, 5);
+	return 0;
+}
+
+/* Events vunetd's loop would get now for UDP sockets. */
+static int udp_socket_events(const struct ctx *c)
+{
+	struct epoll_event ev[16];
+	int n = epoll_wait(c->epollfd, ev, 16, 0), i, udp = 0;
+
+	for (i = 0; i < n; i++) {
+		union epoll_ref ref = { .u64 = ev[i].data.u64 };
+
+		udp += ref.type == EPOLL_TYPE_UDP ||
+		       ref.type == EPOLL_TYPE_UDP_LISTEN;
+	}
+	return udp;
+}
+
+TEST(full_stream_leaves_host_datagrams_in_their_socket_until_it_drains)
+{
+	struct ctx c;
+	uint16_t port;
+	int s;
+
+	CHECK_INT(ft_setup(&c, 64), 0);
+	s = ft_bind_udp(AF_INET, &port);
+	CHECK(s >= 0);
+	CHECK_INT(fill_stream(&c, s), 0);
+	CHECK_INT(pt_drops(&c), 0);
+	CHECK_INT(udp_socket_events(&c), 0); /* not watched while it waits */
+	CHECK(stream_brings_bursts_in_order(&c, BURST));
+	CHECK_INT(pt_drops(&c), 0);
+	udp_close_all(&c);
+}
+
 TEST(guest_source_port_is_kept_on_the_host)
 {
 	struct sockaddr_storage from;
@@ -549,6 +691,37 @@ static int forward(struct ctx *c, const char *spec)
 		return -1;
 	}
 	return udp_listen_init(c) == 1 ? 0 : -1;
+}
+
+TEST(full_stream_leaves_datagrams_to_a_forwarded_port_in_its_socket)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET };
+	struct ctx c;
+	uint16_t port = ft_closed_port(AF_INET, SOCK_DGRAM), cport, sport;
+	char spec[16];
+	int s, h, i;
+
+	CHECK_INT(ft_setup(&c, 64), 0);
+	snprintf(spec, sizeof(spec), "%u", port);
+	CHECK_INT(forward(&c, spec), 0);
+	s = ft_bind_udp(AF_INET, &sport);
+	h = ft_bind_udp(AF_INET, &cport);
+	CHECK(s >= 0 && h >= 0);
+	CHECK_INT(fill_stream(&c, s), 0);
+	/* a new peer's datagrams wait on the port's own socket: a few, its
+	 * receive buffer is the default one */
+	to.sin_port = htons(port);
+	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	CHECK_INT(send_burst(h, (struct sockaddr *)&to, sizeof(to), SECOND, 4),
+		  0);
+	for (i = 0; i < 10; i++)
+		ft_pump(&c, 5);
+	CHECK_INT(pt_drops(&c), 0);
+	CHECK_INT(udp_socket_events(&c), 0);
+	CHECK(stream_brings_bursts_in_order(&c, BURST + 4));
+	CHECK_INT(pt_drops(&c), 0);
+	udp_close_all(&c);
+	udp_listen_close(&c);
 }
 
 TEST(forwarded_port_datagram_reaches_guest_and_reply_returns)

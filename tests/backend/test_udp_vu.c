@@ -3,7 +3,9 @@
  * with one sendmmsg() per flow, straight from guest memory, and host
  * datagrams arrive with one recvmmsg() straight into a batch of guest RX
  * buffers; nothing is lost or reordered on the way, also when the kernel
- * takes only part of a batch or refuses the rest of it.
+ * takes only part of a batch or refuses the rest of it, or when the guest
+ * runs out of RX buffers (the datagrams wait in their socket).  A guest
+ * that takes checksum offload gets the UDP checksum to complete.
  *
  * The test front-end (frontend.h) plays the guest's virtio-net driver
  * against the real vhost_user.c, tap.c and udp.c in this process; a small
@@ -23,6 +25,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "backend/checksum.h"
 #include "backend/epoll_ref.h"
 #include "backend/flow.h"
 #include "backend/ip.h"
@@ -107,6 +110,7 @@ static void vu_batch(void *opaque)
 
 static void vu_rx_ready_cb(void *opaque)
 {
+	tap_rx_ready(opaque); /* as vunetd: TCP and UDP go on */
 }
 
 static const struct vu_frame_ops vu_ops = {
@@ -176,13 +180,24 @@ static void vu_cleanup(void)
 		rmdir(vu.dir);
 }
 
-/* The vhost-user device and a started front-end with RX_BUFFERS of
- * BUF_LEN bytes posted.  Returns 0 or -1. */
-static int vu_setup(unsigned rx_buffers, uint32_t buf_len)
+/* What a Linux guest negotiates, and the same with checksum offload. */
+#define BASE_FEATURES ((1ULL << FE_F_VERSION_1) | \
+		       (1ULL << FE_F_NET_MRG_RXBUF) | \
+		       (1ULL << FE_F_EVENT_IDX) | \
+		       (1ULL << FE_F_INDIRECT_DESC) | \
+		       (1ULL << FE_F_PROTOCOL_FEATURES))
+#define CSUM_FEATURES (BASE_FEATURES | (1ULL << FE_F_NET_GUEST_CSUM))
+
+/* The vhost-user device and a started front-end negotiating FEATURES (0:
+ * the front-end's usual set, no offloads) with RX_BUFFERS of BUF_LEN
+ * bytes posted.  Returns 0 or -1. */
+static int vu_setup_with(unsigned rx_buffers, uint32_t buf_len,
+			 uint64_t features)
 {
 	struct fe_config cfg = { .queue_size = QUEUE_SIZE,
 				 .buf_size = BIG_BUF,
-				 .region_size = { 24 << 20 } };
+				 .region_size = { 24 << 20 },
+				 .features = features };
 
 	if (ft_setup(&vu.c, 64))
 		return -1;
@@ -204,6 +219,11 @@ static int vu_setup(unsigned rx_buffers, uint32_t buf_len)
 		return -1;
 	vu_pump(&vu.c);
 	return 0;
+}
+
+static int vu_setup(unsigned rx_buffers, uint32_t buf_len)
+{
+	return vu_setup_with(rx_buffers, buf_len, 0);
 }
 
 /* Puts one guest datagram "<tag><i>" to host PORT from guest port SPORT
@@ -461,27 +481,239 @@ TEST(host_datagrams_reach_guest_buffers_with_one_recvmmsg)
 	udp_close_all(&vu.c);
 }
 
-TEST(host_datagrams_beyond_the_guest_buffers_are_dropped_counted_in_order)
+/* Sends N datagrams "<tag><i>" from host socket S to the flow at FROM. */
+static int host_send_tagged(int s, const struct sockaddr_storage *from,
+			    char t, int first, int n)
+{
+	char msg[16];
+	int i;
+
+	for (i = first; i < first + n; i++) {
+		int len = snprintf(msg, sizeof(msg), "%c%d", t, i);
+
+		if (sendto(s, msg, (size_t)len, 0, (const struct sockaddr *)from,
+			   sizeof(struct sockaddr_in)) != len)
+			return -1;
+	}
+	return 0;
+}
+
+/* Events vunetd's loop would get now for flow sockets (EPOLL_TYPE_UDP). */
+static int udp_socket_events(void)
+{
+	struct epoll_event ev[16];
+	int n = epoll_wait(vu.c.epollfd, ev, 16, 0), i, udp = 0;
+
+	for (i = 0; i < n; i++)
+		udp += ((union epoll_ref){ .u64 = ev[i].data.u64 }).type ==
+		       EPOLL_TYPE_UDP;
+	return udp;
+}
+
+#define BURST 40
+
+TEST(host_burst_beyond_the_guest_buffers_waits_in_the_socket_and_arrives_in_order)
 {
 	struct sockaddr_storage from;
 	uint16_t port;
 	int s, i;
-	char msg[16];
 
 	CHECK_INT(vu_setup(5, BIG_BUF), 0);
 	s = ft_bind_udp(AF_INET, &port);
 	CHECK(s >= 0);
 	CHECK_INT(open_flow(s, port, GUEST_PORT, &from), 0);
-	for (i = 0; i < N_DGRAMS; i++) {
-		int len = snprintf(msg, sizeof(msg), "d%d", i);
-
-		CHECK(sendto(s, msg, (size_t)len, 0, (struct sockaddr *)&from,
-			     sizeof(struct sockaddr_in)) == len);
-	}
+	CHECK_INT(host_send_tagged(s, &from, 'd', 0, BURST), 0);
 	for (i = 0; i < 5; i++)
 		CHECK_STR(guest_next(NULL), tag('d', i));
 	CHECK_STR(guest_next(NULL), "");
-	CHECK_INT(vu.c.stats.drops[DROP_RX_NO_BUFFERS], N_DGRAMS - 5);
+	CHECK_INT(pt_drops(&vu.c), 0);
+	/* the rest waits in the socket, which the loop does not watch
+	 * meanwhile: a readable socket it cannot empty would spin it */
+	CHECK_INT(udp_socket_events(), 0);
+	/* the guest posts buffers (and kicks): everything arrives */
+	CHECK_INT(fe_rx_post(vu.fe, BURST - 5 + 1, BIG_BUF), 0);
+	for (i = 5; i < BURST; i++)
+		CHECK_STR(guest_next(NULL), tag('d', i));
+	CHECK_INT(pt_drops(&vu.c), 0);
+	/* and the socket is watched again: a later datagram comes by itself */
+	CHECK_INT(host_send_tagged(s, &from, 'e', 0, 1), 0);
+	CHECK_STR(guest_next(NULL), "e0");
+	CHECK_INT(pt_drops(&vu.c), 0);
+	udp_close_all(&vu.c);
+}
+
+/* The next frame for the guest in rxbuf, pumping up to 2 s; *HDR gets
+ * its virtio-net header.  Returns its length, or -1. */
+static int guest_frame(struct fe_net_hdr *hdr)
+{
+	int waited, n = -EAGAIN;
+
+	for (waited = 0; waited <= 2000 && n == -EAGAIN; waited += 5) {
+		vu_pump(&vu.c);
+		n = fe_rx_recv_hdr(vu.fe, rxbuf, sizeof(rxbuf), hdr);
+		if (n == -EAGAIN)
+			epoll_wait(vu.c.epollfd, &(struct epoll_event){ 0 }, 1,
+				   5);
+	}
+	return n < 0 ? -1 : n;
+}
+
+TEST(datagram_larger_than_the_merged_buffers_posted_waits_for_more)
+{
+	static char big[6000];
+	struct sockaddr_storage from;
+	struct fe_net_hdr h;
+	uint16_t port;
+	int s, i, n;
+
+	CHECK_INT(vu_setup(2, SMALL_BUF), 0);
+	s = ft_bind_udp(AF_INET, &port);
+	CHECK(s >= 0);
+	CHECK_INT(open_flow(s, port, GUEST_PORT, &from), 0);
+	for (i = 0; i < (int)sizeof(big); i++)
+		big[i] = (char)('a' + i % 26);
+	CHECK(sendto(s, big, sizeof(big), 0, (struct sockaddr *)&from,
+		     sizeof(struct sockaddr_in)) == sizeof(big));
+	CHECK_INT(host_send_tagged(s, &from, 'm', 0, 1), 0);
+	for (i = 0; i < 20; i++) {
+		vu_pump(&vu.c);
+		usleep(5000);
+	}
+	/* two buffers cannot hold it, more merged ones will: it waits */
+	CHECK_INT(fe_rx_recv(vu.fe, rxbuf, sizeof(rxbuf), NULL), -EAGAIN);
+	CHECK_INT(pt_drops(&vu.c), 0);
+	CHECK_INT(fe_rx_post(vu.fe, 4, SMALL_BUF), 0);
+	n = guest_frame(&h);
+	CHECK_INT(n, UDP4_PAYLOAD_OFF + (int)sizeof(big));
+	CHECK(h.num_buffers > 2);
+	CHECK(pt_ip4_checksums_ok(rxbuf, (size_t)n));
+	CHECK(!memcmp(rxbuf + UDP4_PAYLOAD_OFF, big, sizeof(big)));
+	CHECK_STR(guest_next(NULL), "m0");
+	CHECK_INT(pt_drops(&vu.c), 0);
+	udp_close_all(&vu.c);
+}
+
+TEST(datagram_no_guest_buffer_could_hold_is_dropped_and_the_next_arrives)
+{
+	static char big[3000];
+	struct sockaddr_storage from;
+	uint16_t port;
+	int s;
+
+	/* without merged buffers a frame is one buffer, of the size posted */
+	CHECK_INT(vu_setup_with(4, 1024, BASE_FEATURES &
+				~(1ULL << FE_F_NET_MRG_RXBUF)), 0);
+	s = ft_bind_udp(AF_INET, &port);
+	CHECK(s >= 0);
+	CHECK_INT(open_flow(s, port, GUEST_PORT, &from), 0);
+	memset(big, 'x', sizeof(big));
+	CHECK(sendto(s, big, sizeof(big), 0, (struct sockaddr *)&from,
+		     sizeof(struct sockaddr_in)) == sizeof(big));
+	CHECK_INT(host_send_tagged(s, &from, 'n', 0, 1), 0);
+	CHECK_STR(guest_next(NULL), "n0");
+	CHECK_INT(vu.c.stats.drops[DROP_RX_NO_BUFFERS], 1);
+	udp_close_all(&vu.c);
+}
+
+/* A 999-byte payload (odd: the last byte is summed padded), varied. */
+static void fill_payload(char *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		p[i] = (char)(i * 7 + 3);
+}
+
+TEST(reply_to_a_guest_with_guest_csum_leaves_it_a_partial_checksum)
+{
+	static char payload[999];
+	struct sockaddr_storage from;
+	struct fe_net_hdr h;
+	uint16_t port, field, partial;
+	int s, n;
+
+	CHECK_INT(vu_setup_with(4, BIG_BUF, CSUM_FEATURES), 0);
+	s = ft_bind_udp(AF_INET, &port);
+	CHECK(s >= 0);
+	CHECK_INT(open_flow(s, port, GUEST_PORT, &from), 0);
+	fill_payload(payload, sizeof(payload));
+	CHECK(sendto(s, payload, sizeof(payload), 0, (struct sockaddr *)&from,
+		     sizeof(struct sockaddr_in)) == sizeof(payload));
+	n = guest_frame(&h);
+	CHECK_INT(n, UDP4_PAYLOAD_OFF + (int)sizeof(payload));
+	CHECK_INT(h.flags, FE_NET_HDR_F_NEEDS_CSUM);
+	CHECK_INT(h.csum_start, IP4_L4_OFF);
+	CHECK_INT(h.csum_offset, 6);
+	CHECK_INT(h.gso_type, FE_NET_HDR_GSO_NONE);
+	/* the field holds the pseudo-header sum (gateway to guest) */
+	partial = (uint16_t)~csum_fold(csum_add_pseudo4(
+		0, pt_a4("192.0.2.1"), pt_a4("192.0.2.2"), IPPROTO_UDP,
+		UDP_HDR_LEN + sizeof(payload)));
+	memcpy(&field, rxbuf + IP4_L4_OFF + 6, 2);
+	CHECK_INT(field, partial);
+	/* which the guest completes into the right checksum */
+	CHECK_INT(fe_rx_complete_csum(rxbuf, (size_t)n, &h), 0);
+	CHECK(pt_ip4_checksums_ok(rxbuf, (size_t)n));
+	CHECK(!memcmp(rxbuf + UDP4_PAYLOAD_OFF, payload, sizeof(payload)));
+	udp_close_all(&vu.c);
+}
+
+TEST(ipv6_reply_to_a_guest_with_guest_csum_leaves_it_a_partial_checksum)
+{
+	static char payload[999];
+	struct in6_addr gw = pt_a6("fe80::1"), guest = pt_a6("2001:db8::2");
+	struct sockaddr_storage from;
+	socklen_t sl = sizeof(from);
+	struct fe_net_hdr h;
+	uint16_t port, field, partial;
+	char buf[8];
+	int s, n;
+
+	CHECK_INT(vu_setup_with(4, BIG_BUF, CSUM_FEATURES), 0);
+	s = ft_bind_udp(AF_INET6, &port);
+	if (s < 0)
+		SKIP("no IPv6 loopback on this machine");
+	fe_tx_send(vu.fe, frame, pt_udp6(frame, &guest, GUEST_PORT, &gw, port,
+					 "o", 1));
+	vu_pump(&vu.c);
+	CHECK(recvfrom(s, buf, sizeof(buf), 0, (struct sockaddr *)&from,
+		       &sl) == 1);
+	fill_payload(payload, sizeof(payload));
+	CHECK(sendto(s, payload, sizeof(payload), 0, (struct sockaddr *)&from,
+		     sl) == sizeof(payload));
+	n = guest_frame(&h);
+	CHECK_INT(n, UDP6_PAYLOAD_OFF + (int)sizeof(payload));
+	CHECK_INT(h.flags, FE_NET_HDR_F_NEEDS_CSUM);
+	CHECK_INT(h.csum_start, IP6_L4_OFF);
+	CHECK_INT(h.csum_offset, 6);
+	partial = (uint16_t)~csum_fold(csum_add_pseudo6(
+		0, &gw, &guest, IPPROTO_UDP, UDP_HDR_LEN + sizeof(payload)));
+	memcpy(&field, rxbuf + IP6_L4_OFF + 6, 2);
+	CHECK_INT(field, partial);
+	CHECK_INT(fe_rx_complete_csum(rxbuf, (size_t)n, &h), 0);
+	CHECK(pt_ip6_checksums_ok(rxbuf, (size_t)n));
+	udp_close_all(&vu.c);
+}
+
+TEST(reply_to_a_guest_without_guest_csum_carries_the_full_checksum)
+{
+	static char payload[999];
+	struct sockaddr_storage from;
+	struct fe_net_hdr h;
+	uint16_t port;
+	int s, n;
+
+	CHECK_INT(vu_setup_with(4, BIG_BUF, BASE_FEATURES), 0);
+	s = ft_bind_udp(AF_INET, &port);
+	CHECK(s >= 0);
+	CHECK_INT(open_flow(s, port, GUEST_PORT, &from), 0);
+	fill_payload(payload, sizeof(payload));
+	CHECK(sendto(s, payload, sizeof(payload), 0, (struct sockaddr *)&from,
+		     sizeof(struct sockaddr_in)) == sizeof(payload));
+	n = guest_frame(&h);
+	CHECK_INT(n, UDP4_PAYLOAD_OFF + (int)sizeof(payload));
+	CHECK_INT(h.flags, 0);
+	CHECK(pt_ip4_checksums_ok(rxbuf, (size_t)n));
 	udp_close_all(&vu.c);
 }
 
