@@ -805,13 +805,25 @@ int fe_rx_post(struct fe *fe, unsigned n, uint32_t len)
 	return 0;
 }
 
-/* Copies used buffer ID (LEN bytes, skipping SKIP) to BUF at *OFF. */
+/* The length descriptor ID of RING was posted with. */
+static uint32_t posted_len(const struct fe_ring *ring, uint32_t id)
+{
+	uint32_t len;
+
+	memcpy(&len, ring->desc + (size_t)FE_DESC_SIZE * id + 8, 4);
+	return len;
+}
+
+/* Copies used buffer ID (LEN bytes, skipping SKIP) to BUF at *OFF.  A
+ * used length beyond the buffer as posted is an error: the device wrote
+ * past it (a Linux guest drops such a frame, "exceeds truesize"). */
 static int copy_used(struct fe *fe, uint32_t id, uint32_t len, size_t skip,
 		     uint8_t *buf, size_t max, size_t *off)
 {
 	const uint8_t *p;
 
-	if (id >= fe->rx.size || len > fe->rx.buf_size || len < skip ||
+	if (id >= fe->rx.size || len > fe->rx.buf_size ||
+	    len > posted_len(&fe->rx, id) || len < skip ||
 	    *off + (len - skip) > max)
 		return -EIO;
 	p = fe_host(fe, fe_slot_gpa(&fe->rx, id), len);
