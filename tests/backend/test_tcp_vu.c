@@ -4,7 +4,10 @@
  * merged buffers, and sending resumes when the guest adds buffers.
  * Checksum and segmentation offloads, each way, negotiated or not: what
  * the virtio-net header of each frame to the guest says, and which guest
- * frames vunetd takes or drops.
+ * frames vunetd takes or drops.  Merged buffers of a Linux guest's size
+ * (1525 to 2048 bytes): connections either way (guest-initiated, and -t
+ * forwarded), 64 KiB frames over dozens of them, frames longer than the
+ * buffers posted, with nothing written past a buffer.
  *
  * The test front-end (frontend.h) plays the guest's virtio-net driver
  * against the real vhost_user.c, tap.c and tcp.c in this process; a small
@@ -25,6 +28,7 @@
 #include "backend/checksum.h"
 #include "backend/epoll_ref.h"
 #include "backend/flow.h"
+#include "backend/fwd.h"
 #include "backend/ip.h"
 #include "backend/tap.h"
 #include "backend/tcp.h"
@@ -123,6 +127,8 @@ static void vt_pump(void *arg)
 				vu_dev_handle_kick(c->vdev, ref.idx);
 			} else if (ref.type == EPOLL_TYPE_TCP) {
 				tcp_sock_handler(c, ref, ev[i].events);
+			} else if (ref.type == EPOLL_TYPE_TCP_LISTEN) {
+				tcp_listen_handler(c, ref, ev[i].events);
 			} else if (ref.type == EPOLL_TYPE_UDP) {
 				udp_sock_handler(c, ref, ev[i].events);
 			}
@@ -180,17 +186,25 @@ static void vt_post_rx(unsigned max)
 /* Room for a 64 KiB TX frame with its header, in the TSO tests. */
 #define BIG_BUF_LEN (72 << 10)
 
-/* The vhost-user device and a started front-end with RX_BUFFERS posted,
- * negotiating FEATURES (0: the front-end's defaults, no offloads), ring
- * buffers of BUF_LEN bytes.  Returns 0 or -1. */
-static int vt_setup_with(unsigned rx_buffers, uint64_t features,
-			 uint32_t buf_len)
+/* Bytes after each RX buffer, inside its ring slot, that the device must
+ * never write (see vt_setup_merged()). */
+#define CANARY_LEN 256
+#define CANARY_BYTE 0xa5
+
+/* The vhost-user device and a started front-end with RX_BUFFERS of
+ * RX_LEN bytes posted, negotiating FEATURES (0: the front-end's defaults,
+ * no offloads), in ring slots of SLOT_LEN bytes (RX_LEN or more; the TX
+ * ring's too).  The RX slots' bytes after RX_LEN hold CANARY_BYTE.
+ * Returns 0 or -1. */
+static int vt_setup_slots(unsigned rx_buffers, uint64_t features,
+			  uint32_t rx_len, uint32_t slot_len)
 {
 	struct fe_config cfg = { .queue_size = QUEUE_SIZE,
-				 .buf_size = buf_len,
+				 .buf_size = slot_len,
 				 .features = features,
-				 .region_size = { 2ULL * QUEUE_SIZE * buf_len +
+				 .region_size = { 2ULL * QUEUE_SIZE * slot_len +
 						  (8 << 20) } };
+	unsigned i;
 
 	if (ft_setup(&vt.c, 64))
 		return -1;
@@ -208,15 +222,52 @@ static int vt_setup_with(unsigned rx_buffers, uint64_t features,
 	if (fe_connect(vt.fe, vt.path, 2000) ||
 	    fe_handshake(vt.fe, FE_STYLE_QEMU))
 		return -1;
+	for (i = 0; i < QUEUE_SIZE && slot_len > rx_len; i++)
+		memset(fe_host(vt.fe, fe_slot_gpa(&vt.fe->rx, i) + rx_len,
+			       slot_len - rx_len),
+		       CANARY_BYTE, slot_len - rx_len);
 	/* Every buffer asked for, or the case would test an empty ring */
-	vt.rx_buf_len = buf_len;
-	if (fe_rx_post(vt.fe, rx_buffers, buf_len)) {
+	vt.rx_buf_len = rx_len;
+	if (fe_rx_post(vt.fe, rx_buffers, rx_len)) {
 		fprintf(stderr, "cannot post %u RX buffers of %u bytes\n",
-			rx_buffers, buf_len);
+			rx_buffers, rx_len);
 		return -1;
 	}
 	vt_pump(&vt.c);
 	return 0;
+}
+
+/* vt_setup_slots() with buffers filling their slots of BUF_LEN bytes. */
+static int vt_setup_with(unsigned rx_buffers, uint64_t features,
+			 uint32_t buf_len)
+{
+	return vt_setup_slots(rx_buffers, features, buf_len, buf_len);
+}
+
+/* Merged RX buffers of RX_LEN bytes as a Linux guest posts them (1536 at
+ * least, with MRG_RXBUF), with CANARY_LEN bytes after each that must stay
+ * as they were (rx_canaries_intact()): whatever a frame spans, nothing
+ * is written past a buffer. */
+static int vt_setup_merged(unsigned rx_buffers, uint64_t features,
+			   uint32_t rx_len)
+{
+	return vt_setup_slots(rx_buffers, BASE_FEATURES | features, rx_len,
+			      rx_len + CANARY_LEN);
+}
+
+static bool rx_canaries_intact(void)
+{
+	unsigned i, k;
+
+	for (i = 0; i < QUEUE_SIZE; i++) {
+		const uint8_t *p = fe_host(vt.fe, fe_slot_gpa(&vt.fe->rx, i) +
+					   vt.rx_buf_len, CANARY_LEN);
+
+		for (k = 0; k < CANARY_LEN; k++)
+			if (p[k] != CANARY_BYTE)
+				return false;
+	}
+	return true;
 }
 
 static int vt_setup(unsigned rx_buffers)
@@ -296,14 +347,17 @@ static int guest_recv(struct ft_seg *seg, unsigned *num_buffers,
 }
 
 struct conn {
-	uint16_t port;
+	uint16_t port;       /* the host side's, as the guest sees it */
+	uint16_t guest_port; /* 0: GUEST_PORT */
 	int host;
 	uint32_t seq, ack;
 };
 
 static struct ft_seg seg_of(const struct conn *cn, uint8_t flags)
 {
-	struct ft_seg s = { .af = AF_INET, .sport = GUEST_PORT,
+	struct ft_seg s = { .af = AF_INET,
+			    .sport = cn->guest_port ? cn->guest_port :
+						      GUEST_PORT,
 			    .dport = cn->port, .seq = cn->seq, .ack = cn->ack,
 			    .flags = flags, .wnd = 65535, .wscale = -1 };
 
@@ -320,6 +374,7 @@ static int connect_guest(struct conn *cn, uint16_t mss)
 
 	if (l < 0)
 		return -1;
+	cn->guest_port = 0;
 	cn->seq = GUEST_ISN;
 	s = seg_of(cn, FT_SYN);
 	s.mss = mss;
@@ -347,6 +402,8 @@ struct rx_seen {
 	unsigned frames, flags_or, data_valid, needs_csum, gso_tcpv4, gso_other;
 	bool gso_fields_ok;    /* every GSO frame: MSS, offsets, header length */
 	bool partial_ok;       /* every NEEDS_CSUM frame: offsets, header length */
+	unsigned misfit;       /* frames in more or fewer RX buffers than
+				* their length needs (all of the case's size) */
 };
 
 /* Checks the header H of a data frame of S against what TCP/IPv4 with
@@ -354,7 +411,11 @@ struct rx_seen {
 static void note_header(struct rx_seen *seen, const struct fe_net_hdr *h,
 			const struct ft_seg *s, uint16_t mss)
 {
+	size_t need = (FE_NET_HDR_LEN + IP4_L4_OFF + 20 + s->len +
+		       vt.rx_buf_len - 1) / vt.rx_buf_len;
+
 	seen->frames++;
+	seen->misfit += h->num_buffers != need;
 	seen->flags_or |= h->flags;
 	seen->data_valid += !!(h->flags & FE_NET_HDR_F_DATA_VALID);
 	seen->needs_csum += !!(h->flags & FE_NET_HDR_F_NEEDS_CSUM);
@@ -966,6 +1027,248 @@ TEST(vu_frame_above_64k_is_dropped_without_overread)
 	CHECK_INT(vt.c.stats.drops[DROP_TOO_LONG], 1);
 	CHECK_INT(host_reads(&cn, buf, sizeof(buf), 200), 0);
 	tcp_close_all(&vt.c);
+}
+
+/* --- Small merged RX buffers, as a Linux guest posts them ---------------
+ *
+ * With MRG_RXBUF a Linux guest posts buffers of 1536 bytes and more (its
+ * 1518-byte minimum plus the 12-byte header, rounded to a cache line):
+ * a 64 KiB frame, with TSO or at MTU 65520, spans some 43 of them.  Each
+ * case checks that every byte arrives in order, that each frame takes
+ * exactly the buffers its length needs (no off-by-one on the virtio-net
+ * header or the Ethernet, IP and TCP headers in front) and that nothing
+ * is written past a buffer. */
+
+/* What a Linux guest at MTU 65520 announces (MTU - 40). */
+#define MSS_MTU_65520 65480
+#define MERGED_BULK 1000000
+
+/* Buffers a frame of PLEN TCP/IPv4 payload bytes (no options) and its
+ * virtio-net header fill, at RX_LEN bytes each. */
+static unsigned buffers_for(size_t plen, uint32_t rx_len)
+{
+	return (unsigned)((FE_NET_HDR_LEN + IP4_L4_OFF + 20 + plen +
+			   rx_len - 1) / rx_len);
+}
+
+/* Host-to-guest bulk data over merged buffers of RX_LEN bytes (RX_POSTED
+ * of them at a time), after a guest-initiated handshake announcing MSS,
+ * with FEATURES.  SEEN gets what the frames said. */
+static void bulk_over_merged(uint32_t rx_len, unsigned rx_posted,
+			     uint64_t features, uint16_t mss,
+			     struct rx_seen *seen)
+{
+	struct conn cn;
+
+	tcp_set_peek_offset(false);
+	CHECK_INT(vt_setup_merged(rx_posted, features, rx_len), 0);
+	CHECK(vt.fe->features & F(FE_F_NET_MRG_RXBUF));
+	CHECK_INT(connect_guest(&cn, mss), 0);
+	vt_post_rx(1); /* the SYN-ACK's */
+	CHECK_INT(transfer_seen(&cn, MERGED_BULK, mss, seen), MERGED_BULK);
+	CHECK_INT(seen->misfit, 0);
+	CHECK(rx_canaries_intact());
+	CHECK_INT(pt_drops(&vt.c), 0);
+	tcp_close_all(&vt.c);
+}
+
+/* MTU 65520 without offloads: segments of up to 65480 bytes. */
+static void mtu_65520_segments_over(uint32_t rx_len)
+{
+	struct rx_seen seen;
+
+	bulk_over_merged(rx_len, QUEUE_SIZE, 0, MSS_MTU_65520, &seen);
+	if (test_failed())
+		return;
+	CHECK(seen.max_len > rx_len);
+	CHECK_INT(seen.max_buffers, buffers_for(seen.max_len, rx_len));
+	CHECK_INT(seen.flags_or, 0);
+}
+
+TEST(vu_64k_segments_span_1536_byte_merged_buffers)
+{
+	mtu_65520_segments_over(1536);
+}
+
+TEST(vu_64k_segments_span_1526_byte_merged_buffers)
+{
+	mtu_65520_segments_over(1526);
+}
+
+TEST(vu_64k_segments_span_2048_byte_merged_buffers)
+{
+	mtu_65520_segments_over(2048);
+}
+
+/* Guest TSO at MSS 1460: 64 KiB frames of whole MSS, partial checksums. */
+static void tso_frames_over(uint32_t rx_len)
+{
+	struct rx_seen seen;
+
+	bulk_over_merged(rx_len, QUEUE_SIZE,
+			 F(FE_F_NET_GUEST_CSUM) | F(FE_F_NET_GUEST_TSO4), 1460,
+			 &seen);
+	if (test_failed())
+		return;
+	CHECK(seen.gso_tcpv4 > 0);
+	CHECK(seen.gso_fields_ok);
+	CHECK_INT(bad_partial_csums, 0);
+	CHECK(seen.max_len > rx_len);
+	CHECK_INT(seen.max_buffers, buffers_for(seen.max_len, rx_len));
+}
+
+TEST(vu_tso_frames_span_1536_byte_merged_buffers)
+{
+	tso_frames_over(1536);
+}
+
+TEST(vu_tso_frames_span_1526_byte_merged_buffers)
+{
+	tso_frames_over(1526);
+}
+
+TEST(vu_tso_frames_span_2048_byte_merged_buffers)
+{
+	tso_frames_over(2048);
+}
+
+/* 12 + 14 + 20 + 20 + 1460 = 1526: an MSS frame fills the buffer to its
+ * last byte, and takes no second one. */
+TEST(vu_mss_frame_fills_a_1526_byte_merged_buffer_exactly)
+{
+	struct rx_seen seen;
+
+	bulk_over_merged(1526, QUEUE_SIZE, 0, 1460, &seen);
+	if (test_failed())
+		return;
+	CHECK_INT(seen.max_len, 1460);
+	CHECK_INT(seen.max_buffers, 1);
+}
+
+/* One byte less of buffer: the MSS frame's last byte goes to a second. */
+TEST(vu_mss_frame_takes_two_1525_byte_merged_buffers)
+{
+	struct rx_seen seen;
+
+	bulk_over_merged(1525, QUEUE_SIZE, 0, 1460, &seen);
+	if (test_failed())
+		return;
+	CHECK_INT(seen.max_len, 1460);
+	CHECK_INT(seen.max_buffers, 2);
+}
+
+/* The guest keeps only three 1536-byte buffers posted, fewer than a
+ * 65480-byte segment needs: each frame is cut to what they hold (tcp.c:
+ * a segment is as long as the reserved buffers allow), the rest follows
+ * as the guest posts more, and nothing is lost or reordered. */
+static void frames_cut_to_three_posted_buffers(uint64_t features)
+{
+	struct rx_seen seen;
+	size_t fit = 3 * 1536 - FE_NET_HDR_LEN - IP4_L4_OFF - 20;
+
+	bulk_over_merged(1536, 3, features, MSS_MTU_65520, &seen);
+	if (test_failed())
+		return;
+	CHECK_INT(seen.max_len, fit);
+	CHECK_INT(seen.max_buffers, 3);
+	CHECK(vt.rx_ready > 0);
+}
+
+TEST(vu_segment_needing_more_buffers_than_posted_goes_in_those_posted)
+{
+	frames_cut_to_three_posted_buffers(0);
+}
+
+/* Same with TSO: a frame of 3 MSS and a part, still a valid GSO frame. */
+TEST(vu_tso_frame_needing_more_buffers_than_posted_goes_in_those_posted)
+{
+	frames_cut_to_three_posted_buffers(F(FE_F_NET_GUEST_CSUM) |
+					   F(FE_F_NET_GUEST_TSO4));
+	CHECK_INT(bad_partial_csums, 0);
+}
+
+/* Forwards a free host port (-t PORT) to the same guest port and
+ * connects a host client to it: *CN gets the client and the guest's
+ * view once the guest has answered vunetd's SYN (announcing MSS) and
+ * got the ACK.  Returns 0 or -1. */
+static int connect_forwarded(struct conn *cn, uint16_t mss)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	char spec[16], err[128];
+	uint16_t port = ft_closed_port(AF_INET, SOCK_STREAM);
+	struct ft_seg s;
+
+	snprintf(spec, sizeof(spec), "%u", port);
+	if (fwd_parse_spec(&vt.c.tcp_fwd, spec, err, sizeof(err)) ||
+	    tcp_listen_init(&vt.c) != 1)
+		return -1;
+	sin.sin_port = htons(port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cn->host = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (cn->host < 0 ||
+	    connect(cn->host, (struct sockaddr *)&sin, sizeof(sin)))
+		return -1;
+	if (guest_recv(&s, NULL, 2000) || s.flags != FT_SYN ||
+	    s.dport != port || !s.mss)
+		return -1;
+	cn->port = s.sport;
+	cn->guest_port = port;
+	cn->seq = GUEST_ISN;
+	cn->ack = s.seq + 1;
+	s = seg_of(cn, FT_SYN | FT_ACK);
+	s.mss = mss;
+	s.wscale = 7;
+	guest_send(&s);
+	cn->seq++;
+	if (guest_recv(&s, NULL, 2000) || s.flags != FT_ACK ||
+	    s.ack != cn->seq)
+		return -1;
+	return 0;
+}
+
+/* A host client on a forwarded port reaches the guest, whose RX buffers
+ * are RX_LEN bytes: vunetd's SYN (with its options), bulk data to the
+ * guest in frames spanning several buffers, and data back. */
+static void forwarded_over_merged(uint32_t rx_len)
+{
+	struct rx_seen seen;
+	struct conn cn;
+	struct ft_seg s;
+	uint8_t buf[16];
+
+	tcp_set_peek_offset(false);
+	CHECK_INT(vt_setup_merged(QUEUE_SIZE, 0, rx_len), 0);
+	CHECK_INT(connect_forwarded(&cn, MSS_MTU_65520), 0);
+	vt_post_rx(2); /* the SYN's and the ACK's */
+	CHECK_INT(transfer_seen(&cn, MERGED_BULK, MSS_MTU_65520, &seen),
+		  MERGED_BULK);
+	CHECK_INT(seen.misfit, 0);
+	CHECK(seen.max_buffers > 1);
+	s = seg_of(&cn, FT_ACK | FT_PSH);
+	s.payload = (const uint8_t *)"back";
+	s.len = 4;
+	guest_send(&s);
+	CHECK_INT(host_reads(&cn, buf, 4, 2000), 4);
+	CHECK(!memcmp(buf, "back", 4));
+	CHECK(rx_canaries_intact());
+	CHECK_INT(pt_drops(&vt.c), 0);
+	tcp_close_all(&vt.c);
+	tcp_listen_close(&vt.c);
+}
+
+TEST(vu_forwarded_connection_over_1536_byte_merged_buffers)
+{
+	forwarded_over_merged(1536);
+}
+
+TEST(vu_forwarded_connection_over_1526_byte_merged_buffers)
+{
+	forwarded_over_merged(1526);
+}
+
+TEST(vu_forwarded_connection_over_2048_byte_merged_buffers)
+{
+	forwarded_over_merged(2048);
 }
 
 int main(int argc, char **argv)
