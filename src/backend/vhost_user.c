@@ -45,15 +45,15 @@
  *    MRG_RXBUF; vu_rx_flush() publishes them.  With no buffers, we ask the
  *    guest to kick the RX queue and call rx_ready() when it does.  A
  *    frame that must go whole (a datagram: vu_rx_reserve_batch(),
- *    vu_rx_has_room()) and finds too few merged buffers waits the same
- *    way, the kick asked for buffers beyond those already there; only a
- *    frame that no added buffer would fit is left to its producer to
- *    drop.  Chains
- *    are popped in available-ring order and a reservation gives back
- *    what it did not use by rewinding to its first unused chain, so at
- *    most one reservation is outstanding, or one batch
- *    (vu_rx_reserve_batch) of single-buffer frames, which are committed
- *    in order and given back from the first unfilled one.
+ *    vu_rx_has_room(); any frame vu_send_frame() copies) and finds too
+ *    few merged buffers waits the same way, the kick asked for buffers
+ *    beyond those already there; only a frame that no added buffer would
+ *    fit is left to its producer to drop.  Chains are popped in
+ *    available-ring order and a reservation gives back what it did not
+ *    use by rewinding to its first unused chain, so at most one
+ *    reservation is outstanding, or one batch (vu_rx_reserve_batch) of
+ *    single-buffer frames, which are committed in order and given back
+ *    from the first unfilled one.
  *  - bad chains (vq_pop() reports them) go back used and empty at once,
  *    and are counted.  Every chain reaches the used ring exactly once: a
  *    reservation that is given back un-pops only the chains after the
@@ -1579,12 +1579,11 @@ int vu_send_frame(struct vu_dev *dev, const struct iovec *iov, size_t iovcnt)
 		len += iov[i].iov_len;
 	if (len > INT_MAX)
 		return -EMSGSIZE;
-	cap = vu_rx_reserve(dev, f, len);
+	/* Wait for more buffers rather than truncate the frame; one that no
+	 * buffers the guest may add would hold is dropped. */
+	cap = reserve_whole(dev, f, len);
 	if (cap >= 0 && (size_t)cap < len) {
 		vu_rx_commit(dev, f, 0);
-		/* Wait for more buffers rather than truncate the frame. */
-		dev->rx_waiting = true;
-		vq_enable_notify(&dev->q[VU_RXQ].vq);
 		cap = -ENOBUFS;
 	}
 	if (cap < 0) {

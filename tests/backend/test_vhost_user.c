@@ -987,6 +987,62 @@ TEST(vu_send_frame_spans_mrg_rxbuf_buffers)
 	tdev_free(t);
 }
 
+/* A Linux guest's merged buffers are 1536 bytes: 12 of header and 1524
+ * of frame in the first; one byte more needs a second buffer. */
+TEST(vu_send_frame_fills_a_1536_byte_merged_buffer_to_its_last_byte)
+{
+	SETUP(t, fe, &default_cfg, FE_STYLE_QEMU);
+	uint8_t frame[1525], got[4096];
+	struct iovec iov = { frame, 1524 };
+	unsigned nb = 0;
+
+	fill_pattern(frame, sizeof(frame), 8);
+	CHECK_INT(fe_rx_post(fe, 4, 1536), 0);
+	CHECK_INT(vu_send_frame(t->dev, &iov, 1), 1524);
+	iov.iov_len = 1525;
+	CHECK_INT(vu_send_frame(t->dev, &iov, 1), 1525);
+	vu_rx_flush(t->dev);
+	CHECK_INT(fe_rx_recv(fe, got, sizeof(got), &nb), 1524);
+	CHECK_INT(nb, 1);
+	CHECK(!memcmp(got, frame, 1524));
+	CHECK_INT(fe_rx_recv(fe, got, sizeof(got), &nb), 1525);
+	CHECK_INT(nb, 2);
+	CHECK(!memcmp(got, frame, 1525));
+	fe_free(fe);
+	tdev_free(t);
+}
+
+/* The copy path (ARP, DHCP, NDP, ICMP, TCP control frames) never cuts a
+ * frame: one longer than the merged buffers posted is refused, counted,
+ * and leaves them to the guest; once the guest posts more (its kick
+ * brings rx_ready), the frame spans them whole. */
+TEST(vu_send_frame_longer_than_the_posted_merged_buffers_takes_none)
+{
+	SETUP(t, fe, &default_cfg, FE_STYLE_QEMU);
+	uint8_t frame[3000], got[4096];
+	struct iovec iov = { frame, sizeof(frame) };
+	unsigned nb = 0, ready;
+
+	fill_pattern(frame, sizeof(frame), 9);
+	CHECK_INT(fe_rx_post(fe, 1, 1536), 0);
+	tdev_pump(t);
+	ready = t->rx_ready;
+	CHECK_INT(vu_send_frame(t->dev, &iov, 1), -ENOBUFS);
+	CHECK_INT(t->drops[DROP_RX_NO_BUFFERS], 1);
+	vu_rx_flush(t->dev);
+	CHECK_INT(fe_used_idx(&fe->rx), 0);
+	CHECK_INT(fe_rx_post(fe, 1, 1536), 0);
+	tdev_pump(t);
+	CHECK_INT(t->rx_ready, ready + 1);
+	CHECK_INT(vu_send_frame(t->dev, &iov, 1), sizeof(frame));
+	vu_rx_flush(t->dev);
+	CHECK_INT(fe_rx_recv(fe, got, sizeof(got), &nb), sizeof(frame));
+	CHECK_INT(nb, 2);
+	CHECK(!memcmp(got, frame, sizeof(frame)));
+	fe_free(fe);
+	tdev_free(t);
+}
+
 TEST(vu_send_frame_without_mrg_rxbuf_needs_one_big_buffer)
 {
 	struct fe_config cfg = {

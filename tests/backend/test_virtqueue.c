@@ -543,6 +543,26 @@ TEST(vq_enable_notify_sets_avail_event_and_reports_new_buffers)
 	guest_teardown();
 }
 
+/* Two buffers available, one popped and given back, the guest at index
+ * 2: a kick for "entry 0" (last_avail_idx) would never come; the guest
+ * must kick when it makes entry 2 available. */
+TEST(vq_enable_notify_on_more_asks_for_the_entry_after_those_available)
+{
+	uint16_t avail_event;
+
+	SETUP(true, false);
+	desc(0, BUF_GPA, 60, 0, 0);
+	desc(1, BUF_GPA + 64, 60, 0, 0);
+	make_avail(0);
+	make_avail(1);
+	CHECK_INT(vq_pop(&g.q, &g.mem, &g.c), 1);
+	vq_unpop(&g.q, g.c.avail_slot);
+	CHECK(!vq_enable_notify_on_more(&g.q));
+	memcpy(&avail_event, gmem(USED_GPA) + 4 + 8 * QSIZE, 2);
+	CHECK_INT(avail_event, 2);
+	guest_teardown();
+}
+
 TEST(vq_disable_notify_sets_no_notify_flag_without_event_idx)
 {
 	SETUP(false, false);
