@@ -16,6 +16,10 @@
  * guest can resend any part of it without keeping it; each end hashes the
  * stream as it first sends or receives it, in order.
  *
+ * The guest's RX buffers hold one MTU-sized frame each, or, in the
+ * merged-buffer cases, are as small as a Linux guest's (1526 to 2048
+ * bytes), 32 MiB each way there.
+ *
  * Every wait is bounded (TRANSFER_TIMEOUT_S for the data, a few seconds
  * for the rest); the case prints how long the transfer took.  vunetd runs
  * with -1, so it exits once the front-end has gone: a non-zero exit (a
@@ -373,6 +377,8 @@ static int host_end_prepare(struct host_end *h, bool source)
 struct bulk {
 	unsigned mtu;
 	bool offloads; /* the guest asks for checksum offload and TSO */
+	uint32_t rx_buf_len; /* guest RX buffers; 0: one MTU frame each */
+	uint32_t bytes;      /* to transfer */
 	struct bench_guest *g;
 	struct host_end host;
 	struct stream_end guest_end;
@@ -385,7 +391,7 @@ static int bulk_setup(struct bulk *b, bool to_guest)
 {
 	b->deadline_ms = now_ms() + TRANSFER_TIMEOUT_S * 1000ULL;
 	b->host.deadline_ms = b->deadline_ms;
-	b->host.total = BULK_BYTES;
+	b->host.total = b->bytes;
 	b->host.end.seed = 0x686f7374; /* different streams each way */
 	b->guest_end.seed = 0x67756573;
 	sha256_init(&b->guest_end.hash);
@@ -395,6 +401,8 @@ static int bulk_setup(struct bulk *b, bool to_guest)
 		return -1;
 	b->g = bench_guest_new(sock_path, b->mtu, QUEUE_SIZE,
 			       SETUP_TIMEOUT_MS, b->offloads);
+	if (b->g && b->rx_buf_len)
+		b->g->rx_buf_len = b->rx_buf_len;
 	if (!b->g || bench_guest_arp(b->g, SETUP_TIMEOUT_MS))
 		return -1;
 	if (pthread_create(&b->host.thread, NULL, host_end_run, &b->host))
@@ -404,9 +412,10 @@ static int bulk_setup(struct bulk *b, bool to_guest)
 
 static void report(const struct bulk *b, const char *what, uint64_t ms)
 {
-	fprintf(stderr, "%s, MTU %u: %u MiB in %.2f s (%.0f Mbit/s)\n", what,
-		b->mtu, BULK_BYTES >> 20, (double)ms / 1000,
-		ms ? (double)BULK_BYTES * 8 / 1000 / (double)ms : 0.0);
+	fprintf(stderr, "%s, MTU %u, RX buffers of %u bytes: %u MiB in %.2f s "
+		"(%.0f Mbit/s)\n", what, b->mtu, b->g->rx_buf_len,
+		b->bytes >> 20, (double)ms / 1000,
+		ms ? (double)b->bytes * 8 / 1000 / (double)ms : 0.0);
 }
 
 /* The case's transfer: static, as the host end's thread uses it until
@@ -437,8 +446,10 @@ static bool digests_match(struct sha256 *sent, struct sha256 *received)
 	return !memcmp(d1, d2, sizeof(d1));
 }
 
-/* The guest sends BULK_BYTES through the gateway to a host sink. */
-static void guest_to_host(unsigned mtu, bool offloads)
+/* The guest sends BYTES through the gateway to a host sink; its RX
+ * buffers are RX_BUF_LEN bytes (0: one MTU frame each). */
+static void guest_to_host(unsigned mtu, bool offloads, uint32_t rx_buf_len,
+			  uint32_t bytes)
 {
 	struct bench_tcp_conn *c;
 	uint64_t start;
@@ -448,6 +459,8 @@ static void guest_to_host(unsigned mtu, bool offloads)
 	alarm(CASE_TIMEOUT_S);
 	xfer.mtu = mtu;
 	xfer.offloads = offloads;
+	xfer.rx_buf_len = rx_buf_len;
+	xfer.bytes = bytes;
 	xfer.hooks.fill = guest_fill;
 	CHECK_INT(bulk_setup(&xfer, false), 0);
 	c = bench_tcp_connect(xfer.g, xfer.host.port);
@@ -455,28 +468,30 @@ static void guest_to_host(unsigned mtu, bool offloads)
 	c->data = &xfer.hooks;
 	CHECK_INT(bench_tcp_wait_established(xfer.g, c, SETUP_TIMEOUT_MS), 0);
 	start = now_ms();
-	bench_tcp_push(c, BULK_BYTES);
-	while (c->acked_bytes < BULK_BYTES && c->state == BENCH_TCP_ESTABLISHED &&
+	bench_tcp_push(c, bytes);
+	while (c->acked_bytes < bytes && c->state == BENCH_TCP_ESTABLISHED &&
 	       now_ms() < xfer.deadline_ms)
 		bench_guest_poll(xfer.g, 1);
 	report(&xfer, "guest to host", now_ms() - start);
-	if (c->acked_bytes != BULK_BYTES)
+	if (c->acked_bytes != bytes)
 		show_state(c);
-	CHECK_MSG(c->acked_bytes == BULK_BYTES, "%llu of %u bytes acknowledged",
-		  (unsigned long long)c->acked_bytes, BULK_BYTES);
+	CHECK_MSG(c->acked_bytes == bytes, "%llu of %u bytes acknowledged",
+		  (unsigned long long)c->acked_bytes, bytes);
 	CHECK_INT(bench_tcp_close(xfer.g, c, SETUP_TIMEOUT_MS), 0);
 	pthread_join(xfer.host.thread, NULL);
 	CHECK_INT(xfer.host.err, 0);
-	CHECK_INT(xfer.host.end.bytes, BULK_BYTES);
-	CHECK_INT(xfer.guest_end.bytes, BULK_BYTES);
+	CHECK_INT(xfer.host.end.bytes, bytes);
+	CHECK_INT(xfer.guest_end.bytes, bytes);
 	CHECK(digests_match(&xfer.guest_end.hash, &xfer.host.end.hash));
 	bench_guest_free(xfer.g);
 	close(xfer.host.listen_fd);
 	CHECK_INT(reap_vunetd(), 0);
 }
 
-/* A host peer sends BULK_BYTES to the guest through the -t port. */
-static void host_to_guest(unsigned mtu, bool offloads)
+/* A host peer sends BYTES to the guest through the -t port; the
+ * guest's RX buffers are RX_BUF_LEN bytes (0: one MTU frame each). */
+static void host_to_guest(unsigned mtu, bool offloads, uint32_t rx_buf_len,
+			  uint32_t bytes)
 {
 	struct bench_tcp_conn *c;
 	uint64_t start;
@@ -486,6 +501,8 @@ static void host_to_guest(unsigned mtu, bool offloads)
 	alarm(CASE_TIMEOUT_S);
 	xfer.mtu = mtu;
 	xfer.offloads = offloads;
+	xfer.rx_buf_len = rx_buf_len;
+	xfer.bytes = bytes;
 	xfer.hooks.sink = guest_sink;
 	CHECK_INT(bulk_setup(&xfer, true), 0);
 	xfer.g->accept_data = &xfer.hooks;
@@ -499,13 +516,13 @@ static void host_to_guest(unsigned mtu, bool offloads)
 	if (!c->fin_received)
 		show_state(c);
 	CHECK_MSG(c->fin_received, "%llu of %u bytes, no FIN (%llu bad "
-		  "checksums)", (unsigned long long)c->rx_bytes, BULK_BYTES,
+		  "checksums)", (unsigned long long)c->rx_bytes, bytes,
 		  (unsigned long long)xfer.g->rx_bad_csum);
 	CHECK_INT(bench_tcp_close(xfer.g, c, SETUP_TIMEOUT_MS), 0);
 	pthread_join(xfer.host.thread, NULL);
 	CHECK_INT(xfer.host.err, 0);
-	CHECK_INT(xfer.host.end.bytes, BULK_BYTES);
-	CHECK_INT(xfer.guest_end.bytes, BULK_BYTES);
+	CHECK_INT(xfer.host.end.bytes, bytes);
+	CHECK_INT(xfer.guest_end.bytes, bytes);
 	CHECK_INT(xfer.g->rx_bad_csum, 0);
 	CHECK(digests_match(&xfer.host.end.hash, &xfer.guest_end.hash));
 	bench_guest_free(xfer.g);
@@ -549,18 +566,18 @@ TEST(sha256_matches_the_standard_examples)
 
 TEST(guest_sends_256mib_to_host_intact_mtu_65520)
 {
-	guest_to_host(65520, false);
+	guest_to_host(65520, false, 0, BULK_BYTES);
 }
 
 TEST(host_sends_256mib_to_guest_intact_mtu_65520)
 {
-	host_to_guest(65520, false);
+	host_to_guest(65520, false, 0, BULK_BYTES);
 }
 
 /* At MTU 1500 the same bytes take 44 times as many frames. */
 TEST(guest_sends_256mib_to_host_intact_mtu_1500)
 {
-	guest_to_host(1500, false);
+	guest_to_host(1500, false, 0, BULK_BYTES);
 }
 
 /* With checksum offload and TSO, as a Linux guest negotiates them:
@@ -568,12 +585,39 @@ TEST(guest_sends_256mib_to_host_intact_mtu_1500)
  * far fewer frames, so the program still fits run.sh's 600 s). */
 TEST(guest_sends_256mib_to_host_intact_mtu_1500_with_offloads)
 {
-	guest_to_host(1500, true);
+	guest_to_host(1500, true, 0, BULK_BYTES);
 }
 
 TEST(host_sends_256mib_to_guest_intact_mtu_1500_with_offloads)
 {
-	host_to_guest(1500, true);
+	host_to_guest(1500, true, 0, BULK_BYTES);
+}
+
+/* A Linux guest with merged RX buffers posts them of 1536 bytes and
+ * more (its 1518-byte minimum and the 12-byte header, rounded to a
+ * cache line), whatever its MTU: a 64 KiB frame spans some 43 of them.
+ * Connections both ways: the guest's to the host, the host's through
+ * the -t port. */
+#define MERGED_BYTES (32u << 20)
+
+TEST(host_sends_32mib_to_guest_intact_over_1536_byte_buffers_mtu_65520)
+{
+	host_to_guest(65520, false, 1536, MERGED_BYTES);
+}
+
+TEST(host_sends_32mib_to_guest_intact_over_1526_byte_buffers_with_tso)
+{
+	host_to_guest(1500, true, 1526, MERGED_BYTES);
+}
+
+TEST(guest_sends_32mib_to_host_intact_over_1536_byte_buffers_mtu_65520)
+{
+	guest_to_host(65520, false, 1536, MERGED_BYTES);
+}
+
+TEST(guest_sends_32mib_to_host_intact_over_2048_byte_buffers_with_tso)
+{
+	guest_to_host(1500, true, 2048, MERGED_BYTES);
 }
 
 int main(int argc, char **argv)
