@@ -110,14 +110,14 @@ static size_t build_arp_request(uint8_t *f)
 	return 42;
 }
 
-/* Sends an ARP request for the gateway and checks vunetd's reply.
- * Returns NULL or what was wrong. */
-static const char *arp_round_trip(struct fe *fe)
+/* Sends an ARP request for the gateway and checks vunetd's reply, with
+ * RX buffers of BUF_LEN bytes posted.  Returns NULL or what was wrong. */
+static const char *arp_round_trip_in(struct fe *fe, uint32_t buf_len)
 {
 	uint8_t req[64], got[2048];
 	int len = -EAGAIN, i;
 
-	if (fe_rx_post(fe, 8, 2048))
+	if (fe_rx_post(fe, 8, buf_len))
 		return "cannot post RX buffers";
 	if (fe_tx_send(fe, req, build_arp_request(req)))
 		return "cannot send on TX";
@@ -137,6 +137,11 @@ static const char *arp_round_trip(struct fe *fe)
 	    memcmp(got + 28, gw_ip, 4))
 		return "not an ARP reply for the gateway";
 	return NULL;
+}
+
+static const char *arp_round_trip(struct fe *fe)
+{
+	return arp_round_trip_in(fe, 2048);
 }
 
 #define START(v, one_off)                                                 \
@@ -170,6 +175,22 @@ TEST(vunetd_answers_arp_after_qemu_handshake)
 		vunetd_stop(&v);
 	CHECK_MSG(fe, "vunetd did not complete the handshake at %s", v.path);
 	why = arp_round_trip(fe);
+	fe_free(fe);
+	vunetd_stop(&v);
+	CHECK_MSG(!why, "%s", why);
+}
+
+/* The smallest merged buffers a Linux guest posts. */
+TEST(vunetd_answers_arp_into_1536_byte_merged_buffers)
+{
+	START(v, false);
+	struct fe *fe = connect_started(&v, FE_STYLE_QEMU);
+	const char *why;
+
+	if (!fe)
+		vunetd_stop(&v);
+	CHECK_MSG(fe, "vunetd did not complete the handshake at %s", v.path);
+	why = arp_round_trip_in(fe, 1536);
 	fe_free(fe);
 	vunetd_stop(&v);
 	CHECK_MSG(!why, "%s", why);
