@@ -779,6 +779,46 @@ TEST(small_datagram_reserves_one_small_merged_buffer)
 	udp_close_all(&vu.c);
 }
 
+/* 12 bytes of virtio-net header, 42 of Ethernet, IPv4 and UDP headers:
+ * 1482 payload bytes fill a 1536-byte buffer to its last byte and are
+ * given just that buffer (FIONREAD sizes the reservation); one byte more
+ * takes a second. */
+TEST(datagram_filling_a_1536_byte_merged_buffer_exactly_takes_one)
+{
+	static char data[1483];
+	struct sockaddr_storage from;
+	unsigned nb = 0;
+	uint16_t port;
+	size_t len;
+	int s;
+
+	CHECK_INT(vu_setup(QUEUE_SIZE, 1536), 0);
+	s = ft_bind_udp(AF_INET, &port);
+	CHECK(s >= 0);
+	CHECK_INT(open_flow(s, port, GUEST_PORT, &from), 0);
+	memset(data, 'e', sizeof(data));
+	for (len = 1482; len <= 1483; len++) {
+		int n = -EAGAIN, waited;
+
+		sys.recv_iov_max = 0;
+		CHECK(sendto(s, data, len, 0, (struct sockaddr *)&from,
+			     sizeof(struct sockaddr_in)) == (ssize_t)len);
+		for (waited = 0; waited < 2000 && n == -EAGAIN; waited += 5) {
+			vu_pump(&vu.c);
+			n = fe_rx_recv(vu.fe, rxbuf, sizeof(rxbuf), &nb);
+			if (n == -EAGAIN)
+				usleep(5000);
+		}
+		CHECK_INT(n, UDP4_PAYLOAD_OFF + len);
+		CHECK(pt_ip4_checksums_ok(rxbuf, (size_t)n));
+		CHECK(!memcmp(rxbuf + UDP4_PAYLOAD_OFF, data, len));
+		CHECK_INT(nb, len - 1481);
+		CHECK_INT((int)sys.recv_iov_max, (int)(len - 1481));
+	}
+	CHECK_INT(pt_drops(&vu.c), 0);
+	udp_close_all(&vu.c);
+}
+
 /* The payload of the next IPv6 frame for the guest as a string, or "". */
 static const char *guest_next6(void)
 {
