@@ -70,9 +70,13 @@
  * carries its full checksum.  Over the stream protocol (no virtio-net
  * header, so no offloads: full checksums), one peek fills up to
  * TCP_FRAMES_PER_PEEK static frames, queued with tap_send_frame().
- * When the guest has no room, sending stops (TCP_EV_GUEST_RX_FULL) and
- * resumes on tcp_guest_rx_ready() or, should that not come, at the next
- * timer tick.
+ * A frame is as long as the guest's posted buffers allow: with fewer
+ * merged buffers than a full one needs (a Linux guest's are 1536 bytes
+ * and up, a 64 KiB frame takes some 43), a shorter segment goes now and
+ * the rest follows in the buffers the guest adds; nothing waits for room
+ * that may never come.  When the guest has no room at all, sending stops
+ * (TCP_EV_GUEST_RX_FULL) and resumes on tcp_guest_rx_ready() or, should
+ * that not come, at the next timer tick.
  *
  * Data path: no allocation, no logging, one tap_flush() per event.  Not
  * done: TCP options beyond MSS and window scaling (no timestamps, no

@@ -1158,9 +1158,9 @@ TEST(vu_mss_frame_takes_two_1525_byte_merged_buffers)
 }
 
 /* The guest keeps only three 1536-byte buffers posted, fewer than a
- * 65480-byte segment needs: each frame is cut to what they hold (tcp.c:
- * a segment is as long as the reserved buffers allow), the rest follows
- * as the guest posts more, and nothing is lost or reordered. */
+ * 65480-byte segment needs: each frame is cut to what they hold (as
+ * tcp.c's theory of operation says), the rest follows as the guest posts
+ * more, and nothing is lost or reordered. */
 static void frames_cut_to_three_posted_buffers(uint64_t features)
 {
 	struct rx_seen seen;
