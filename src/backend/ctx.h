@@ -63,6 +63,9 @@ struct ctx_stats {
 	/* accept() on a forwarded port ran out of file descriptors (the
 	 * port then pauses, see tcp.c) */
 	uint64_t accept_no_fd;
+	/* ACKs of guest data held back for host data to carry (tcp.c), and
+	 * how many of those the timer had to send alone */
+	uint64_t ack_delayed, ack_delay_expired;
 };
 
 struct ip4_ctx {

@@ -23,6 +23,7 @@ enum epoll_type {
 	EPOLL_TYPE_UDP,         /* UDP socket of a flow; idx = flow */
 	EPOLL_TYPE_UDP_LISTEN,  /* forwarded UDP port */
 	EPOLL_TYPE_TIMER,       /* periodic timerfd */
+	EPOLL_TYPE_TCP_ACK_TIMER, /* tcp.c's delayed-ACK timerfd */
 	EPOLL_TYPE_SIGNAL,      /* signalfd */
 	EPOLL_NUM_TYPES,
 };

@@ -89,6 +89,7 @@ struct flow_tcp {
 	uint8_t retries;
 	uint64_t data_sent_ms;  /* last time data went to the guest */
 	uint64_t active_ms;     /* last time anything happened */
+	uint64_t data_from_guest_ms; /* last time the socket took guest data */
 };
 
 /* UDP state, used by udp.c. */

@@ -16,7 +16,8 @@
  *    acknowledged, so the guest itself keeps (and retransmits) whatever
  *    did not fit: vunetd buffers nothing.  The window announced to the
  *    guest is the free space in the socket's send buffer.  ACKs are sent
- *    once per flow at the end of each batch of guest frames.
+ *    once per flow at the end of each batch of guest frames, or a little
+ *    later (below).
  *  - Host to guest: data is read with MSG_PEEK into the frames for the
  *    guest, so it stays in the kernel's receive queue until the guest
  *    acknowledges it; only then is it dropped from the socket (recv with
@@ -56,6 +57,29 @@
  * socket event (or a rewind), so the guest ACKs in between (one per
  * request/response exchange) cost no peek.
  *
+ * Delayed ACKs.  In a request/response exchange a pure ACK of the
+ * request, then the response, wakes the guest twice; held back a little,
+ * the ACK rides on the response.  A flow counts as request/response
+ * (TCP_EV_INTERACTIVE) once host data went to the guest within
+ * TCP_ACK_DELAY_MS of guest data reaching the socket, and stops counting
+ * when a held-back ACK had to be sent alone (Linux's "pingpong" mode, so
+ * a one-way small-write flow never waits: with Nagle's algorithm, its
+ * sender would).  The ACK of a guest segment is held back only when all
+ * of: the flow is interactive; the segment came in order, carries PSH
+ * (the sender's write is complete: it now waits) and the socket took all
+ * of it; no other ACK of the flow is held back or queued (so at most one
+ * segment, at most one MSS, goes unacknowledged: a second one, a bulk
+ * transfer, is acknowledged at its batch end as before); the guest keeps
+ * at least half of the window we announced; the socket was not full.
+ * Everything else is acknowledged at the batch end: FINs, repeated or
+ * out-of-order data (the duplicate ACK asks for a retransmission), zero
+ * window probes, keep-alives, data the socket took only in part.  Held
+ * back ACKs wait in one queue for all flows, in the order they are due
+ * (all wait the same time), behind one timerfd armed for the head; any
+ * segment to the guest with ACK makes a queued entry void, and entries
+ * of closed flows are recognised by their generation, so nothing is ever
+ * removed from the middle.  A full queue means ACK at once.
+ *
  * Frames for the guest: over vhost-user, data is peeked straight into
  * guest RX buffers reserved with vu_rx_reserve() (headers written in front,
  * checksum computed over the guest buffers), one frame per reservation.
@@ -92,6 +116,7 @@
 #include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "backend/checksum.h"
@@ -145,12 +170,31 @@ _Static_assert(FALLBACK_INFLIGHT_SEGMENTS * 65535ULL <= FALLBACK_MAX_INFLIGHT,
 #define ACCEPTS_PER_EVENT 16
 /* Flows whose ACK waits for the end of the batch. */
 #define ACK_BATCH_MAX 256
+/* Delayed ACKs queued at once, all flows.  A flow has at most one live
+ * entry, but every exchange answered in time leaves a void one until it
+ * is due: at 20000 exchanges a second (more than one loop does) that is
+ * 200 entries per TCP_ACK_DELAY_MS. */
+#define ACK_DELAY_QUEUE 1024
 
 static uint8_t data_frames[TCP_FRAMES_PER_PEEK][TAP_FRAME_MAX];
 static uint8_t ctl_frame[IP6_L4_OFF + TCP_HDR_LEN + TCP_SYNACK_OPT_LEN];
 static uint8_t discard_buf[DISCARD_BUF_LEN];
 static uint32_t ack_batch[ACK_BATCH_MAX];
 static unsigned n_ack_batch;
+
+/* An ACK held back: for flow IDX (generation GEN), due at DUE_MS, of the
+ * guest's data up to SEQ (void once an ACK covered it). */
+struct delayed_ack {
+	uint64_t due_ms;
+	uint32_t idx;
+	uint32_t seq;
+	uint16_t gen;
+};
+
+/* The delayed-ACK queue: a ring, oldest (and first due) at delack_head. */
+static struct delayed_ack delack_q[ACK_DELAY_QUEUE];
+static unsigned delack_head, delack_len;
+static int delack_timer = -1;
 
 /* -1: not probed yet, 0: fallback, 1: SO_PEEK_OFF works on TCP */
 static int peek_offset_state = -1;
@@ -314,8 +358,11 @@ static size_t fill_segment(struct ctx *c, struct flow *fl, uint8_t *frame,
 	csum = tcp_csum_field(sum, th, TCP_HDR_LEN + opt_len, p);
 	memcpy(th + 16, &csum, 2);
 
-	if (flags & TCP_FLAG_ACK)
+	if (flags & TCP_FLAG_ACK) {
 		fl->tcp.seq_acked_to_guest = fl->tcp.seq_from_guest;
+		/* a queued delayed ACK of this flow has nothing left to do */
+		fl->tcp.events &= ~(uint32_t)TCP_EV_ACK_DELAYED;
+	}
 	return l4_off + TCP_HDR_LEN + opt_len;
 }
 
@@ -429,6 +476,122 @@ static void queue_ack(struct ctx *c, struct flow *fl)
 	}
 	fl->tcp.events |= TCP_EV_ACK_PENDING;
 	ack_batch[n_ack_batch++] = flow_idx(fl);
+}
+
+/* --- Delayed ACKs (see the theory of operation) ------------------------- */
+
+/* Arms the delayed-ACK timer for DUE_MS on the monotonic clock. */
+static void arm_delack_timer(uint64_t due_ms)
+{
+	struct itimerspec it = {
+		.it_value.tv_sec = (time_t)(due_ms / 1000),
+		.it_value.tv_nsec = (long)(due_ms % 1000) * 1000000L,
+	};
+
+	timerfd_settime(delack_timer, TFD_TIMER_ABSTIME, &it, NULL);
+}
+
+/* Whether the ACK of the segment the socket just took from the guest (all
+ * of it, in order) may wait for host data: see the theory of operation. */
+static bool ack_may_wait(const struct flow *fl, bool psh)
+{
+	const struct flow_tcp *t = &fl->tcp;
+	uint32_t unacked = t->seq_from_guest - t->seq_acked_to_guest;
+	uint32_t busy = TCP_EV_ACK_DELAYED | TCP_EV_ACK_PENDING |
+			TCP_EV_WANT_OUT;
+
+	return psh && delack_timer >= 0 && (t->events & TCP_EV_INTERACTIVE) &&
+	       !(t->events & busy) && unacked <= t->mss_to_guest &&
+	       unacked <= t->wnd_to_guest / 2;
+}
+
+/* Holds FL's ACK back for TCP_ACK_DELAY_MS.  Returns false when the queue
+ * is full: the caller acknowledges at once. */
+static bool delay_ack(struct ctx *c, struct flow *fl)
+{
+	struct delayed_ack *d;
+
+	if (delack_len == ACK_DELAY_QUEUE)
+		return false;
+	d = &delack_q[(delack_head + delack_len++) % ACK_DELAY_QUEUE];
+	d->due_ms = flow_now_ms() + TCP_ACK_DELAY_MS;
+	d->idx = flow_idx(fl);
+	d->seq = fl->tcp.seq_from_guest;
+	d->gen = fl->gen;
+	fl->tcp.events |= TCP_EV_ACK_DELAYED;
+	if (delack_len == 1)
+		arm_delack_timer(d->due_ms);
+	c->stats.ack_delayed++;
+	return true;
+}
+
+/* The flow entry D holds back an ACK for, if that ACK is still owed. */
+static struct flow *delayed_ack_owed(const struct delayed_ack *d)
+{
+	struct flow *fl = flow_at(d->idx);
+
+	if (!fl || fl->type != FLOW_TCP || fl->gen != d->gen ||
+	    !(fl->tcp.events & TCP_EV_ACK_DELAYED) ||
+	    !seq_lt(fl->tcp.seq_acked_to_guest, d->seq))
+		return NULL;
+	return fl;
+}
+
+void tcp_ack_timer_handler(struct ctx *c)
+{
+	uint64_t expirations, now_ms = flow_now_ms();
+
+	if (read(delack_timer, &expirations, sizeof(expirations)) < 0 &&
+	    errno != EAGAIN)
+		return;
+	while (delack_len && delack_q[delack_head].due_ms <= now_ms) {
+		struct flow *fl = delayed_ack_owed(&delack_q[delack_head]);
+
+		delack_head = (delack_head + 1) % ACK_DELAY_QUEUE;
+		delack_len--;
+		if (!fl)
+			continue;
+		/* no answer in time: not request/response after all */
+		fl->tcp.events &= ~(uint32_t)TCP_EV_INTERACTIVE;
+		send_ctl(c, fl, TCP_FLAG_ACK, fl->tcp.seq_to_guest);
+		watch_send_space(c, fl);
+		c->stats.ack_delay_expired++;
+	}
+	if (delack_len)
+		arm_delack_timer(delack_q[delack_head].due_ms);
+	tap_flush(c);
+}
+
+int tcp_init(struct ctx *c)
+{
+	union epoll_ref ref = { .type = EPOLL_TYPE_TCP_ACK_TIMER };
+	struct epoll_event ev = { .events = EPOLLIN };
+	int rc;
+
+	delack_head = delack_len = 0;
+	delack_timer = timerfd_create(CLOCK_MONOTONIC,
+				      TFD_NONBLOCK | TFD_CLOEXEC);
+	if (delack_timer < 0)
+		return -errno;
+	ref.fd = delack_timer;
+	ev.data.u64 = ref.u64;
+	if (epoll_ctl(c->epollfd, EPOLL_CTL_ADD, delack_timer, &ev)) {
+		rc = -errno;
+		close(delack_timer);
+		delack_timer = -1;
+		return rc;
+	}
+	return 0;
+}
+
+void tcp_fini(struct ctx *c)
+{
+	if (delack_timer < 0)
+		return;
+	epoll_ctl(c->epollfd, EPOLL_CTL_DEL, delack_timer, NULL);
+	close(delack_timer);
+	delack_timer = -1;
+	delack_len = 0;
 }
 
 /* --- Host to guest ------------------------------------------------------ */
@@ -734,8 +897,14 @@ static bool data_to_guest(struct ctx *c, struct flow *fl)
 		fl->tcp.events &= ~(uint32_t)TCP_EV_GUEST_RX_FULL;
 	if (n == SENT_DRAINED || n < 0)
 		fl->tcp.events |= TCP_EV_SOCK_DRAINED;
-	if (fl->tcp.seq_to_guest != before)
-		fl->tcp.data_sent_ms = fl->tcp.active_ms = flow_now_ms();
+	if (fl->tcp.seq_to_guest != before) {
+		uint64_t now_ms = flow_now_ms();
+
+		fl->tcp.data_sent_ms = fl->tcp.active_ms = now_ms;
+		/* the host answers the guest: its ACKs may wait for data */
+		if (now_ms - fl->tcp.data_from_guest_ms <= TCP_ACK_DELAY_MS)
+			fl->tcp.events |= TCP_EV_INTERACTIVE;
+	}
 	/* Everything before the host's FIN is out: the FIN may follow. */
 	if (n == SENT_DRAINED)
 		send_fin_if_due(c, fl);
@@ -821,25 +990,30 @@ static bool guest_acked(struct ctx *c, struct flow *fl, uint32_t ack,
 
 /* --- Guest to host ------------------------------------------------------ */
 
-/* Hands the guest's payload to the socket; acknowledges what it took. */
+/* Hands the guest's payload to the socket; acknowledges what it took,
+ * at the batch end or, for the last segment of a request (PSH), maybe a
+ * little later (see "Delayed ACKs" above). */
 static bool data_from_guest(struct ctx *c, struct flow *fl,
 			    const struct tap_frame *f, uint32_t seq,
-			    size_t plen)
+			    size_t plen, bool psh)
 {
 	struct iovec iov[TCP_MAX_IOV];
 	uint32_t skip = fl->tcp.seq_from_guest - seq;
 	ssize_t n;
 	int n_iov;
 
-	queue_ack(c, fl); /* a gap or a repeat earns a duplicate ACK too */
 	/* Nothing follows a FIN (RFC 9293 3.10.7.4: ignore it); the socket
-	 * is shut down for writing and would fail, resetting both ways. */
+	 * is shut down for writing and would fail, resetting both ways.  A
+	 * gap or a repeat earns a duplicate ACK, at once. */
 	if (seq_lt(fl->tcp.seq_from_guest, seq) || skip >= plen ||
-	    (fl->tcp.events & TCP_EV_GUEST_FIN_RCVD))
+	    (fl->tcp.events & TCP_EV_GUEST_FIN_RCVD)) {
+		queue_ack(c, fl);
 		return true;
+	}
 	n_iov = tap_frame_iov_from(f, f->payload_off + skip,
 				   f->payload_off + plen, iov, TCP_MAX_IOV);
 	if (n_iov < 0) {
+		queue_ack(c, fl);
 		ctx_drop(c, DROP_BAD_L4);
 		return true;
 	}
@@ -852,7 +1026,13 @@ static bool data_from_guest(struct ctx *c, struct flow *fl,
 	}
 	if (n < 0)
 		n = 0;
+	if (n)
+		fl->tcp.data_from_guest_ms = flow_now_ms();
 	fl->tcp.seq_from_guest += (uint32_t)n;
+	if (!skip && (size_t)n == plen && ack_may_wait(fl, psh) &&
+	    delay_ack(c, fl))
+		return true;
+	queue_ack(c, fl);
 	if ((size_t)n < plen - skip && !(fl->tcp.events & TCP_EV_WANT_OUT)) {
 		/* Tell the guest when there is room again. */
 		fl->tcp.events |= TCP_EV_WANT_OUT;
@@ -1278,7 +1458,8 @@ static void segment_for_flow(struct ctx *c, struct flow *fl,
 			return;
 		fl->tcp.events |= TCP_EV_GUEST_SYN_ACKED;
 	}
-	if (plen && !data_from_guest(c, fl, f, seq, plen))
+	if (plen && !data_from_guest(c, fl, f, seq, plen,
+				     flags & TCP_FLAG_PSH))
 		return;
 	if (flags & TCP_FLAG_FIN)
 		fin_from_guest(c, fl, seq + (uint32_t)plen);
@@ -1512,5 +1693,6 @@ void tcp_close_all(struct ctx *c)
 			flow_reset(c, fl);
 	}
 	n_ack_batch = 0;
+	delack_len = 0;
 	tap_flush(c);
 }

@@ -7,14 +7,17 @@
  *  - tap.c hands every TCP segment from the guest to tcp_tap_handler(),
  *    with headers already bounds-checked into a struct tap_frame, and
  *    calls tcp_batch_done() at the end of each batch of guest frames
- *    (ACKs are sent there, once per flow);
- *  - the event loop passes EPOLL_TYPE_TCP events to tcp_sock_handler()
- *    and EPOLL_TYPE_TCP_LISTEN events to tcp_listen_handler(), calls
- *    tcp_timer() about once a second, and tcp_guest_rx_ready() when the
- *    guest can take frames again (vhost-user rx_ready, stream drained);
- *  - at start, after flow_init(): tcp_listen_init() for the -t ports
- *    (before privileges are dropped, for ports below 1024); at exit,
- *    tcp_close_all() and tcp_listen_close().
+ *    (ACKs are sent there, once per flow, unless one is held back);
+ *  - the event loop passes EPOLL_TYPE_TCP events to tcp_sock_handler(),
+ *    EPOLL_TYPE_TCP_LISTEN events to tcp_listen_handler() and
+ *    EPOLL_TYPE_TCP_ACK_TIMER events to tcp_ack_timer_handler() (the
+ *    delayed ACKs), calls tcp_timer() about once a second, and
+ *    tcp_guest_rx_ready() when the guest can take frames again
+ *    (vhost-user rx_ready, stream drained);
+ *  - at start, after flow_init(): tcp_init() (the delayed-ACK timer, in
+ *    the epoll instance), then tcp_listen_init() for the -t ports (before
+ *    privileges are dropped, for ports below 1024); at exit,
+ *    tcp_close_all(), tcp_listen_close() and tcp_fini().
  * Everything runs on the loop's single thread.
  */
 #ifndef VUNET_BACKEND_TCP_H
@@ -46,6 +49,11 @@ struct tap_frame;
 #define TCP_IDLE_TIMEOUT_MS (2 * 3600 * 1000ULL)
 /* Window scale we announce when the guest offers scaling. */
 #define TCP_WSCALE_TO_GUEST 8
+/* How long an ACK of guest data may wait for host data to carry it (see
+ * "Delayed ACKs" in tcp.c), and how soon after guest data the host must
+ * answer for the flow to count as request/response.  Below Linux's
+ * shortest delayed ACK (40 ms), passt's ACK check interval. */
+#define TCP_ACK_DELAY_MS 10
 
 /* Events a TCP flow has seen (struct flow_tcp.events). */
 enum tcp_event {
@@ -62,8 +70,21 @@ enum tcp_event {
 	TCP_EV_GUEST_RX_FULL = 1 << 10,  /* sending stopped: guest had no room */
 	TCP_EV_SOCK_DRAINED = 1 << 11,   /* last peek found nothing new, and no
 					  * socket event or rewind since */
+	TCP_EV_ACK_DELAYED = 1 << 12,    /* an ACK waits in the delayed-ACK
+					  * queue: none sent since */
+	TCP_EV_INTERACTIVE = 1 << 13,    /* the host answered guest data within
+					  * TCP_ACK_DELAY_MS: ACKs may wait */
 };
 
+/* Creates the delayed-ACK timer and adds it to c->epollfd
+ * (EPOLL_TYPE_TCP_ACK_TIMER).  Returns 0 or a negative errno; without it
+ * every ACK goes out at the end of its batch. */
+int tcp_init(struct ctx *c);
+/* Closes it (at exit, after tcp_close_all()). */
+void tcp_fini(struct ctx *c);
+/* EPOLL_TYPE_TCP_ACK_TIMER: sends the delayed ACKs that are due and no
+ * host data carried in the meantime. */
+void tcp_ack_timer_handler(struct ctx *c);
 /* A TCP segment from the guest (tap.h's handler signature).  Returns 0,
  * or -1 when dropped (counted). */
 int tcp_tap_handler(struct ctx *c, const struct tap_frame *f);

@@ -14,7 +14,8 @@
  *  3. epoll: the listening socket (or the -F connection), a signalfd for
  *     SIGTERM/SIGINT/SIGHUP (exit) and SIGUSR1 (log counters; the signals
  *     are blocked from the very start), a 1 s timerfd driving the
- *     protocol timers, the flow table, and the -t/-u listening sockets —
+ *     protocol timers, the flow table, tcp.c's delayed-ACK timerfd, and
+ *     the -t/-u listening sockets —
  *     still with the caller's privileges, so root may forward low ports;
  *  4. started as root, vunetd then switches to nobody (or --runas) for
  *     good, and installs the seccomp deny list when built with it.
@@ -155,8 +156,12 @@ size_t vunetd_format_counters(const struct ctx *c, char *buf, size_t size)
 		len += n < 0 ? 0 : (size_t)n;
 	}
 	if (len < size) {
-		n = snprintf(buf + len, size - len, " accept_no_fd=%llu",
-			     (unsigned long long)s->accept_no_fd);
+		n = snprintf(buf + len, size - len,
+			     " accept_no_fd=%llu ack_delayed=%llu"
+			     " ack_delay_expired=%llu",
+			     (unsigned long long)s->accept_no_fd,
+			     (unsigned long long)s->ack_delayed,
+			     (unsigned long long)s->ack_delay_expired);
 		len += n < 0 ? 0 : (size_t)n;
 	}
 	return len < size ? len : size - 1;
@@ -483,6 +488,10 @@ static int setup_loop(struct ctx *c)
 		err("Can't allocate the flow table: %s", strerror(-rc));
 		return -1;
 	}
+	rc = tcp_init(c);
+	if (rc)
+		warn("TCP delayed-ACK timer: %s; every ACK goes out at once",
+		     strerror(-rc));
 	/* before dropping privileges: root may forward ports below 1024 */
 	if (c->tcp_fwd.mode != FWD_NONE && !c->no_tcp &&
 	    tcp_listen_init(c) < 0)
@@ -668,6 +677,9 @@ static void handle_event(struct ctx *c, const struct epoll_event *ev)
 	case EPOLL_TYPE_TIMER:
 		handle_timer(c);
 		break;
+	case EPOLL_TYPE_TCP_ACK_TIMER:
+		tcp_ack_timer_handler(c);
+		break;
 	case EPOLL_TYPE_SIGNAL:
 		handle_signal(c);
 		break;
@@ -682,6 +694,7 @@ static void cleanup(struct ctx *c)
 	udp_close_all(c);
 	tcp_listen_close(c);
 	udp_listen_close(c);
+	tcp_fini(c);
 	flow_fini();
 	if (c->mode == MODE_STREAM)
 		tap_stream_detach(c);

@@ -56,6 +56,10 @@ int ft_setup(struct ctx *c, unsigned capacity)
 		fprintf(stderr, "flow_init(%u) failed\n", capacity);
 		return -1;
 	}
+	if (tcp_init(c) < 0) {
+		fprintf(stderr, "tcp_init failed\n");
+		return -1;
+	}
 	tap_set_handlers(&ft_handlers);
 	return 0;
 }
@@ -77,6 +81,8 @@ void ft_pump(struct ctx *c, int timeout_ms)
 			udp_sock_handler(c, ref, ev[i].events);
 		else if (ref.type == EPOLL_TYPE_UDP_LISTEN)
 			udp_listen_handler(c, ref, ev[i].events);
+		else if (ref.type == EPOLL_TYPE_TCP_ACK_TIMER)
+			tcp_ack_timer_handler(c);
 	}
 }
 

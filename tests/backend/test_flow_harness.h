@@ -5,8 +5,10 @@
  * On top of proto_harness.h (the test is QEMU's "stream" front-end on a
  * socketpair; the real tap.c dispatches), this installs the TCP and UDP
  * handlers, gives the context an epoll instance for the flows' host
- * sockets, and provides ft_pump(), a bounded stand-in for vunetd's event
- * loop that hands socket events to tcp_sock_handler()/udp_sock_handler().
+ * sockets (and tcp.c's delayed-ACK timer, tcp_init()), and provides
+ * ft_pump(), a bounded stand-in for vunetd's event loop that hands socket
+ * events to tcp_sock_handler()/udp_sock_handler() and the timer's to
+ * tcp_ack_timer_handler().
  * The host-side peers are ordinary loopback sockets owned by the test, so
  * every byte crosses real kernel sockets.
  *
