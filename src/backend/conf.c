@@ -14,11 +14,22 @@
  *     gateway.  A family with neither a host default route nor an
  *     address on the command line is disabled, as in passt.  The gateway
  *     is also the address that maps to the host's loopback unless
- *     --map-host-loopback / --no-map-gw say otherwise.  DNS servers and the
+ *     --map-host-loopback / --no-map-gw say otherwise.
+ *     Local mode, as passt's: without -i, when no family that -4/-6 leave
+ *     in has any route off this machine (no route at all but through
+ *     loopback or to link-local destinations: an offline laptop, a fresh
+ *     namespace), there is no template.  The guest then gets link-local
+ *     addressing, whatever -a/-n/-g said for IPv4 and -g for IPv6, and
+ *     both families even with -4 or -6 (passt does the same): IPv4
+ *     169.254.2.1/16 via 169.254.2.2, IPv6 its -a address or none (it
+ *     keeps its link-local one) via our fe80::1; the gateways map to the
+ *     host's loopback as usual.  --outbound-if4/6 then has no usable
+ *     interface and is an error.  DNS servers and the
  *     search list come from /etc/resolv.conf; a loopback resolver (such as
  *     systemd-resolved's 127.0.0.53) is offered to the guest as the mapped
  *     gateway address, which leads back to it;
- *  3. consistency: -4 with -6, an MTU too small for IPv6 (warning).
+ *  3. consistency: -4 with -6, an MTU too small for IPv6 (warning; not
+ *     in local mode, where passt does not give it either).
  *
  * --help, --version and --print-capabilities print and end the parse with
  * CONF_EXIT_SUCCESS; the caller exits.  Nothing here starts anything:
@@ -821,18 +832,77 @@ static void ip6_defaults(struct ctx *c, const struct given *g)
 		c->ip6.map_host_loopback = c->ip6.gw;
 }
 
-/* Fills in everything the command line left to the host. */
-static int host_defaults(struct ctx *c, const struct given *g)
+/* Whether FAMILY has no route off this machine (netlink errors count as
+ * routes: the usual defaults then decide), saying so as passt does. */
+static bool family_unrouted(int family)
 {
-	struct in_addr host_dns4 = { 0 };
-	struct in6_addr host_dns6 = IN6ADDR_ANY_INIT;
+	if (nl_usable_route(family))
+		return false;
+	info("No interfaces with usable %s routes",
+	     family == AF_INET ? "IPv4" : "IPv6");
+	return true;
+}
 
+/* Whether there is no template interface for any family to be probed,
+ * which is local mode (see the top of the file). */
+static bool no_template(const struct given *g)
+{
+	bool none4, none6;
+
+	if (g->ifname)
+		return false;
+	none4 = g->v6_only || family_unrouted(AF_INET);
+	none6 = g->v4_only || family_unrouted(AF_INET6);
+	return none4 && none6;
+}
+
+/* Link-local addressing for local mode.  Returns 0, or -1 (reported) if
+ * an outbound interface was asked for: there is none to use. */
+static int local_mode_defaults(struct ctx *c, const struct given *g)
+{
+	if (c->ip4.ifname_out[0] || c->ip6.ifname_out[0]) {
+		err("External interface not usable");
+		return -1;
+	}
+	info("No external interface as template, switch to local mode");
+	c->local_mode = true;
+	c->ip4.enabled = true;
+	inet_pton(AF_INET, CONF_LOCAL_ADDR4, &c->ip4.addr);
+	inet_pton(AF_INET, CONF_LOCAL_GW4, &c->ip4.gw);
+	c->ip4.prefix_len = CONF_LOCAL_PREFIX4;
+	if (!g->map4 && !c->no_map_gw)
+		c->ip4.map_host_loopback = c->ip4.gw;
+	c->ip6.enabled = true;
+	c->ip6.prefix_len = 64;
+	inet_pton(AF_INET6, CONF_LOCAL_GW6, &c->ip6.our_tap_ll);
+	c->ip6.gw = c->ip6.our_tap_ll;
+	if (!g->map6 && !c->no_map_gw)
+		c->ip6.map_host_loopback = c->ip6.gw;
+	return 0;
+}
+
+/* Template-based defaults, or local mode.  Returns 0 or -1 (reported). */
+static int addr_defaults(struct ctx *c, const struct given *g)
+{
+	if (no_template(g))
+		return local_mode_defaults(c, g);
 	ip4_defaults(c, g);
 	ip6_defaults(c, g);
 	if (!c->ip4.enabled && !c->ip6.enabled) {
 		err("No routable interface for IPv4 or IPv6: give -a");
 		return -1;
 	}
+	return 0;
+}
+
+/* Fills in everything the command line left to the host. */
+static int host_defaults(struct ctx *c, const struct given *g)
+{
+	struct in_addr host_dns4 = { 0 };
+	struct in6_addr host_dns6 = IN6ADDR_ANY_INIT;
+
+	if (addr_defaults(c, g))
+		return -1;
 	read_resolv_conf(c, g, &host_dns4, &host_dns6);
 	if (!c->ip4.dns_host.s_addr)
 		c->ip4.dns_host = host_dns4;
@@ -902,7 +972,8 @@ enum conf_result conf_parse(struct ctx *c, int argc, char **argv)
 	}
 	if (default_runas(c) || host_defaults(c, &g))
 		return CONF_EXIT_FAILURE;
-	if (c->ip6.enabled && c->mtu && c->mtu < CONF_MIN_MTU6)
+	if (c->ip6.enabled && !c->local_mode && c->mtu &&
+	    c->mtu < CONF_MIN_MTU6)
 		warn("MTU %d is too small for IPv6 (minimum %d)", c->mtu,
 		     CONF_MIN_MTU6);
 	return CONF_RUN;

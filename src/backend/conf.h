@@ -19,6 +19,11 @@ struct ctx;
 #define CONF_MAX_MTU 65521
 #define CONF_MIN_MTU 68   /* smallest an IPv4 host must accept */
 #define CONF_MIN_MTU6 1280
+/* Local mode (no template interface): passt's link-local addressing. */
+#define CONF_LOCAL_ADDR4 "169.254.2.1"
+#define CONF_LOCAL_GW4 "169.254.2.2"
+#define CONF_LOCAL_PREFIX4 16
+#define CONF_LOCAL_GW6 "fe80::1"
 
 enum conf_result {
 	CONF_RUN,          /* configuration complete: start */

@@ -9,7 +9,8 @@
  * Everything is sized here or at start: nothing in the data path allocates.
  *
  * Addressing model, as passt's: by default the guest gets the host's own
- * address, prefix and gateway.  vunetd answers ARP/NDP for every address
+ * address, prefix and gateway (link-local ones on a host without routes:
+ * local mode, see conf.c).  vunetd answers ARP/NDP for every address
  * but the guest's own with its MAC (our_tap_mac); traffic the guest sends
  * to the gateway address (map_host_loopback) goes to the host's loopback.
  */
@@ -122,6 +123,7 @@ struct ctx {
 
 	/* link */
 	char ifname[IFNAMSIZ]; /* host interface addresses come from */
+	bool local_mode;       /* none: link-local addresses (conf.c) */
 	unsigned ifi4, ifi6;
 	unsigned char our_tap_mac[6];
 	unsigned char guest_mac[6]; /* learnt from the guest's frames */

@@ -22,7 +22,9 @@
  * Configuration: DNS servers 23 (c->ip6.dns, or instead the
  * --dns-forward address if set; none when c->ip6.n_dns is 0), domain search list 24, and client FQDN 39 (RFC 4704) with
  * --fqdn.  Replies go from our link-local address, port 547, to the
- * client's address and port.
+ * client's address and port.  Without a guest address (local mode
+ * without -a, see conf.c) the server is off, as passt's: nothing is
+ * answered, and router advertisements do not point to it (ndp.c).
  *
  * Robustness: the message is copied whole, up to its UDP length (so at
  * most 64 KiB), into a static buffer and options are
@@ -392,6 +394,10 @@ int dhcpv6_handler(struct ctx *c, const struct tap_frame *f)
 
 	if (c->no_dhcpv6 || !c->ip6.enabled) {
 		reason = DROP_DISABLED;
+		goto out;
+	}
+	if (IN6_IS_ADDR_UNSPECIFIED(&c->ip6.addr)) {
+		reason = DROP_UNHANDLED; /* no address: no server */
 		goto out;
 	}
 	if (len < DHCPV6_HDR_LEN ||

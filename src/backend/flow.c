@@ -480,6 +480,9 @@ static int inbound_addrs6(const struct ctx *c, const struct in6_addr *peer,
 	if (!c->ip6.enabled)
 		return 0;
 	guest_addr(c, AF_INET6, gaddr);
+	/* local mode without -a: no address until the guest shows one */
+	if (IN6_IS_ADDR_UNSPECIFIED(&gaddr->a6))
+		return 0;
 	raddr->a6 = *peer;
 	if (host_shared && !IN6_IS_ADDR_UNSPECIFIED(&c->ip6.map_guest_addr)) {
 		raddr->a6 = c->ip6.map_guest_addr;

@@ -231,7 +231,8 @@ union flow_ipaddr {
  * shares with the guest as the --map-guest-addr address (else as the
  * gateway too).  Returns the family the guest sees
  * (AF_INET for IPv4-mapped peers), or 0 if it cannot be shown to the
- * guest (family disabled, or host-local with --map-host-loopback none). */
+ * guest (family disabled; no guest IPv6 address known yet, as in local
+ * mode without -a; or host-local with --map-host-loopback none). */
 int flow_inbound_addrs(const struct ctx *c, const union flow_sockaddr *peer,
 		       union flow_ipaddr *gaddr, union flow_ipaddr *raddr,
 		       uint16_t *rport);

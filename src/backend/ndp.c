@@ -12,6 +12,9 @@
  * DNSSL with the search domains, and our MAC as source link-layer address.  Router lifetime is
  * the largest (RFC 8319); M is set while the DHCPv6 server is on (passt
  * sets only M: DHCPv6 answers information requests all the same).
+ * Without a guest address (local mode without -a, see conf.c) there is
+ * no prefix to announce and no DHCPv6 server: the guest keeps its
+ * link-local address and reaches us as its router.
  *
  * Neighbour solicitation for any target but the guest's own addresses ->
  * neighbour advertisement (router, solicited, override) with our MAC.
@@ -169,14 +172,16 @@ static void ndp_send_ra(struct ctx *c, const struct in6_addr *dst)
 	uint8_t *ra = frame + IP6_L4_OFF;
 	size_t len = NDP_RA_FIXED_LEN;
 	struct iovec iov = { frame, 0 };
+	bool have_addr = !IN6_IS_ADDR_UNSPECIFIED(&c->ip6.addr);
 
 	memset(ra, 0, NDP_RA_FIXED_LEN);
 	ra[0] = ND_ROUTER_ADVERT;
 	ra[4] = IP_TTL_LINK; /* hop limit the guest should use */
-	if (!c->no_dhcpv6)
+	if (!c->no_dhcpv6 && have_addr)
 		ra[5] = RA_FLAG_MANAGED; /* as passt: addresses from DHCPv6 too */
 	ip_put_be16(ra + 6, RA_ROUTER_LIFETIME_S);
-	len += ndp_opt_prefix(c, ra + len);
+	if (have_addr)
+		len += ndp_opt_prefix(c, ra + len);
 	len += ndp_opt_mtu(c, ra + len);
 	len += ndp_opt_rdnss(c, ra + len);
 	len += ndp_opt_dnssl(c, ra + len, NDP_RA_MAX - 8 - len);

@@ -14,6 +14,14 @@
  * host's default route"; policy routing is out of scope, as in passt.  A
  * multipath (ECMP) default route counts with its first next hop (through
  * the requested interface, if any), as passt takes it.
+ *
+ * nl_usable_route() answers a wider question, whether the host has any
+ * route of a family at all that could lead off this machine: any unicast
+ * route of the main table, default or not, except those through a
+ * loopback interface and those to link-local destinations only (every
+ * interface with IPv6 up has fe80::/64).  Without one, passt finds no
+ * template interface for the family (conf.c then may switch to local
+ * mode).
  * This runs once at start-up, never in the data path.
  */
 #include "backend/netlink.h"
@@ -21,9 +29,11 @@
 #include <errno.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -35,6 +45,7 @@ struct nl_query {
 	int family;
 	unsigned ifindex;      /* route: filter (0 any); addr: required */
 	bool link_local;
+	bool any_route;        /* route: any usable one, not the default */
 	bool found;
 	uint32_t best_metric;
 	unsigned out_ifindex;
@@ -75,6 +86,33 @@ static void first_nexthop(const struct nl_query *q, const struct rtattr *mp,
 	}
 }
 
+/* Whether interface IFINDEX is a loopback one (false if unknown). */
+static bool is_loopback(unsigned ifindex)
+{
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	bool lo = false;
+
+	if (fd < 0)
+		return false;
+	if (if_indextoname(ifindex, ifr.ifr_name) &&
+	    !ioctl(fd, SIOCGIFFLAGS, &ifr))
+		lo = ifr.ifr_flags & IFF_LOOPBACK;
+	close(fd);
+	return lo;
+}
+
+/* Whether a route to DST/DST_LEN (DST NULL: the default route) leads
+ * only to link-local addresses: 169.254.0.0/16 or fe80::/10. */
+static bool link_local_only(int family, const uint8_t *dst, unsigned dst_len)
+{
+	if (!dst)
+		return false;
+	if (family == AF_INET)
+		return dst_len >= 16 && dst[0] == 169 && dst[1] == 254;
+	return dst_len >= 10 && dst[0] == 0xfe && (dst[1] & 0xc0) == 0x80;
+}
+
 static void on_route(struct nl_query *q, const struct nlmsghdr *nh)
 {
 	const struct rtmsg *rtm = NLMSG_DATA(nh);
@@ -83,15 +121,20 @@ static void on_route(struct nl_query *q, const struct nlmsghdr *nh)
 	uint32_t table = rtm->rtm_table, metric = 0;
 	unsigned oif = 0;
 	const void *gw = NULL;
+	const uint8_t *dst = NULL;
 
 	if (nh->nlmsg_len < NLMSG_LENGTH(sizeof(*rtm)) ||
-	    rtm->rtm_family != q->family || rtm->rtm_dst_len != 0 ||
+	    rtm->rtm_family != q->family ||
+	    (rtm->rtm_dst_len != 0 && !q->any_route) ||
 	    rtm->rtm_type != RTN_UNICAST)
 		return;
 	for (rta = RTM_RTA(rtm); RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
 		size_t plen = RTA_PAYLOAD(rta);
 
-		if (rta->rta_type == RTA_TABLE && plen >= 4)
+		if (rta->rta_type == RTA_DST &&
+		    plen >= family_addr_len(q->family))
+			dst = RTA_DATA(rta);
+		else if (rta->rta_type == RTA_TABLE && plen >= 4)
 			memcpy(&table, RTA_DATA(rta), 4);
 		else if (rta->rta_type == RTA_OIF && plen >= 4)
 			memcpy(&oif, RTA_DATA(rta), 4);
@@ -109,6 +152,12 @@ static void on_route(struct nl_query *q, const struct nlmsghdr *nh)
 		first_nexthop(q, multipath, &oif, &gw);
 	if (table != RT_TABLE_MAIN || !oif || (q->ifindex && oif != q->ifindex))
 		return;
+	if (q->any_route) {
+		if (!q->found && !is_loopback(oif) &&
+		    !link_local_only(q->family, dst, rtm->rtm_dst_len))
+			q->found = true;
+		return;
+	}
 	if (q->found && metric >= q->best_metric)
 		return;
 	q->found = true;
@@ -239,4 +288,12 @@ int nl_first_addr(int family, unsigned ifindex, bool link_local, void *addr,
 	memcpy(addr, q.addr, family_addr_len(family));
 	*prefix_len = q.prefix_len;
 	return 0;
+}
+
+int nl_usable_route(int family)
+{
+	struct nl_query q = { .family = family, .any_route = true };
+	int rc = nl_dump(RTM_GETROUTE, &q);
+
+	return rc ? rc : q.found;
 }

@@ -22,4 +22,10 @@ int nl_default_route(int family, unsigned *ifindex, void *gw);
 int nl_first_addr(int family, unsigned ifindex, bool link_local, void *addr,
 		  int *prefix_len);
 
+/* Whether the host has a route of FAMILY that can lead off this machine:
+ * a unicast route of the main table, through an interface other than
+ * loopback, to destinations that are not all link-local.  Returns 1 if
+ * there is one, 0 if there is none, or a negative errno. */
+int nl_usable_route(int family);
+
 #endif /* VUNET_BACKEND_NETLINK_H */

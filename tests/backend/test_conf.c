@@ -3,9 +3,10 @@
  * vunetd's command line: each option's effect on struct ctx, each refusal
  * with the message the user sees (passt's wording), and the defaults taken
  * from the host.  Host defaults are checked inside a network namespace the
- * test creates (unshare), with a veth pair, addresses and default routes it
- * sets up itself, so the expected values are known; without namespaces
- * (or the ip tool) those cases are skipped with the reason.
+ * test creates (netns.h), with a veth pair, addresses and default routes
+ * it sets up itself, so the expected values are known; local mode in one
+ * with only lo.  Without namespaces (or the ip tool) those cases are
+ * skipped with the reason.
  *
  * Each case runs in its own forked child (harness), so changing the
  * network namespace or redirecting stderr does not leak between cases.
@@ -13,7 +14,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -21,6 +21,7 @@
 
 #include "backend/conf.h"
 #include "backend/ctx.h"
+#include "tests/backend/netns.h"
 #include "tests/harness.h"
 #include "util/log.h"
 
@@ -90,52 +91,23 @@ static bool ip6_is(const struct in6_addr *a, const char *s)
 	return inet_pton(AF_INET6, s, &b) == 1 && !memcmp(a, &b, sizeof(b));
 }
 
-static int write_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n = -1;
-
-	if (fd >= 0) {
-		n = write(fd, text, strlen(text));
-		close(fd);
-	}
-	return n == (ssize_t)strlen(text) ? 0 : -1;
-}
-
-/* Writes "0 ID 1" (a one-entry id map) to PATH. */
-static int write_id_map(const char *path, unsigned id)
-{
-	char text[64];
-
-	snprintf(text, sizeof(text), "0 %u 1", id);
-	return write_file(path, text);
-}
-
-/* Moves into a new network namespace (a user namespace too when not
- * root) with a veth pair: vt0 192.0.2.77/25 via 192.0.2.1, fd99::77/64
- * via fd99::1.  Returns NULL, or why it could not. */
+/* Moves into a private network namespace (netns.h) with a veth pair:
+ * vt0 192.0.2.77/25 via 192.0.2.1, fd99::77/64 via fd99::1.  Returns
+ * NULL, or why it could not. */
 static const char *enter_test_netns(void)
 {
 	static const char *setup =
 		"ip link add vt0 type veth peer name vt1 && "
-		"ip link set lo up && ip link set vt1 up && "
+		"ip link set vt1 up && "
 		"ip addr add 192.0.2.77/25 dev vt0 && "
 		"ip -6 addr add fd99::77/64 dev vt0 nodad && "
 		"ip link set vt0 up && "
 		"ip route add default via 192.0.2.1 dev vt0 && "
 		"ip -6 route add default via fd99::1 dev vt0";
-	uid_t uid = geteuid();
-	gid_t gid = getegid();
-	int flags = CLONE_NEWNET | (uid ? CLONE_NEWUSER : 0);
+	const char *why = netns_enter();
 
-	if (unshare(flags))
-		return "cannot create a network namespace (unshare)";
-	/* map ourselves to root in the new user namespace, so that the ip
-	 * tool keeps its capabilities there across exec */
-	if (uid && (write_file("/proc/self/setgroups", "deny") ||
-		    write_id_map("/proc/self/uid_map", uid) ||
-		    write_id_map("/proc/self/gid_map", gid)))
-		return "cannot map our user in the new user namespace";
+	if (why)
+		return why;
 	if (system("command -v ip >/dev/null 2>&1"))
 		return "the ip tool is not installed";
 	if (system(setup))
@@ -550,7 +522,9 @@ TEST(family_without_default_route_is_disabled)
 	CHECK(!c.ip6.enabled);
 }
 
-TEST(no_route_at_all_is_an_error)
+/* Routes remain (vt0's subnets), so this is not local mode: without a
+ * default route vunetd has no template (passt would take vt0's). */
+TEST(no_default_route_is_an_error)
 {
 	const char *why = enter_test_netns();
 
@@ -560,9 +534,219 @@ TEST(no_route_at_all_is_an_error)
 		SKIP("cannot remove the default routes");
 	CHECK(write_resolv(""));
 	CHECK_REFUSED("No routable interface", "-f");
+	CHECK(!strstr(errtext, "local mode"));
 	/* an address on the command line is enough */
 	CHECK_INT(PARSE("-a", "10.0.0.2"), CONF_RUN);
 	CHECK(c.ip4.enabled);
+	CHECK(!c.local_mode);
+}
+
+/* Local mode: a namespace with only lo has no route off the machine.
+ * RESOLV is the resolv.conf text. */
+#define ENTER_LO_ONLY_NETNS_RESOLV(resolv)                                \
+	do {                                                              \
+		const char *why_ = netns_enter();                         \
+		if (why_)                                                 \
+			SKIP("%s", why_);                                 \
+		CHECK(write_resolv(resolv));                              \
+	} while (0)
+#define ENTER_LO_ONLY_NETNS()                                             \
+	ENTER_LO_ONLY_NETNS_RESOLV("nameserver 192.0.2.53\n")
+
+/* Checks passt's local-mode addressing: IPv4 169.254.2.1/16 via
+ * 169.254.2.2, IPv6 via our fe80::1; both families on. */
+#define CHECK_LOCAL_MODE()                                                \
+	do {                                                              \
+		CHECK(c.local_mode);                                      \
+		CHECK(c.ip4.enabled && c.ip6.enabled);                    \
+		CHECK(ip4_is(c.ip4.addr, "169.254.2.1"));                 \
+		CHECK_INT(c.ip4.prefix_len, 16);                          \
+		CHECK(ip4_is(c.ip4.gw, "169.254.2.2"));                   \
+		CHECK(ip6_is(&c.ip6.gw, "fe80::1"));                      \
+		CHECK(ip6_is(&c.ip6.our_tap_ll, "fe80::1"));              \
+		CHECK_INT(c.ip6.prefix_len, 64);                          \
+		CHECK_STR(c.ifname, "");                                  \
+	} while (0)
+
+TEST(without_any_route_local_mode_gives_link_local_addresses)
+{
+	ENTER_LO_ONLY_NETNS();
+	CHECK_INT(parse_args((const char *[]){ NULL }), CONF_RUN);
+	CHECK_LOCAL_MODE();
+	CHECK(IN6_IS_ADDR_UNSPECIFIED(&c.ip6.addr));
+	CHECK(ip4_is(c.ip4.map_host_loopback, "169.254.2.2"));
+	CHECK(ip6_is(&c.ip6.map_host_loopback, "fe80::1"));
+	CHECK(!c.no_map_gw);
+	CHECK_INT(c.ip4.n_dns, 1);
+	CHECK(ip4_is(c.ip4.dns[0], "192.0.2.53"));
+}
+
+TEST(local_mode_is_announced_with_passt_s_messages)
+{
+	const char *v4 = "No interfaces with usable IPv4 routes";
+	const char *v6 = "No interfaces with usable IPv6 routes";
+	const char *local =
+		"No external interface as template, switch to local mode";
+
+	ENTER_LO_ONLY_NETNS();
+	CHECK_INT(parse_args((const char *[]){ NULL }), CONF_RUN);
+	CHECK_MSG(strstr(errtext, v4) && strstr(errtext, v6) &&
+		  strstr(errtext, local) &&
+		  strstr(errtext, v6) < strstr(errtext, local) &&
+		  strstr(errtext, v4) < strstr(errtext, v6), "got: %s", errtext);
+	/* -4 and -6 leave the other family unprobed, so unmentioned */
+	CHECK_INT(PARSE("-4"), CONF_RUN);
+	CHECK(strstr(errtext, v4) && !strstr(errtext, v6) &&
+	      strstr(errtext, local));
+	CHECK_INT(PARSE("-6"), CONF_RUN);
+	CHECK(!strstr(errtext, v4) && strstr(errtext, v6) &&
+	      strstr(errtext, local));
+	/* info level: --quiet hides them */
+	CHECK_INT(PARSE("-q"), CONF_RUN);
+	CHECK(!strstr(errtext, local));
+	log_set_level(LOG_LEVEL_INFO);
+}
+
+/* As passt: -4 and -6 limit which families are probed for a template,
+ * not what local mode then serves. */
+TEST(local_mode_serves_both_families_even_with_4_or_6)
+{
+	ENTER_LO_ONLY_NETNS();
+	CHECK_INT(PARSE("-4"), CONF_RUN);
+	CHECK_LOCAL_MODE();
+	CHECK_INT(PARSE("--ipv6-only"), CONF_RUN);
+	CHECK_LOCAL_MODE();
+	CHECK_REFUSED("mutually exclusive", "-4", "-6");
+}
+
+/* As passt: the link-local addressing replaces -a, -n and -g for IPv4 and
+ * -g for IPv6; an IPv6 -a stays the guest's address. */
+TEST(local_mode_overrides_ipv4_address_netmask_and_gateways)
+{
+	ENTER_LO_ONLY_NETNS();
+	CHECK_INT(PARSE("-a", "10.0.0.5", "-n", "24", "-g", "10.0.0.1",
+			"-a", "2001:db8::5", "-g", "2001:db8::1"), CONF_RUN);
+	CHECK_LOCAL_MODE();
+	CHECK(ip6_is(&c.ip6.addr, "2001:db8::5"));
+	CHECK(ip4_is(c.ip4.map_host_loopback, "169.254.2.2"));
+	CHECK(ip6_is(&c.ip6.map_host_loopback, "fe80::1"));
+}
+
+TEST(local_mode_keeps_host_loopback_mapping_options)
+{
+	ENTER_LO_ONLY_NETNS();
+	CHECK_INT(PARSE("--map-host-loopback", "10.9.9.9"), CONF_RUN);
+	CHECK_LOCAL_MODE();
+	CHECK(ip4_is(c.ip4.map_host_loopback, "10.9.9.9"));
+	CHECK(ip6_is(&c.ip6.map_host_loopback, "fe80::1"));
+	CHECK_INT(PARSE("--map-host-loopback", "fe80::9"), CONF_RUN);
+	CHECK(ip4_is(c.ip4.map_host_loopback, "169.254.2.2"));
+	CHECK(ip6_is(&c.ip6.map_host_loopback, "fe80::9"));
+	CHECK_INT(PARSE("--map-host-loopback", "none"), CONF_RUN);
+	CHECK_LOCAL_MODE();
+	CHECK(c.no_map_gw);
+	CHECK(!c.ip4.map_host_loopback.s_addr);
+	CHECK_INT(PARSE("--no-map-gw"), CONF_RUN);
+	CHECK(c.no_map_gw);
+	CHECK(IN6_IS_ADDR_UNSPECIFIED(&c.ip6.map_host_loopback));
+}
+
+TEST(local_mode_offers_a_loopback_resolver_as_the_gateway)
+{
+	ENTER_LO_ONLY_NETNS_RESOLV("nameserver 127.0.0.53\nnameserver ::1\n");
+	CHECK_INT(parse_args((const char *[]){ NULL }), CONF_RUN);
+	CHECK_INT(c.ip4.n_dns, 1);
+	CHECK(ip4_is(c.ip4.dns[0], "169.254.2.2"));
+	CHECK_INT(c.ip6.n_dns, 1);
+	CHECK(ip6_is(&c.ip6.dns[0], "fe80::1"));
+	CHECK_INT(PARSE("--no-map-gw"), CONF_RUN);
+	CHECK_INT(c.ip4.n_dns, 0);
+	CHECK_INT(c.ip6.n_dns, 0);
+}
+
+/* As passt: no interface for host-side sockets in local mode, whichever
+ * family it is for, even one -4/-6 left out. */
+TEST(local_mode_refuses_outbound_interfaces)
+{
+	ENTER_LO_ONLY_NETNS();
+	CHECK_REFUSED("External interface not usable", "--outbound-if6", "lo");
+	CHECK(!strstr(errtext, "local mode"));
+	CHECK_REFUSED("External interface not usable", "--outbound-if4", "lo",
+		      "-6");
+	CHECK_REFUSED("External interface not usable", "--outbound-if6", "lo",
+		      "-4");
+	/* -o is an address, not an interface: kept */
+	CHECK_INT(PARSE("-o", "127.0.0.1"), CONF_RUN);
+	CHECK_LOCAL_MODE();
+	CHECK(ip4_is(c.ip4.addr_out, "127.0.0.1"));
+}
+
+/* As passt, which checks the MTU against the families it found a
+ * template for before switching to local mode. */
+TEST(local_mode_gives_no_ipv6_mtu_warning)
+{
+	ENTER_LO_ONLY_NETNS();
+	CHECK_INT(PARSE("-m", "1000"), CONF_RUN);
+	CHECK_LOCAL_MODE();
+	CHECK_INT(c.mtu, 1000);
+	CHECK(!strstr(errtext, "too small for IPv6"));
+}
+
+/* -i names the template: no local mode, whatever the routes. */
+TEST(interface_option_means_no_local_mode)
+{
+	ENTER_LO_ONLY_NETNS();
+	CHECK_INT(PARSE("-i", "lo", "-a", "10.0.0.5", "-4"), CONF_RUN);
+	CHECK(!c.local_mode);
+	CHECK(ip4_is(c.ip4.addr, "10.0.0.5"));
+	CHECK(!c.ip6.enabled);
+	CHECK(!strstr(errtext, "usable IPv4 routes"));
+}
+
+/* Routes through loopback, and routes to link-local destinations only
+ * (fe80::/64 comes with every interface that has IPv6 up), lead nowhere
+ * off the machine: still local mode, as in passt. */
+TEST(loopback_and_link_local_routes_still_mean_local_mode)
+{
+	ENTER_LO_ONLY_NETNS();
+	if (system("command -v ip >/dev/null 2>&1"))
+		SKIP("the ip tool is not installed");
+	if (system("ip route add 10.9.0.0/16 dev lo && "
+		   "ip -6 route add fd00::/8 dev lo && "
+		   "ip link add vt0 type veth peer name vt1 && "
+		   "ip link set vt1 up && ip link set vt0 up && "
+		   "ip -6 addr add fe80::77/64 dev vt0 nodad && "
+		   "ip route add 169.254.0.0/16 dev vt0"))
+		SKIP("cannot set up the routes");
+	CHECK_INT(parse_args((const char *[]){ NULL }), CONF_RUN);
+	CHECK_LOCAL_MODE();
+	/* one route off the machine is enough to leave local mode */
+	CHECK(!system("ip route add 198.51.100.0/24 dev vt0"));
+	CHECK_REFUSED("No routable interface", "-f");
+	CHECK(!strstr(errtext, "local mode"));
+}
+
+/* One family without any route is said to be so (as passt), and its
+ * absence is not local mode while the other family has a template; but
+ * with -4 only the unrouted family counts. */
+TEST(one_unrouted_family_is_reported_and_disabled)
+{
+	const char *why = enter_test_netns();
+
+	if (why)
+		SKIP("%s", why);
+	if (system("ip route del default && ip addr del 192.0.2.77/25 dev vt0"))
+		SKIP("cannot remove the IPv4 routes");
+	CHECK(write_resolv(""));
+	CHECK_INT(parse_args((const char *[]){ NULL }), CONF_RUN);
+	CHECK(strstr(errtext, "No interfaces with usable IPv4 routes"));
+	CHECK(!strstr(errtext, "usable IPv6 routes"));
+	CHECK(!c.local_mode);
+	CHECK(!c.ip4.enabled);
+	CHECK(c.ip6.enabled);
+	CHECK(ip6_is(&c.ip6.addr, "fd99::77"));
+	CHECK_INT(PARSE("-4"), CONF_RUN);
+	CHECK_LOCAL_MODE();
 }
 
 TEST(interface_option_picks_the_template)

@@ -477,6 +477,24 @@ TEST(dhcpv6_disabled_drops_requests)
 	CHECK_INT(c.stats.drops[DROP_DISABLED], 1);
 }
 
+/* Local mode without -a: no address to hand out, so no server, as
+ * passt (not even for information requests). */
+TEST(dhcpv6_without_guest_address_answers_nothing)
+{
+	uint8_t f[4096];
+	struct ctx c;
+	struct msg6 m;
+
+	CHECK_INT(pt_setup(&c), 0);
+	c.ip6.addr = in6addr_any;
+	msg_client(&m, 1);
+	CHECK_INT(exchange(&c, &m, f), -1);
+	msg_init(&m, 11); /* INFORMATION-REQUEST */
+	msg_opt(&m, 1, client_duid, sizeof(client_duid));
+	CHECK_INT(exchange(&c, &m, f), -1);
+	CHECK_INT(c.stats.drops[DROP_UNHANDLED], 2);
+}
+
 /* Thousands of corrupted client messages (see the DHCPv4 equivalent):
  * answered or dropped, never a read outside the message. */
 TEST(dhcpv6_survives_corrupted_messages)

@@ -270,6 +270,30 @@ TEST(guest_cannot_reach_loopback_or_multicast_directly)
 	CHECK_INT(flow_host_sockaddr(&c, &k, &sa), 0);
 }
 
+/* Local mode without -a gives the guest no IPv6 address: a forwarded
+ * connection waits for the one the guest uses, rather than going to ::. */
+TEST(inbound_ipv6_needs_a_guest_address)
+{
+	union flow_sockaddr peer = { .sin6 = { .sin6_family = AF_INET6,
+					       .sin6_port = htons(5000) } };
+	union flow_ipaddr gaddr, raddr;
+	struct ctx c;
+	uint16_t rport;
+
+	memset(&c, 0, sizeof(c));
+	c.ip6.enabled = true;
+	inet_pton(AF_INET6, "fe80::1", &c.ip6.map_host_loopback);
+	inet_pton(AF_INET6, "fe80::1", &c.ip6.our_tap_ll);
+	inet_pton(AF_INET6, "::1", &peer.sin6.sin6_addr);
+	CHECK_INT(flow_inbound_addrs(&c, &peer, &gaddr, &raddr, &rport), 0);
+	inet_pton(AF_INET6, "fe80::5054:ff:fe12:3456", &c.ip6.addr_ll_seen);
+	CHECK_INT(flow_inbound_addrs(&c, &peer, &gaddr, &raddr, &rport),
+		  AF_INET6);
+	CHECK(!memcmp(&gaddr.a6, &c.ip6.addr_ll_seen, 16));
+	CHECK(!memcmp(&raddr.a6, &c.ip6.our_tap_ll, 16));
+	CHECK_INT(rport, 5000);
+}
+
 int main(int argc, char **argv)
 {
 	return test_main(argc, argv);

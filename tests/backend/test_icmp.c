@@ -2,10 +2,11 @@
 /*
  * ICMP/ICMPv6 echo relay through ping sockets.
  *
- * Each case runs in its own user + network namespace (created here, in
- * the case's forked child), where it may set net.ipv4.ping_group_range
- * and bring up lo without touching the machine: echo requests to the
- * gateway address go to that namespace's loopback and nowhere else.
+ * Each case runs in its own network namespace (netns.h: with a user
+ * namespace unless root; created in the case's forked child), where it
+ * may set net.ipv4.ping_group_range without touching the machine: echo
+ * requests to the gateway address go to that namespace's loopback and
+ * nowhere else.
  * Where namespaces cannot be created (a chroot, a locked-down kernel) the
  * cases that need them are skipped with the reason.
  *
@@ -15,13 +16,10 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <net/if.h>
 #include <netinet/icmp6.h>
 #include <netinet/ip_icmp.h>
-#include <sched.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,72 +27,35 @@
 #include "backend/icmp.h"
 #include "backend/ip.h"
 #include "backend/tap.h"
+#include "tests/backend/netns.h"
 #include "tests/backend/proto_harness.h"
 #include "tests/harness.h"
 
-/* Our group inside the namespace: only mapped ids can be in the range
- * (the kernel refuses "0 2147483647" in a user namespace with one id). */
+/* Our group inside the namespace, gid 0 (root's, or ours mapped to 0):
+ * only mapped ids can be in the range (the kernel refuses "0 2147483647"
+ * in a user namespace with one id). */
 #define PING_RANGE_ALLOWED "0 0"
 /* A new network namespace starts with the kernel's default, "1 0": no
  * group may open ping sockets.  (It cannot be written from inside: gid 1
  * is not mapped.)  NULL below means "leave the default". */
 #define PING_RANGE_REFUSED NULL
 
-static int write_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), rc = -1;
-
-	if (fd < 0)
-		return -1;
-	if (write(fd, text, strlen(text)) == (ssize_t)strlen(text))
-		rc = 0;
-	close(fd);
-	return rc;
-}
-
-static int lo_up(void)
-{
-	struct ifreq ifr = { .ifr_name = "lo" };
-	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc = -1;
-
-	if (s < 0)
-		return -1;
-	if (!ioctl(s, SIOCGIFFLAGS, &ifr)) {
-		ifr.ifr_flags |= IFF_UP;
-		rc = ioctl(s, SIOCSIFFLAGS, &ifr);
-	}
-	close(s);
-	return rc;
-}
-
-/* Enters a new user + network namespace with the given ping group range
- * (NULL: the default).  Returns NULL, or why it could not. */
+/* Enters a private network namespace (netns.h) with the given ping group
+ * range (NULL: the default).  Returns NULL, or why it could not. */
 static const char *enter_netns(const char *ping_range)
 {
-	static char why[160];
-	char map[64];
-	uid_t uid = getuid();
-	gid_t gid = getgid();
+	const char *why = netns_enter();
+	int fd;
 
-	if (unshare(CLONE_NEWUSER | CLONE_NEWNET) < 0) {
-		snprintf(why, sizeof(why),
-			 "cannot create a user+network namespace: %s",
-			 strerror(errno));
+	if (why || !ping_range)
 		return why;
-	}
-	snprintf(map, sizeof(map), "0 %u 1", (unsigned)uid);
-	if (write_file("/proc/self/setgroups", "deny") ||
-	    write_file("/proc/self/uid_map", map))
-		return "cannot write the namespace's uid_map";
-	snprintf(map, sizeof(map), "0 %u 1", (unsigned)gid);
-	if (write_file("/proc/self/gid_map", map))
-		return "cannot write the namespace's gid_map";
-	if (ping_range &&
-	    write_file("/proc/sys/net/ipv4/ping_group_range", ping_range))
-		return "cannot set net.ipv4.ping_group_range in the namespace";
-	if (lo_up())
-		return "cannot bring lo up in the namespace";
-	return NULL;
+	fd = open("/proc/sys/net/ipv4/ping_group_range", O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, ping_range, strlen(ping_range)) !=
+			      (ssize_t)strlen(ping_range))
+		why = "cannot set net.ipv4.ping_group_range in the namespace";
+	if (fd >= 0)
+		close(fd);
+	return why;
 }
 
 static size_t echo4(uint8_t *frame, const char *dst, uint16_t id,

@@ -168,6 +168,28 @@ TEST(ndp_ra_sets_managed_while_dhcpv6_is_on)
 	CHECK_INT(RA(r)[5], 0);
 }
 
+/* Local mode without -a: no prefix to give, no DHCPv6 server to point
+ * to; the guest keeps its link-local address, we stay its router. */
+TEST(ndp_ra_without_guest_address_has_no_prefix_and_no_managed_flag)
+{
+	struct in6_addr ll = pt_a6("fe80::1");
+	uint8_t r[2048];
+	struct ctx c;
+	ssize_t n;
+
+	CHECK_INT(pt_setup(&c), 0);
+	c.ip6.addr = in6addr_any;
+	n = solicit_router(&c, GUEST_LL, r);
+	CHECK(n > IP6_L4_OFF + 16);
+	CHECK(pt_ip6_checksums_ok(r, (size_t)n));
+	CHECK_INT(RA(r)[0], ND_ROUTER_ADVERT);
+	CHECK_INT(ip_get_be16(RA(r) + 6), 65535);
+	CHECK_INT(RA(r)[5], 0);
+	CHECK(!ndp_opt(RA(r), (size_t)n - IP6_L4_OFF, 16, 3));
+	CHECK(ndp_opt(RA(r), (size_t)n - IP6_L4_OFF, 16, 1));
+	CHECK(!memcmp(r + ETH_HDR_LEN + 8, &ll, 16));
+}
+
 TEST(ndp_ra_carries_dnssl_padded)
 {
 	uint8_t r[2048];
