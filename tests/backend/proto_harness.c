@@ -279,3 +279,55 @@ void pt_drain(void)
 	for (i = 0; i < 64 && pt_from_vunetd(sink, sizeof(sink), 0) >= 0; i++)
 		;
 }
+
+void pt_dhcp_init(struct pt_dhcp_msg *r, uint8_t type)
+{
+	memset(r, 0, sizeof(*r));
+	r->m[0] = 1; /* BOOTREQUEST */
+	r->m[1] = 1; /* Ethernet */
+	r->m[2] = 6;
+	ip_put_be32(r->m + 4, 0xdeadbeef);
+	memcpy(r->m + 28, pt_guest_mac, 6);
+	ip_put_be32(r->m + 236, PT_DHCP_MAGIC);
+	r->len = PT_DHCP_OPTS;
+	if (type) {
+		r->m[r->len++] = 53;
+		r->m[r->len++] = 1;
+		r->m[r->len++] = type;
+	}
+}
+
+void pt_dhcp_add(struct pt_dhcp_msg *r, uint8_t code, const void *v,
+		 uint8_t len)
+{
+	r->m[r->len++] = code;
+	r->m[r->len++] = len;
+	memcpy(r->m + r->len, v, len);
+	r->len += len;
+}
+
+void pt_dhcp_end(struct pt_dhcp_msg *r)
+{
+	r->m[r->len++] = 255;
+}
+
+const uint8_t *pt_dhcp_opt(const uint8_t *m, size_t len, uint8_t code,
+			   uint8_t *olen)
+{
+	size_t i = PT_DHCP_OPTS;
+
+	while (i < len && m[i] != 255) {
+		if (m[i] == 0) {
+			i++;
+			continue;
+		}
+		if (i + 2 > len || i + 2 + m[i + 1] > len)
+			return NULL;
+		if (m[i] == code) {
+			*olen = m[i + 1];
+			return m + i + 2;
+		}
+		i += 2 + m[i + 1];
+	}
+	return NULL;
+}

@@ -59,6 +59,28 @@ size_t pt_icmp6(uint8_t *frame, const struct in6_addr *src,
 size_t pt_icmp4(uint8_t *frame, struct in_addr src, struct in_addr dst,
 		const void *msg, size_t len);
 
+/* DHCPv4 messages from the guest (RFC 2131), built field by field: a
+ * BOOTREQUEST from pt_guest_mac, transaction id 0xdeadbeef, the magic
+ * cookie, then options. */
+#define PT_DHCP_OPTS 240 /* where options start */
+#define PT_DHCP_MAGIC 0x63825363U
+
+struct pt_dhcp_msg {
+	uint8_t m[2048];
+	size_t len;
+};
+
+/* Starts a message with option 53 = TYPE (none if 0). */
+void pt_dhcp_init(struct pt_dhcp_msg *r, uint8_t type);
+void pt_dhcp_add(struct pt_dhcp_msg *r, uint8_t code, const void *v,
+		 uint8_t len);
+/* Adds the end option. */
+void pt_dhcp_end(struct pt_dhcp_msg *r);
+/* The value of option CODE in a DHCP payload M (LEN bytes) and its length
+ * in *OLEN, or NULL. */
+const uint8_t *pt_dhcp_opt(const uint8_t *m, size_t len, uint8_t code,
+			   uint8_t *olen);
+
 /* Mutates LEN bytes at BUF in place with a few random byte changes,
  * from the caller's SEED (deterministic: a failure can be replayed). */
 void pt_mutate(uint8_t *buf, size_t len, uint32_t *seed);

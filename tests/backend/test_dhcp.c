@@ -2,9 +2,10 @@
 /*
  * DHCPv4: the guest gets its lease, with passt's options.
  *
- * Requests are built field by field here (struct req) and sent as UDP
- * from 0.0.0.0:68 to 255.255.255.255:67 through the real tap.c stream
- * path; replies are parsed with a small, independent option walker.
+ * Requests are built field by field (struct pt_dhcp_msg, proto_harness.h)
+ * and sent as UDP from 0.0.0.0:68 to 255.255.255.255:67 through the real
+ * tap.c stream path; replies are parsed with a small, independent option
+ * walker (pt_dhcp_opt()).
  * One behaviour per case: message types and NAK, each option's value and
  * encoding (RFC 2132, 3397, 3396 splitting, 3442, 4702), option order,
  * unicast/broadcast replies, BOOTP minimum size, overloaded fields, and
@@ -17,48 +18,9 @@
 #include "tests/backend/proto_harness.h"
 #include "tests/harness.h"
 
-#define OPTS 240
-#define MAGIC 0x63825363U
-
-/* A request message under construction. */
-struct req {
-	uint8_t m[2048];
-	size_t len;
-};
-
-static void req_init(struct req *r, uint8_t type)
-{
-	memset(r, 0, sizeof(*r));
-	r->m[0] = 1; /* BOOTREQUEST */
-	r->m[1] = 1;
-	r->m[2] = 6;
-	ip_put_be32(r->m + 4, 0xdeadbeef);
-	memcpy(r->m + 28, pt_guest_mac, 6);
-	ip_put_be32(r->m + 236, MAGIC);
-	r->len = OPTS;
-	if (type) {
-		r->m[r->len++] = 53;
-		r->m[r->len++] = 1;
-		r->m[r->len++] = type;
-	}
-}
-
-static void req_opt(struct req *r, uint8_t code, const void *v, uint8_t len)
-{
-	r->m[r->len++] = code;
-	r->m[r->len++] = len;
-	memcpy(r->m + r->len, v, len);
-	r->len += len;
-}
-
-static void req_end(struct req *r)
-{
-	r->m[r->len++] = 255;
-}
-
 /* Sends the request, returns the reply's UDP payload length (or -1) with
  * the frame in F. */
-static ssize_t exchange(struct ctx *c, struct req *r, uint8_t *f)
+static ssize_t exchange(struct ctx *c, struct pt_dhcp_msg *r, uint8_t *f)
 {
 	static uint8_t frame[4096];
 	ssize_t n;
@@ -72,28 +34,6 @@ static ssize_t exchange(struct ctx *c, struct req *r, uint8_t *f)
 	return n - UDP4_PAYLOAD_OFF;
 }
 
-/* The value of option CODE in reply payload M (LEN bytes), or NULL. */
-static const uint8_t *opt(const uint8_t *m, size_t len, uint8_t code,
-			  uint8_t *olen)
-{
-	size_t i = OPTS;
-
-	while (i < len && m[i] != 255) {
-		if (m[i] == 0) {
-			i++;
-			continue;
-		}
-		if (i + 2 > len || i + 2 + m[i + 1] > len)
-			return NULL;
-		if (m[i] == code) {
-			*olen = m[i + 1];
-			return m + i + 2;
-		}
-		i += 2 + m[i + 1];
-	}
-	return NULL;
-}
-
 #define REPLY(f) ((f) + UDP4_PAYLOAD_OFF)
 
 TEST(dhcp_discover_gets_offer_of_guest_address)
@@ -102,18 +42,18 @@ TEST(dhcp_discover_gets_offer_of_guest_address)
 	struct in_addr yi = pt_a4("192.0.2.2");
 	const uint8_t *v;
 	struct ctx c;
-	struct req r;
+	struct pt_dhcp_msg r;
 	ssize_t n;
 
 	CHECK_INT(pt_setup(&c), 0);
-	req_init(&r, 1);
-	req_end(&r);
+	pt_dhcp_init(&r, 1);
+	pt_dhcp_end(&r);
 	n = exchange(&c, &r, f);
 	CHECK(n > 0);
 	CHECK_INT(REPLY(f)[0], 2); /* BOOTREPLY */
 	CHECK_INT(ip_get_be32(REPLY(f) + 4), 0xdeadbeef);
 	CHECK(!memcmp(REPLY(f) + 16, &yi, 4));
-	v = opt(REPLY(f), (size_t)n, 53, &l);
+	v = pt_dhcp_opt(REPLY(f), (size_t)n, 53, &l);
 	CHECK(v && l == 1 && v[0] == 2); /* OFFER */
 	CHECK(pt_ip4_checksums_ok(f, (size_t)n + UDP4_PAYLOAD_OFF));
 	CHECK_INT(ip_get_be16(f + IP4_L4_OFF), 67);
@@ -125,15 +65,15 @@ TEST(dhcp_offer_carries_mtu_65520)
 	uint8_t f[2048], l;
 	const uint8_t *v;
 	struct ctx c;
-	struct req r;
+	struct pt_dhcp_msg r;
 	ssize_t n;
 
 	CHECK_INT(pt_setup(&c), 0);
-	req_init(&r, 1);
-	req_end(&r);
+	pt_dhcp_init(&r, 1);
+	pt_dhcp_end(&r);
 	n = exchange(&c, &r, f);
 	CHECK(n > 0);
-	v = opt(REPLY(f), (size_t)n, 26, &l);
+	v = pt_dhcp_opt(REPLY(f), (size_t)n, 26, &l);
 	CHECK(v && l == 2);
 	CHECK_INT(ip_get_be16(v), 65520);
 }
@@ -142,16 +82,16 @@ TEST(dhcp_offer_has_no_mtu_when_unset)
 {
 	uint8_t f[2048], l;
 	struct ctx c;
-	struct req r;
+	struct pt_dhcp_msg r;
 	ssize_t n;
 
 	CHECK_INT(pt_setup(&c), 0);
 	c.mtu = 0;
-	req_init(&r, 1);
-	req_end(&r);
+	pt_dhcp_init(&r, 1);
+	pt_dhcp_end(&r);
 	n = exchange(&c, &r, f);
 	CHECK(n > 0);
-	CHECK(!opt(REPLY(f), (size_t)n, 26, &l));
+	CHECK(!pt_dhcp_opt(REPLY(f), (size_t)n, 26, &l));
 }
 
 TEST(dhcp_offer_carries_mask_router_dns_lease_and_server_id)
@@ -160,25 +100,25 @@ TEST(dhcp_offer_carries_mask_router_dns_lease_and_server_id)
 	struct in_addr gw = pt_a4("192.0.2.1"), dns = pt_a4("192.0.2.53");
 	const uint8_t *v;
 	struct ctx c;
-	struct req r;
+	struct pt_dhcp_msg r;
 	ssize_t n;
 
 	CHECK_INT(pt_setup(&c), 0);
-	req_init(&r, 1);
-	req_end(&r);
+	pt_dhcp_init(&r, 1);
+	pt_dhcp_end(&r);
 	n = exchange(&c, &r, f);
 	CHECK(n > 0);
-	v = opt(REPLY(f), (size_t)n, 1, &l);
+	v = pt_dhcp_opt(REPLY(f), (size_t)n, 1, &l);
 	CHECK(v && l == 4 && ip_get_be32(v) == 0xffffff00U);
-	v = opt(REPLY(f), (size_t)n, 3, &l);
+	v = pt_dhcp_opt(REPLY(f), (size_t)n, 3, &l);
 	CHECK(v && l == 4 && !memcmp(v, &gw, 4));
-	v = opt(REPLY(f), (size_t)n, 6, &l);
+	v = pt_dhcp_opt(REPLY(f), (size_t)n, 6, &l);
 	CHECK(v && l == 4 && !memcmp(v, &dns, 4));
-	v = opt(REPLY(f), (size_t)n, 51, &l);
+	v = pt_dhcp_opt(REPLY(f), (size_t)n, 51, &l);
 	CHECK(v && l == 4 && ip_get_be32(v) == 0xffffffffU);
-	v = opt(REPLY(f), (size_t)n, 54, &l);
+	v = pt_dhcp_opt(REPLY(f), (size_t)n, 54, &l);
 	CHECK(v && l == 4 && !memcmp(v, &gw, 4));
-	CHECK(!opt(REPLY(f), (size_t)n, 121, &l)); /* gateway is on-link */
+	CHECK(!pt_dhcp_opt(REPLY(f), (size_t)n, 121, &l)); /* gateway is on-link */
 }
 
 TEST(dhcp_offer_gives_dns_forward_address)
@@ -187,15 +127,15 @@ TEST(dhcp_offer_gives_dns_forward_address)
 	struct in_addr fwd = pt_a4("192.0.2.3");
 	const uint8_t *v;
 	struct ctx c;
-	struct req r;
+	struct pt_dhcp_msg r;
 	ssize_t n;
 
 	CHECK_INT(pt_setup(&c), 0);
 	c.ip4.dns_match = fwd;
-	req_init(&r, 1);
-	req_end(&r);
+	pt_dhcp_init(&r, 1);
+	pt_dhcp_end(&r);
 	n = exchange(&c, &r, f);
-	v = opt(REPLY(f), (size_t)n, 6, &l);
+	v = pt_dhcp_opt(REPLY(f), (size_t)n, 6, &l);
 	CHECK(v && l == 4 && !memcmp(v, &fwd, 4));
 }
 
@@ -203,17 +143,17 @@ TEST(dhcp_no_dns_option_when_guest_gets_no_dns)
 {
 	uint8_t f[2048], l;
 	struct ctx c;
-	struct req r;
+	struct pt_dhcp_msg r;
 	ssize_t n;
 
 	CHECK_INT(pt_setup(&c), 0);
 	c.ip4.n_dns = 0; /* --no-dhcp-dns */
 	c.ip4.dns_match = pt_a4("192.0.2.3");
-	req_init(&r, 1);
-	req_end(&r);
+	pt_dhcp_init(&r, 1);
+	pt_dhcp_end(&r);
 	n = exchange(&c, &r, f);
 	CHECK(n > 0);
-	CHECK(!opt(REPLY(f), (size_t)n, 6, &l));
+	CHECK(!pt_dhcp_opt(REPLY(f), (size_t)n, 6, &l));
 }
 
 TEST(dhcp_request_gets_ack)
@@ -222,16 +162,16 @@ TEST(dhcp_request_gets_ack)
 	struct in_addr want = pt_a4("192.0.2.2");
 	const uint8_t *v;
 	struct ctx c;
-	struct req r;
+	struct pt_dhcp_msg r;
 	ssize_t n;
 
 	CHECK_INT(pt_setup(&c), 0);
-	req_init(&r, 3);
-	req_opt(&r, 50, &want, 4);
-	req_end(&r);
+	pt_dhcp_init(&r, 3);
+	pt_dhcp_add(&r, 50, &want, 4);
+	pt_dhcp_end(&r);
 	n = exchange(&c, &r, f);
 	CHECK(n > 0);
-	v = opt(REPLY(f), (size_t)n, 53, &l);
+	v = pt_dhcp_opt(REPLY(f), (size_t)n, 53, &l);
 	CHECK(v && v[0] == 5); /* ACK */
 	CHECK(!memcmp(REPLY(f) + 16, &want, 4));
 }
@@ -242,19 +182,19 @@ TEST(dhcp_request_for_other_address_gets_nak)
 	struct in_addr want = pt_a4("192.0.2.99"), any = { 0 };
 	const uint8_t *v;
 	struct ctx c;
-	struct req r;
+	struct pt_dhcp_msg r;
 	ssize_t n;
 
 	CHECK_INT(pt_setup(&c), 0);
-	req_init(&r, 3);
-	req_opt(&r, 50, &want, 4);
-	req_end(&r);
+	pt_dhcp_init(&r, 3);
+	pt_dhcp_add(&r, 50, &want, 4);
+	pt_dhcp_end(&r);
 	n = exchange(&c, &r, f);
 	CHECK(n > 0);
-	v = opt(REPLY(f), (size_t)n, 53, &l);
+	v = pt_dhcp_opt(REPLY(f), (size_t)n, 53, &l);
 	CHECK(v && v[0] == 6); /* NAK */
 	CHECK(!memcmp(REPLY(f) + 16, &any, 4));
-	CHECK(!opt(REPLY(f), (size_t)n, 51, &l));
+	CHECK(!pt_dhcp_opt(REPLY(f), (size_t)n, 51, &l));
 }
 
 /* RFC 2131 table 3: a DHCPNAK's ciaddr is 0, whatever the client sent. */
@@ -264,17 +204,17 @@ TEST(dhcp_nak_has_ciaddr_zero)
 	struct in_addr want = pt_a4("192.0.2.99"), any = { 0 };
 	const uint8_t *v;
 	struct ctx c;
-	struct req r;
+	struct pt_dhcp_msg r;
 	ssize_t n;
 
 	CHECK_INT(pt_setup(&c), 0);
-	req_init(&r, 3);
+	pt_dhcp_init(&r, 3);
 	memcpy(r.m + 12, &want, 4); /* RENEWING an address not the guest's */
-	req_opt(&r, 50, &want, 4);
-	req_end(&r);
+	pt_dhcp_add(&r, 50, &want, 4);
+	pt_dhcp_end(&r);
 	n = exchange(&c, &r, f);
 	CHECK(n > 0);
-	v = opt(REPLY(f), (size_t)n, 53, &l);
+	v = pt_dhcp_opt(REPLY(f), (size_t)n, 53, &l);
 	CHECK(v && v[0] == 6); /* NAK */
 	CHECK(!memcmp(REPLY(f) + 12, &any, 4));
 	CHECK(!memcmp(REPLY(f) + 16, &any, 4));
@@ -288,21 +228,21 @@ TEST(dhcp_request_longer_than_1500_bytes_is_read_whole)
 	uint8_t f[2048], l, vendor[255];
 	const uint8_t *v;
 	struct ctx c;
-	struct req r;
+	struct pt_dhcp_msg r;
 	ssize_t n;
 	int i;
 
 	CHECK_INT(pt_setup(&c), 0);
 	memset(vendor, 'v', sizeof(vendor));
-	req_init(&r, 0);
+	pt_dhcp_init(&r, 0);
 	for (i = 0; i < 6; i++) /* 240 + 6 * 257: the sixth crosses 1500 */
-		req_opt(&r, 60, vendor, sizeof(vendor));
+		pt_dhcp_add(&r, 60, vendor, sizeof(vendor));
 	CHECK(r.len > 1500 + 2);
-	req_opt(&r, 53, "\x01", 1); /* DISCOVER, after the cut */
-	req_end(&r);
+	pt_dhcp_add(&r, 53, "\x01", 1); /* DISCOVER, after the cut */
+	pt_dhcp_end(&r);
 	n = exchange(&c, &r, f);
 	CHECK(n > 0);
-	v = opt(REPLY(f), (size_t)n, 53, &l);
+	v = pt_dhcp_opt(REPLY(f), (size_t)n, 53, &l);
 	CHECK(v && l == 1 && v[0] == 2); /* OFFER */
 	CHECK_INT(pt_drops(&c), 0);
 }
@@ -312,15 +252,15 @@ TEST(dhcp_bootp_request_without_type_gets_ack)
 	uint8_t f[2048], l;
 	const uint8_t *v;
 	struct ctx c;
-	struct req r;
+	struct pt_dhcp_msg r;
 	ssize_t n;
 
 	CHECK_INT(pt_setup(&c), 0);
-	req_init(&r, 0);
-	req_end(&r);
+	pt_dhcp_init(&r, 0);
+	pt_dhcp_end(&r);
 	n = exchange(&c, &r, f);
 	CHECK(n > 0);
-	v = opt(REPLY(f), (size_t)n, 53, &l);
+	v = pt_dhcp_opt(REPLY(f), (size_t)n, 53, &l);
 	CHECK(v && v[0] == 5);
 }
 
@@ -328,11 +268,11 @@ TEST(dhcp_release_is_not_answered)
 {
 	uint8_t f[2048];
 	struct ctx c;
-	struct req r;
+	struct pt_dhcp_msg r;
 
 	CHECK_INT(pt_setup(&c), 0);
-	req_init(&r, 7);
-	req_end(&r);
+	pt_dhcp_init(&r, 7);
+	pt_dhcp_end(&r);
 	CHECK_INT(exchange(&c, &r, f), -1);
 	CHECK_INT(pt_drops(&c), 0);
 }
@@ -341,12 +281,12 @@ TEST(dhcp_reply_is_broadcast_when_client_asks)
 {
 	uint8_t f[2048];
 	struct ctx c;
-	struct req r;
+	struct pt_dhcp_msg r;
 
 	CHECK_INT(pt_setup(&c), 0);
-	req_init(&r, 1);
+	pt_dhcp_init(&r, 1);
 	ip_put_be16(r.m + 10, 0x8000);
-	req_end(&r);
+	pt_dhcp_end(&r);
 	CHECK(exchange(&c, &r, f) > 0);
 	CHECK_INT(ip_get_be32(f + ETH_HDR_LEN + 16), 0xffffffffU);
 	CHECK(!memcmp(f, ip_mac_broadcast, 6));
@@ -357,11 +297,11 @@ TEST(dhcp_reply_is_unicast_to_chaddr_without_broadcast_flag)
 	uint8_t f[2048];
 	struct in_addr yi = pt_a4("192.0.2.2");
 	struct ctx c;
-	struct req r;
+	struct pt_dhcp_msg r;
 
 	CHECK_INT(pt_setup(&c), 0);
-	req_init(&r, 1);
-	req_end(&r);
+	pt_dhcp_init(&r, 1);
+	pt_dhcp_end(&r);
 	CHECK(exchange(&c, &r, f) > 0);
 	CHECK(!memcmp(f + ETH_HDR_LEN + 16, &yi, 4));
 	CHECK(!memcmp(f, pt_guest_mac, 6));
@@ -371,13 +311,13 @@ TEST(dhcp_reply_is_at_least_bootp_size)
 {
 	uint8_t f[2048];
 	struct ctx c;
-	struct req r;
+	struct pt_dhcp_msg r;
 
 	CHECK_INT(pt_setup(&c), 0);
 	c.mtu = 0;
 	c.ip4.n_dns = 0;
-	req_init(&r, 1);
-	req_end(&r);
+	pt_dhcp_init(&r, 1);
+	pt_dhcp_end(&r);
 	CHECK(exchange(&c, &r, f) >= 300);
 }
 
@@ -386,19 +326,19 @@ TEST(dhcp_options_follow_parameter_request_order)
 	const uint8_t prl[] = { 6, 26, 1 };
 	uint8_t f[2048];
 	struct ctx c;
-	struct req r;
+	struct pt_dhcp_msg r;
 	ssize_t n;
 
 	CHECK_INT(pt_setup(&c), 0);
-	req_init(&r, 1);
-	req_opt(&r, 55, prl, sizeof(prl));
-	req_end(&r);
+	pt_dhcp_init(&r, 1);
+	pt_dhcp_add(&r, 55, prl, sizeof(prl));
+	pt_dhcp_end(&r);
 	n = exchange(&c, &r, f);
-	CHECK(n > OPTS + 20);
-	CHECK_INT(REPLY(f)[OPTS], 53);       /* type first */
-	CHECK_INT(REPLY(f)[OPTS + 3], 6);    /* then DNS */
-	CHECK_INT(REPLY(f)[OPTS + 3 + 6], 26); /* then MTU */
-	CHECK_INT(REPLY(f)[OPTS + 3 + 6 + 4], 1);
+	CHECK(n > PT_DHCP_OPTS + 20);
+	CHECK_INT(REPLY(f)[PT_DHCP_OPTS], 53);       /* type first */
+	CHECK_INT(REPLY(f)[PT_DHCP_OPTS + 3], 6);    /* then DNS */
+	CHECK_INT(REPLY(f)[PT_DHCP_OPTS + 3 + 6], 26); /* then MTU */
+	CHECK_INT(REPLY(f)[PT_DHCP_OPTS + 3 + 6 + 4], 1);
 }
 
 TEST(dhcp_offer_carries_hostname_and_fqdn)
@@ -406,18 +346,18 @@ TEST(dhcp_offer_carries_hostname_and_fqdn)
 	uint8_t f[2048], l;
 	const uint8_t *v;
 	struct ctx c;
-	struct req r;
+	struct pt_dhcp_msg r;
 	ssize_t n;
 
 	CHECK_INT(pt_setup(&c), 0);
 	strcpy(c.hostname, "guest");
 	strcpy(c.fqdn, "guest.example.org");
-	req_init(&r, 1);
-	req_end(&r);
+	pt_dhcp_init(&r, 1);
+	pt_dhcp_end(&r);
 	n = exchange(&c, &r, f);
-	v = opt(REPLY(f), (size_t)n, 12, &l);
+	v = pt_dhcp_opt(REPLY(f), (size_t)n, 12, &l);
 	CHECK(v && l == 5 && !memcmp(v, "guest", 5));
-	v = opt(REPLY(f), (size_t)n, 81, &l);
+	v = pt_dhcp_opt(REPLY(f), (size_t)n, 81, &l);
 	CHECK(v && l == 3 + 19);
 	CHECK_INT(v[0], 0x04); /* E (wire format), as passt */
 	CHECK_INT(v[1], 255);
@@ -430,17 +370,17 @@ TEST(dhcp_search_list_uses_rfc3397_encoding)
 	uint8_t f[2048], l;
 	const uint8_t *v;
 	struct ctx c;
-	struct req r;
+	struct pt_dhcp_msg r;
 	ssize_t n;
 
 	CHECK_INT(pt_setup(&c), 0);
 	strcpy(c.search[0], "example.org");
 	strcpy(c.search[1], "lab");
 	c.n_search = 2;
-	req_init(&r, 1);
-	req_end(&r);
+	pt_dhcp_init(&r, 1);
+	pt_dhcp_end(&r);
 	n = exchange(&c, &r, f);
-	v = opt(REPLY(f), (size_t)n, 119, &l);
+	v = pt_dhcp_opt(REPLY(f), (size_t)n, 119, &l);
 	CHECK(v && l == 13 + 5);
 	CHECK(!memcmp(v, "\x07" "example\x03org\x00\x03lab\x00", 18));
 }
@@ -450,7 +390,7 @@ TEST(dhcp_long_search_list_is_split_in_255_byte_options)
 	uint8_t f[2048], l;
 	const uint8_t *v;
 	struct ctx c;
-	struct req r;
+	struct pt_dhcp_msg r;
 	ssize_t n;
 	int i;
 
@@ -460,10 +400,10 @@ TEST(dhcp_long_search_list_is_split_in_255_byte_options)
 		strcpy(c.search[i] + 60, ".test");
 	}
 	c.n_search = 5; /* 5 x 67 encoded bytes = 335 */
-	req_init(&r, 1);
-	req_end(&r);
+	pt_dhcp_init(&r, 1);
+	pt_dhcp_end(&r);
 	n = exchange(&c, &r, f);
-	v = opt(REPLY(f), (size_t)n, 119, &l);
+	v = pt_dhcp_opt(REPLY(f), (size_t)n, 119, &l);
 	CHECK(v && l == 255);
 	CHECK_INT(v[255], 119); /* the rest follows in a second instance */
 	CHECK_INT(v[256], 335 - 255);
@@ -476,15 +416,15 @@ TEST(dhcp_classless_route_when_gateway_outside_subnet)
 	uint8_t f[2048], l;
 	const uint8_t *v;
 	struct ctx c;
-	struct req r;
+	struct pt_dhcp_msg r;
 	ssize_t n;
 
 	CHECK_INT(pt_setup(&c), 0);
 	c.ip4.gw = pt_a4("198.51.100.1");
-	req_init(&r, 1);
-	req_end(&r);
+	pt_dhcp_init(&r, 1);
+	pt_dhcp_end(&r);
 	n = exchange(&c, &r, f);
-	v = opt(REPLY(f), (size_t)n, 121, &l);
+	v = pt_dhcp_opt(REPLY(f), (size_t)n, 121, &l);
 	CHECK(v && l == sizeof(expect) && !memcmp(v, expect, l));
 }
 
@@ -493,20 +433,20 @@ TEST(dhcp_message_type_in_overloaded_file_field)
 	uint8_t f[2048], l, ov = 1;
 	const uint8_t *v;
 	struct ctx c;
-	struct req r;
+	struct pt_dhcp_msg r;
 	ssize_t n;
 
 	CHECK_INT(pt_setup(&c), 0);
-	req_init(&r, 0);
-	req_opt(&r, 52, &ov, 1);
-	req_end(&r);
+	pt_dhcp_init(&r, 0);
+	pt_dhcp_add(&r, 52, &ov, 1);
+	pt_dhcp_end(&r);
 	r.m[108] = 53; /* file field: DISCOVER, end */
 	r.m[109] = 1;
 	r.m[110] = 1;
 	r.m[111] = 255;
 	n = exchange(&c, &r, f);
 	CHECK(n > 0);
-	v = opt(REPLY(f), (size_t)n, 53, &l);
+	v = pt_dhcp_opt(REPLY(f), (size_t)n, 53, &l);
 	CHECK(v && v[0] == 2);
 }
 
@@ -515,12 +455,12 @@ TEST(dhcp_learns_guest_mac_from_chaddr)
 	const uint8_t other[6] = { 0x02, 0, 0, 0, 0, 0x42 };
 	uint8_t f[2048];
 	struct ctx c;
-	struct req r;
+	struct pt_dhcp_msg r;
 
 	CHECK_INT(pt_setup(&c), 0);
-	req_init(&r, 1);
+	pt_dhcp_init(&r, 1);
 	memcpy(r.m + 28, other, 6);
-	req_end(&r);
+	pt_dhcp_end(&r);
 	CHECK(exchange(&c, &r, f) > 0);
 	CHECK(!memcmp(c.guest_mac, other, 6));
 	CHECK(!memcmp(f, other, 6)); /* the offer goes to chaddr */
@@ -532,16 +472,16 @@ TEST(dhcp_renewal_with_ciaddr_gets_unicast_ack)
 	struct in_addr yi = pt_a4("192.0.2.2");
 	const uint8_t *v;
 	struct ctx c;
-	struct req r;
+	struct pt_dhcp_msg r;
 	ssize_t n;
 
 	CHECK_INT(pt_setup(&c), 0);
-	req_init(&r, 3);
+	pt_dhcp_init(&r, 3);
 	memcpy(r.m + 12, &yi, 4); /* RENEWING: ciaddr set, no option 50 */
-	req_end(&r);
+	pt_dhcp_end(&r);
 	n = exchange(&c, &r, f);
 	CHECK(n > 0);
-	v = opt(REPLY(f), (size_t)n, 53, &l);
+	v = pt_dhcp_opt(REPLY(f), (size_t)n, 53, &l);
 	CHECK(v && v[0] == 5);
 	CHECK(!memcmp(REPLY(f) + 12, &yi, 4));
 	CHECK(!memcmp(f + ETH_HDR_LEN + 16, &yi, 4));
@@ -551,10 +491,10 @@ TEST(dhcp_drops_truncated_option)
 {
 	uint8_t f[2048];
 	struct ctx c;
-	struct req r;
+	struct pt_dhcp_msg r;
 
 	CHECK_INT(pt_setup(&c), 0);
-	req_init(&r, 1);
+	pt_dhcp_init(&r, 1);
 	r.m[r.len++] = 12; /* hostname claiming 40 bytes, 3 present */
 	r.m[r.len++] = 40;
 	memcpy(r.m + r.len, "abc", 3);
@@ -567,12 +507,12 @@ TEST(dhcp_drops_truncated_option_in_overloaded_sname)
 {
 	uint8_t f[2048], ov = 2;
 	struct ctx c;
-	struct req r;
+	struct pt_dhcp_msg r;
 
 	CHECK_INT(pt_setup(&c), 0);
-	req_init(&r, 1);
-	req_opt(&r, 52, &ov, 1);
-	req_end(&r);
+	pt_dhcp_init(&r, 1);
+	pt_dhcp_add(&r, 52, &ov, 1);
+	pt_dhcp_end(&r);
 	r.m[44 + 62] = 12; /* an option running past the 64-byte sname */
 	r.m[44 + 63] = 10;
 	memset(r.m + 44, 0, 62);
@@ -584,11 +524,11 @@ TEST(dhcp_drops_bad_magic_cookie)
 {
 	uint8_t f[2048];
 	struct ctx c;
-	struct req r;
+	struct pt_dhcp_msg r;
 
 	CHECK_INT(pt_setup(&c), 0);
-	req_init(&r, 1);
-	req_end(&r);
+	pt_dhcp_init(&r, 1);
+	pt_dhcp_end(&r);
 	ip_put_be32(r.m + 236, 0x12345678);
 	CHECK_INT(exchange(&c, &r, f), -1);
 	CHECK_INT(c.stats.drops[DROP_BAD_L4], 1);
@@ -598,10 +538,10 @@ TEST(dhcp_drops_message_shorter_than_fixed_part)
 {
 	uint8_t f[2048];
 	struct ctx c;
-	struct req r;
+	struct pt_dhcp_msg r;
 
 	CHECK_INT(pt_setup(&c), 0);
-	req_init(&r, 0);
+	pt_dhcp_init(&r, 0);
 	r.len = 200;
 	CHECK_INT(exchange(&c, &r, f), -1);
 	CHECK_INT(c.stats.drops[DROP_TOO_SHORT], 1);
@@ -612,12 +552,12 @@ TEST(dhcp_drops_bad_message_type_length)
 	uint8_t f[2048];
 	const uint8_t two[2] = { 1, 1 };
 	struct ctx c;
-	struct req r;
+	struct pt_dhcp_msg r;
 
 	CHECK_INT(pt_setup(&c), 0);
-	req_init(&r, 0);
-	req_opt(&r, 53, two, 2);
-	req_end(&r);
+	pt_dhcp_init(&r, 0);
+	pt_dhcp_add(&r, 53, two, 2);
+	pt_dhcp_end(&r);
 	CHECK_INT(exchange(&c, &r, f), -1);
 	CHECK_INT(c.stats.drops[DROP_BAD_L4], 1);
 }
@@ -626,12 +566,12 @@ TEST(dhcp_disabled_drops_requests)
 {
 	uint8_t f[2048];
 	struct ctx c;
-	struct req r;
+	struct pt_dhcp_msg r;
 
 	CHECK_INT(pt_setup(&c), 0);
 	c.no_dhcp = true;
-	req_init(&r, 1);
-	req_end(&r);
+	pt_dhcp_init(&r, 1);
+	pt_dhcp_end(&r);
 	CHECK_INT(exchange(&c, &r, f), -1);
 	CHECK_INT(c.stats.drops[DROP_DISABLED], 1);
 }
@@ -645,25 +585,25 @@ TEST(dhcp_survives_corrupted_requests)
 	const uint8_t prl[] = { 1, 3, 6, 12, 15, 26, 119 };
 	uint32_t seed = 0x1234567;
 	struct ctx c;
-	struct req r, m;
+	struct pt_dhcp_msg r, m;
 	int i;
 
 	CHECK_INT(pt_setup(&c), 0);
 	strcpy(c.fqdn, "guest.example.org");
 	strcpy(c.search[0], "example.org");
 	c.n_search = 1;
-	req_init(&r, 3);
-	req_opt(&r, 55, prl, sizeof(prl));
-	req_opt(&r, 50, &c.ip4.addr, 4);
-	req_end(&r);
+	pt_dhcp_init(&r, 3);
+	pt_dhcp_add(&r, 55, prl, sizeof(prl));
+	pt_dhcp_add(&r, 50, &c.ip4.addr, 4);
+	pt_dhcp_end(&r);
 	for (i = 0; i < 5000; i++) {
 		m = r;
 		/* sometimes the fixed part, mostly the options */
 		if (i % 4)
-			pt_mutate(m.m + OPTS, m.len - OPTS, &seed);
+			pt_mutate(m.m + PT_DHCP_OPTS, m.len - PT_DHCP_OPTS, &seed);
 		else
 			pt_mutate(m.m, m.len, &seed);
-		m.len -= (size_t)(seed % 7 == 0 ? seed % (m.len - OPTS) : 0);
+		m.len -= (size_t)(seed % 7 == 0 ? seed % (m.len - PT_DHCP_OPTS) : 0);
 		pt_to_vunetd(&c, frame, pt_udp4(frame, pt_a4("0.0.0.0"), 68,
 						pt_a4("255.255.255.255"), 67,
 						m.m, m.len));

@@ -3,7 +3,9 @@
  * "stream" front-end on vunetd's unix socket (4-byte length + frame) and
  * the host-side peers are loopback sockets.  This checks what the unit
  * tests cannot: that vunetd's loop wires the flow table, the handlers,
- * the socket events and -t/-u forwarding together. */
+ * the socket events and -t/-u forwarding together; and, in a private
+ * network namespace with only lo (netns.h), that local mode gives the
+ * guest a working lease and way to the host. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -19,6 +21,7 @@
 #include <unistd.h>
 
 #include "backend/ip.h"
+#include "tests/backend/netns.h"
 #include "tests/backend/test_flow_harness.h"
 #include "tests/harness.h"
 
@@ -26,6 +29,10 @@
 #define GATEWAY "10.0.2.2"
 #define GUEST_PORT 40000
 #define GUEST_ISN 1000u
+/* Local mode's addresses (passt's), and the guest's link-local one. */
+#define LOCAL_GUEST "169.254.2.1"
+#define LOCAL_GATEWAY "169.254.2.2"
+#define GUEST_LL "fe80::5054:ff:fe12:3456"
 
 static char sock_path[108];
 static pid_t daemon_pid = -1;
@@ -42,12 +49,15 @@ static void stop_vunetd(void)
 		unlink(sock_path);
 }
 
-/* Starts vunetd in the foreground with EXTRA arguments (NULL or one
- * option and its value) and connects to it.  Returns 0 or -1. */
-static int start_vunetd(const char *opt, const char *val)
+#define MAX_ARGS 24
+
+/* Starts vunetd in the foreground on our socket with ARGS (NULL-ended)
+ * and connects to it.  Returns 0 or -1. */
+static int start_vunetd_args(const char *const *args)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int i;
+	const char *argv[MAX_ARGS] = { "vunetd", "-f", "-s", sock_path };
+	int i, n = 4;
 
 	snprintf(sock_path, sizeof(sock_path), "/tmp/vunet-tcpd-%d.sock",
 		 (int)getpid());
@@ -62,9 +72,10 @@ static int start_vunetd(const char *opt, const char *val)
 
 		dup2(null, STDOUT_FILENO);
 		dup2(null, STDERR_FILENO);
-		execl(VUNETD_PATH, "vunetd", "-a", GUEST, "-n", "24", "-g",
-		      GATEWAY, "-4", "-f", "-s", sock_path, opt, val,
-		      (char *)NULL);
+		while (*args && n < MAX_ARGS - 1)
+			argv[n++] = *args++;
+		argv[n] = NULL;
+		execv(VUNETD_PATH, (char **)argv);
 		_exit(127);
 	}
 	strcpy(sa.sun_path, sock_path);
@@ -77,6 +88,14 @@ static int start_vunetd(const char *opt, const char *val)
 		usleep(10000);
 	}
 	return -1;
+}
+
+/* Starts vunetd with the test's addresses and EXTRA arguments (NULL or
+ * one option and its value).  Returns 0 or -1. */
+static int start_vunetd(const char *opt, const char *val)
+{
+	return start_vunetd_args((const char *[]){ "-a", GUEST, "-n", "24",
+		"-g", GATEWAY, "-4", opt, val, NULL });
 }
 
 static void to_vunetd(const uint8_t *frame, size_t len)
@@ -134,16 +153,29 @@ static int recv_tcp(uint8_t *buf, struct ft_seg *s)
 	return -1;
 }
 
-static struct ft_seg seg(uint16_t sport, uint16_t dport, uint32_t seq,
-			 uint32_t ack, uint8_t flags)
+/* A guest segment of family AF from SRC to DST. */
+static struct ft_seg seg_af(int af, const char *src, const char *dst,
+			    uint16_t sport, uint16_t dport, uint32_t seq,
+			    uint32_t ack, uint8_t flags)
 {
-	struct ft_seg s = { .af = AF_INET, .sport = sport, .dport = dport,
+	struct ft_seg s = { .af = af, .sport = sport, .dport = dport,
 			    .seq = seq, .ack = ack, .flags = flags,
 			    .wnd = 65535, .wscale = -1 };
 
-	s.saddr.a4 = pt_a4(GUEST);
-	s.daddr.a4 = pt_a4(GATEWAY);
+	if (af == AF_INET) {
+		s.saddr.a4 = pt_a4(src);
+		s.daddr.a4 = pt_a4(dst);
+	} else {
+		s.saddr.a6 = pt_a6(src);
+		s.daddr.a6 = pt_a6(dst);
+	}
 	return s;
+}
+
+static struct ft_seg seg(uint16_t sport, uint16_t dport, uint32_t seq,
+			 uint32_t ack, uint8_t flags)
+{
+	return seg_af(AF_INET, GUEST, GATEWAY, sport, dport, seq, ack, flags);
 }
 
 static void send_seg(const struct ft_seg *s)
@@ -151,6 +183,58 @@ static void send_seg(const struct ft_seg *s)
 	static uint8_t frame[PT_FRAME_MAX];
 
 	to_vunetd(frame, ft_tcp_frame(frame, s));
+}
+
+/* The next TCP segment to the guest from host port PORT (others, such
+ * as the end of an earlier connection, skipped). */
+static int recv_tcp_from(uint8_t *buf, struct ft_seg *s, uint16_t port)
+{
+	int i;
+
+	for (i = 0; i < 20; i++) {
+		if (recv_tcp(buf, s))
+			return -1;
+		if (s->sport == port)
+			return 0;
+	}
+	return -1;
+}
+
+/* The guest (SRC, family AF) connects to DST:PORT, which vunetd maps to
+ * the host's loopback where listener L waits: "ping" reaches the host,
+ * "pong" comes back.  Failures are recorded (test_failed()). */
+static void ping_pong_with_host(int af, const char *src, const char *dst,
+				int l, uint16_t port)
+{
+	static uint8_t buf[PT_FRAME_MAX];
+	struct ft_seg s, r;
+	char got[32];
+	int h;
+
+	s = seg_af(af, src, dst, GUEST_PORT, port, GUEST_ISN, 0, FT_SYN);
+	s.mss = 1460;
+	send_seg(&s);
+	CHECK_INT(recv_tcp_from(buf, &r, port), 0);
+	CHECK_INT(r.flags, FT_SYN | FT_ACK);
+	CHECK_INT(r.ack, GUEST_ISN + 1);
+	CHECK(!memcmp(&r.saddr, &s.daddr, af == AF_INET ? 4 : 16));
+	s = seg_af(af, src, dst, GUEST_PORT, port, GUEST_ISN + 1, r.seq + 1,
+		   FT_ACK | FT_PSH);
+	s.payload = (const uint8_t *)"ping";
+	s.len = 4;
+	send_seg(&s);
+	h = accept(l, NULL, NULL);
+	CHECK(h >= 0);
+	CHECK_INT(recv(h, got, sizeof(got), 0), 4);
+	CHECK(!memcmp(got, "ping", 4));
+	CHECK(send(h, "pong", 4, 0) == 4);
+	do
+		CHECK_INT(recv_tcp_from(buf, &r, port), 0);
+	while (!r.len);
+	CHECK_INT(r.len, 4);
+	CHECK(!memcmp(r.payload, "pong", 4));
+	CHECK_INT(r.ack, GUEST_ISN + 5);
+	close(h);
 }
 
 #define NEED_VUNETD()                                                     \
@@ -161,37 +245,95 @@ static void send_seg(const struct ft_seg *s)
 
 TEST(guest_connection_through_vunetd_carries_data_both_ways)
 {
-	static uint8_t buf[PT_FRAME_MAX];
-	struct ft_seg s, r;
 	uint16_t port;
-	char got[32];
-	int l, h;
+	int l;
 
 	NEED_VUNETD();
 	l = ft_listen_tcp(AF_INET, &port);
 	CHECK(l >= 0);
 	CHECK_INT(start_vunetd(NULL, NULL), 0);
-	s = seg(GUEST_PORT, port, GUEST_ISN, 0, FT_SYN);
-	s.mss = 1460;
-	send_seg(&s);
-	CHECK_INT(recv_tcp(buf, &r), 0);
-	CHECK_INT(r.flags, FT_SYN | FT_ACK);
-	CHECK_INT(r.ack, GUEST_ISN + 1);
-	s = seg(GUEST_PORT, port, GUEST_ISN + 1, r.seq + 1, FT_ACK | FT_PSH);
-	s.payload = (const uint8_t *)"ping";
-	s.len = 4;
-	send_seg(&s);
-	h = accept(l, NULL, NULL);
-	CHECK(h >= 0);
-	CHECK_INT(recv(h, got, sizeof(got), 0), 4);
-	CHECK(!memcmp(got, "ping", 4));
-	CHECK(send(h, "pong", 4, 0) == 4);
-	do
-		CHECK_INT(recv_tcp(buf, &r), 0);
-	while (!r.len);
-	CHECK_INT(r.len, 4);
-	CHECK(!memcmp(r.payload, "pong", 4));
-	CHECK_INT(r.ack, GUEST_ISN + 5);
+	ping_pong_with_host(AF_INET, GUEST, GATEWAY, l, port);
+}
+
+/* Sends DHCP message M from the guest.  Returns the length of the DHCP
+ * payload of the reply (at UDP4_PAYLOAD_OFF in BUF), or -1. */
+static ssize_t dhcp_exchange(const struct pt_dhcp_msg *m, uint8_t *buf)
+{
+	static uint8_t frame[PT_FRAME_MAX];
+	int i;
+
+	to_vunetd(frame, pt_udp4(frame, pt_a4("0.0.0.0"), 68,
+				 pt_a4("255.255.255.255"), 67, m->m, m->len));
+	for (i = 0; i < 20; i++) {
+		ssize_t n = from_vunetd(buf, PT_FRAME_MAX, 3000);
+
+		if (n < 0)
+			return -1;
+		if (n > UDP4_PAYLOAD_OFF && ip_get_be16(buf + 12) == 0x0800 &&
+		    buf[ETH_HDR_LEN + 9] == IPPROTO_UDP &&
+		    ip_get_be16(buf + IP4_L4_OFF) == 67)
+			return n - UDP4_PAYLOAD_OFF;
+	}
+	return -1;
+}
+
+/* Whether DHCP reply P (LEN bytes) is of TYPE and leases ADDR/16 with
+ * router GW. */
+static bool lease_is(const uint8_t *p, ssize_t len, uint8_t type,
+		     const char *addr, const char *gw)
+{
+	struct in_addr a = pt_a4(addr), g = pt_a4(gw);
+	const uint8_t *t, *mask, *router;
+	uint8_t tl = 0, ml = 0, rl = 0;
+
+	if (len <= PT_DHCP_OPTS)
+		return false;
+	t = pt_dhcp_opt(p, (size_t)len, 53, &tl);
+	mask = pt_dhcp_opt(p, (size_t)len, 1, &ml);
+	router = pt_dhcp_opt(p, (size_t)len, 3, &rl);
+	return t && tl == 1 && t[0] == type && !memcmp(p + 16, &a, 4) &&
+	       mask && ml == 4 && !memcmp(mask, "\xff\xff\0\0", 4) &&
+	       router && rl == 4 && !memcmp(router, &g, 4);
+}
+
+/* An offline host (a namespace with only lo): vunetd runs in local mode,
+ * as passt.  The guest's lease is 169.254.2.1/16 via 169.254.2.2; that
+ * gateway leads to the host's 127.0.0.1, and fe80::1 to its ::1. */
+TEST(local_mode_guest_gets_link_local_lease_and_reaches_host_loopback)
+{
+	static uint8_t buf[PT_FRAME_MAX];
+	struct pt_dhcp_msg m;
+	struct in_addr server;
+	uint16_t port4, port6;
+	const char *why;
+	int l4, l6;
+	ssize_t n;
+
+	NEED_VUNETD();
+	why = netns_enter();
+	if (why)
+		SKIP("%s", why);
+	l4 = ft_listen_tcp(AF_INET, &port4);
+	l6 = ft_listen_tcp(AF_INET6, &port6);
+	CHECK(l4 >= 0 && l6 >= 0);
+	CHECK_INT(start_vunetd_args((const char *[]){ NULL }), 0);
+	pt_dhcp_init(&m, 1); /* DISCOVER */
+	pt_dhcp_end(&m);
+	n = dhcp_exchange(&m, buf);
+	CHECK(lease_is(buf + UDP4_PAYLOAD_OFF, n, 2, LOCAL_GUEST,
+		       LOCAL_GATEWAY));
+	server = pt_a4(LOCAL_GATEWAY);
+	pt_dhcp_init(&m, 3); /* REQUEST */
+	pt_dhcp_add(&m, 50, buf + UDP4_PAYLOAD_OFF + 16, 4);
+	pt_dhcp_add(&m, 54, &server, 4);
+	pt_dhcp_end(&m);
+	n = dhcp_exchange(&m, buf);
+	CHECK(lease_is(buf + UDP4_PAYLOAD_OFF, n, 5, LOCAL_GUEST,
+		       LOCAL_GATEWAY));
+	ping_pong_with_host(AF_INET, LOCAL_GUEST, LOCAL_GATEWAY, l4, port4);
+	if (test_failed())
+		return;
+	ping_pong_with_host(AF_INET6, GUEST_LL, "fe80::1", l6, port6);
 }
 
 TEST(forwarded_port_through_vunetd_reaches_guest)

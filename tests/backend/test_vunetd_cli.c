@@ -5,12 +5,14 @@
  * --print-capabilities and bad command lines; that it daemonizes only once
  * its socket listens and its pid file is written; that SIGTERM removes
  * both; --one-off and -F exits; one front-end at a time; the counters line
- * on SIGUSR1; and the stream protocol end to end (an ARP request answered
- * by vunetd, after zero-length and oversized records it survived).
+ * on SIGUSR1; the stream protocol end to end (an ARP request answered
+ * by vunetd, after zero-length and oversized records it survived); and
+ * local mode's messages and refusals on a host without routes.
  *
  * Everything runs in a private directory; all traffic stays on unix
  * sockets.  Each wait is bounded (WAIT_MS).  Addresses are given with -a
- * so that the host's routes do not matter.
+ * so that the host's routes do not matter, except for local mode (no
+ * route at all), run in a private network namespace with only lo.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -27,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tests/backend/netns.h"
 #include "tests/harness.h"
 
 #define WAIT_MS 5000
@@ -710,6 +713,73 @@ TEST(started_as_root_runs_as_nobody)
 	kill(pid, SIGTERM);
 	CHECK(wait_exit(pid) >= 0);
 	CHECK_MSG(found, "vunetd still runs with uid 0");
+}
+
+/* Whether the strings of NEEDLES (NULL-terminated) are all in OUTPUT,
+ * in that order. */
+static bool output_has_in_order(const char *const *needles)
+{
+	const char *p = output;
+
+	for (; *needles; needles++) {
+		p = strstr(p, *needles);
+		if (!p)
+			return false;
+		p += strlen(*needles);
+	}
+	return true;
+}
+
+/* In a namespace with only lo (an offline host), as passt: local mode,
+ * said before the socket listens, then link-local addressing. */
+TEST(without_any_route_runs_in_local_mode)
+{
+	static const char *const expected[] = {
+		"No interfaces with usable IPv4 routes",
+		"No interfaces with usable IPv6 routes",
+		"No external interface as template, switch to local mode",
+		"UNIX domain socket bound at ",
+		"IPv4: guest 169.254.2.1/16, gateway 169.254.2.2",
+		"NAT to host 127.0.0.1: 169.254.2.2",
+		"IPv6: guest ::, gateway fe80::1",
+		"our link-local: fe80::1",
+		"NAT to host ::1: fe80::1",
+		NULL,
+	};
+	const char *why;
+	pid_t pid;
+	int fd, status;
+
+	REQUIRE_BINARY();
+	why = netns_enter();
+	if (why)
+		SKIP("%s", why);
+	pid = SPAWN("-f", "-s", sock);
+	fd = connect_when_ready(sock);
+	CHECK_MSG(fd >= 0, "vunetd did not start: %s", read_output());
+	CHECK(arp_answered(fd));
+	kill(pid, SIGTERM);
+	status = wait_exit(pid);
+	CHECK(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	read_output();
+	CHECK_MSG(output_has_in_order(expected), "output: %s", output);
+	CHECK(!strstr(output, "No routable interface"));
+}
+
+/* As passt: in local mode there is no interface for host sockets. */
+TEST(outbound_interface_in_local_mode_exits_1)
+{
+	const char *why;
+
+	REQUIRE_BINARY();
+	why = netns_enter();
+	if (why)
+		SKIP("%s", why);
+	CHECK_INT(RUN("-f", "-s", sock, "--outbound-if6", "lo"), 1);
+	CHECK_MSG(strstr(output, "External interface not usable"),
+		  "output: %s", output);
+	CHECK(!strstr(output, "local mode"));
+	CHECK(access(sock, F_OK));
 }
 
 int main(int argc, char **argv) { return test_main(argc, argv); }
