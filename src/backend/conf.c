@@ -169,6 +169,8 @@ void conf_usage(FILE *f, const char *prog)
 "  -n, --netmask MASK      Guest IPv4 netmask, dotted or prefix length\n"
 "  -M, --mac-addr ADDR     Our MAC address (default 9a:55:9a:55:9a:55)\n"
 "  -g, --gateway ADDR      Guest IPv4 or IPv6 gateway (default: the host's)\n"
+"                          Without any route off the host: local mode,\n"
+"                          169.254.2.1/16 via 169.254.2.2, IPv6 via fe80::1\n"
 "  -i, --interface NAME    Host interface to take addresses and routes from\n"
 "                          (default: that of the default route)\n"
 "  -o, --outbound ADDR     Source address for host-side sockets\n"
