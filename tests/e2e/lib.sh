@@ -19,8 +19,10 @@
 # so an unprivileged backend may open ICMP echo sockets, and a private
 # /etc/resolv.conf naming E2E_DNS4/E2E_DNS6.  These are the host facts a
 # passt-compatible backend derives its defaults from, so the tests know
-# exactly what the guest must be told.  The namespace goes away with the
-# last process in it; the mount stays private to it.
+# exactly what the guest must be told.  e2e_setup_offline_network builds
+# an offline host instead: lo only, no veth, no route (the backend's local
+# mode), with the same ping range and resolv.conf.  The namespace goes
+# away with the last process in it; the mount stays private to it.
 #
 # Privileges.  As root, the backend and QEMU run as the unprivileged user
 # E2E_USER (created once, no login), as they would in production.  In the
@@ -191,7 +193,6 @@ e2e_run_unprivileged() {
 # Builds the namespace's network (see the top of this file).  Returns
 # non-zero, with a message, when a step fails.
 e2e_setup_network() {
-	local range
 	ip link set lo up &&
 	ip link add e2e-uplink type veth peer name e2e-peer &&
 	ip link set e2e-peer up &&
@@ -203,6 +204,22 @@ e2e_setup_network() {
 		e2e_log "cannot set up the test network namespace"
 		return 1
 	}
+	e2e_setup_host_facts
+}
+
+# The namespace of an offline host: only lo, no route off it (the backend
+# runs in local mode); the same ping range and resolv.conf as above.
+e2e_setup_offline_network() {
+	ip link set lo up || {
+		e2e_log "cannot bring lo up in the test namespace"
+		return 1
+	}
+	e2e_setup_host_facts
+}
+
+# ICMP echo sockets for the backend and a private /etc/resolv.conf.
+e2e_setup_host_facts() {
+	local range
 	# In a user namespace only our own (mapped) group exists.
 	if [ "$(id -u)" -eq 0 ] && e2e_drop_privileges; then
 		range="0 2147483647"
