@@ -91,30 +91,6 @@ static bool ip6_is(const struct in6_addr *a, const char *s)
 	return inet_pton(AF_INET6, s, &b) == 1 && !memcmp(a, &b, sizeof(b));
 }
 
-/* Moves into a private network namespace (netns.h) with a veth pair:
- * vt0 192.0.2.77/25 via 192.0.2.1, fd99::77/64 via fd99::1.  Returns
- * NULL, or why it could not. */
-static const char *enter_test_netns(void)
-{
-	static const char *setup =
-		"ip link add vt0 type veth peer name vt1 && "
-		"ip link set vt1 up && "
-		"ip addr add 192.0.2.77/25 dev vt0 && "
-		"ip -6 addr add fd99::77/64 dev vt0 nodad && "
-		"ip link set vt0 up && "
-		"ip route add default via 192.0.2.1 dev vt0 && "
-		"ip -6 route add default via fd99::1 dev vt0";
-	const char *why = netns_enter();
-
-	if (why)
-		return why;
-	if (system("command -v ip >/dev/null 2>&1"))
-		return "the ip tool is not installed";
-	if (system(setup))
-		return "cannot set up veth, addresses and routes in the namespace";
-	return NULL;
-}
-
 static const char *write_resolv(const char *text)
 {
 	static char path[] = "/tmp/vunetd-test-resolv-XXXXXX";
@@ -131,7 +107,9 @@ static const char *write_resolv(const char *text)
 }
 
 /* Options that need no host information are tested with -a for both
- * families, so they do not depend on this machine's routes. */
+ * families, so they do not depend on this machine's routes; the cases
+ * that check what -a did need a route off the host
+ * (NETNS_NEED_ROUTES()), as without one vunetd runs in local mode. */
 #define ADDRS "-a", "192.0.2.10", "-a", "2001:db8::10"
 
 TEST(builtin_defaults_are_passt_s)
@@ -203,12 +181,14 @@ TEST(mtu_values)
 
 TEST(small_mtu_warns_for_ipv6)
 {
+	NETNS_NEED_ROUTES();
 	CHECK_INT(PARSE(ADDRS, "-m", "1000"), CONF_RUN);
 	CHECK(strstr(errtext, "MTU 1000 is too small for IPv6 (minimum 1280)"));
 }
 
 TEST(addresses_netmask_gateway)
 {
+	NETNS_NEED_ROUTES();
 	CHECK_INT(PARSE("-a", "10.1.2.3", "-n", "255.255.0.0", "-g", "10.1.0.1",
 			"-a", "2001:db8::5", "-g", "2001:db8::1", "-4"), CONF_RUN);
 	CHECK(c.ip4.enabled && !c.ip6.enabled);
@@ -223,6 +203,7 @@ TEST(addresses_netmask_gateway)
 
 TEST(gateway_is_mapped_to_host_loopback_by_default)
 {
+	NETNS_NEED_ROUTES();
 	CHECK_INT(PARSE("-a", "10.1.2.3", "-g", "10.1.2.1", "-4"), CONF_RUN);
 	CHECK(ip4_is(c.ip4.map_host_loopback, "10.1.2.1"));
 	CHECK(!c.no_map_gw);
@@ -266,6 +247,7 @@ TEST(mac_address)
 
 TEST(outbound_addresses_and_interfaces)
 {
+	NETNS_NEED_ROUTES();
 	CHECK_INT(PARSE(ADDRS, "-o", "127.0.0.1", "-o", "::1",
 			"--outbound-if4", "lo", "--outbound-if6", "lo"),
 		  CONF_RUN);
@@ -327,6 +309,7 @@ TEST(resolv_conf_gives_dns_and_search)
 
 TEST(loopback_resolver_is_offered_as_the_mapped_gateway)
 {
+	NETNS_NEED_ROUTES();
 	CHECK(write_resolv("nameserver 127.0.0.53\n"));
 	CHECK_INT(PARSE("-a", "10.1.2.3", "-g", "10.1.2.1", "-4"), CONF_RUN);
 	CHECK_INT(c.ip4.n_dns, 1);
@@ -387,6 +370,7 @@ TEST(map_guest_addr_none_maps_nothing_as_passt)
 
 TEST(ipv4_only_and_ipv6_only)
 {
+	NETNS_NEED_ROUTES();
 	CHECK_INT(PARSE(ADDRS, "-4"), CONF_RUN);
 	CHECK(c.ip4.enabled && !c.ip6.enabled);
 	CHECK_INT(PARSE(ADDRS, "--ipv6-only"), CONF_RUN);
@@ -476,7 +460,7 @@ TEST(help_version_capabilities_exit_successfully)
 
 TEST(host_defaults_come_from_the_default_route_interface)
 {
-	const char *why = enter_test_netns();
+	const char *why = netns_enter_routed();
 
 	if (why)
 		SKIP("%s", why);
@@ -497,7 +481,7 @@ TEST(host_defaults_come_from_the_default_route_interface)
 
 TEST(address_option_overrides_only_the_address)
 {
-	const char *why = enter_test_netns();
+	const char *why = netns_enter_routed();
 
 	if (why)
 		SKIP("%s", why);
@@ -510,7 +494,7 @@ TEST(address_option_overrides_only_the_address)
 
 TEST(family_without_default_route_is_disabled)
 {
-	const char *why = enter_test_netns();
+	const char *why = netns_enter_routed();
 
 	if (why)
 		SKIP("%s", why);
@@ -526,7 +510,7 @@ TEST(family_without_default_route_is_disabled)
  * default route vunetd has no template (passt would take vt0's). */
 TEST(no_default_route_is_an_error)
 {
-	const char *why = enter_test_netns();
+	const char *why = netns_enter_routed();
 
 	if (why)
 		SKIP("%s", why);
@@ -731,7 +715,7 @@ TEST(loopback_and_link_local_routes_still_mean_local_mode)
  * with -4 only the unrouted family counts. */
 TEST(one_unrouted_family_is_reported_and_disabled)
 {
-	const char *why = enter_test_netns();
+	const char *why = netns_enter_routed();
 
 	if (why)
 		SKIP("%s", why);
@@ -751,7 +735,7 @@ TEST(one_unrouted_family_is_reported_and_disabled)
 
 TEST(interface_option_picks_the_template)
 {
-	const char *why = enter_test_netns();
+	const char *why = netns_enter_routed();
 
 	if (why)
 		SKIP("%s", why);
@@ -770,7 +754,7 @@ TEST(interface_option_picks_the_template)
  * RTA_MULTIPATH, without RTA_OIF; the first one is the template. */
 TEST(multipath_default_route_gives_its_first_next_hop)
 {
-	const char *why = enter_test_netns();
+	const char *why = netns_enter_routed();
 
 	if (why)
 		SKIP("%s", why);

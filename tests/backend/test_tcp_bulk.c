@@ -42,6 +42,7 @@
 #include <unistd.h>
 
 #include "bench/guest.h"
+#include "tests/backend/netns.h"
 #include "tests/backend/sha256.h"
 #include "tests/harness.h"
 
@@ -456,6 +457,7 @@ static void guest_to_host(unsigned mtu, bool offloads, uint32_t rx_buf_len,
 
 	if (access(VUNETD_PATH, X_OK))
 		SKIP("%s is not built", VUNETD_PATH);
+	NETNS_NEED_ROUTES(); /* vunetd's -a and -g apply */
 	alarm(CASE_TIMEOUT_S);
 	xfer.mtu = mtu;
 	xfer.offloads = offloads;
@@ -498,6 +500,7 @@ static void host_to_guest(unsigned mtu, bool offloads, uint32_t rx_buf_len,
 
 	if (access(VUNETD_PATH, X_OK))
 		SKIP("%s is not built", VUNETD_PATH);
+	NETNS_NEED_ROUTES(); /* vunetd's -a and -g apply */
 	alarm(CASE_TIMEOUT_S);
 	xfer.mtu = mtu;
 	xfer.offloads = offloads;

@@ -249,6 +249,7 @@ TEST(guest_connection_through_vunetd_carries_data_both_ways)
 	int l;
 
 	NEED_VUNETD();
+	NETNS_NEED_ROUTES(); /* -a applies */
 	l = ft_listen_tcp(AF_INET, &port);
 	CHECK(l >= 0);
 	CHECK_INT(start_vunetd(NULL, NULL), 0);
@@ -346,6 +347,7 @@ TEST(forwarded_port_through_vunetd_reaches_guest)
 	int h, i;
 
 	NEED_VUNETD();
+	NETNS_NEED_ROUTES(); /* -a applies */
 	snprintf(spec, sizeof(spec), "%u", port);
 	CHECK_INT(start_vunetd("-t", spec), 0);
 	/* a frame from the guest first: vunetd learns its MAC */
@@ -387,6 +389,7 @@ TEST(udp_through_vunetd_gets_a_reply)
 	int s, i;
 
 	NEED_VUNETD();
+	NETNS_NEED_ROUTES(); /* -a applies */
 	s = ft_bind_udp(AF_INET, &port);
 	CHECK(s >= 0);
 	CHECK_INT(start_vunetd(NULL, NULL), 0);
