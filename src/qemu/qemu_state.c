@@ -246,62 +246,61 @@ static int lock_path(const char *path, int op)
 	return -1;
 }
 
+/* What "vunet" commands are told when another one holds the job lock. */
+#define JOB_BUSY_MSG \
+	"domain '%s' is busy with another command (cannot acquire state change lock)"
+
+/* Takes DIR/NAME.SUFFIX exclusively, looking again every LOCK_POLL_MS for
+ * up to WAIT_MS (0: once) while someone else holds it.  Returns the fd,
+ * or -1 reported with the path (EBUSY for a lock still held); but a lock
+ * still held without REPORT_BUSY is left for the caller to report in its
+ * own words: -1 with errno EWOULDBLOCK. */
+static int lock_state_file(const char *dir, const char *name,
+			   const char *suffix, int wait_ms, bool report_busy)
+{
+	char *path = qemu_state_file(dir, name, suffix);
+	long long deadline = vn_now_ms() + wait_ms;
+	int fd, saved;
+
+	if (!path) {
+		errno = ENOMEM;
+		return -1;
+	}
+	while ((fd = lock_path(path, LOCK_EX)) < 0 && errno == EWOULDBLOCK &&
+	       vn_now_ms() < deadline)
+		usleep(LOCK_POLL_MS * 1000);
+	saved = errno;
+	if (fd < 0 && (saved != EWOULDBLOCK || report_busy))
+		vn_error_report_errno(saved == EWOULDBLOCK ? EBUSY : saved,
+				      "cannot lock '%s'", path);
+	free(path);
+	errno = saved;
+	return fd;
+}
+
 int qemu_state_lock_job(const char *dir, const char *name, bool start)
 {
-	char *path = qemu_state_file(dir, name, "job");
-	int fd;
+	int fd = lock_state_file(dir, name, "job", 0, false);
 
-	if (!path)
-		return -1;
-	fd = lock_path(path, LOCK_EX);
 	if (fd < 0 && errno == EWOULDBLOCK)
 		vn_error_report(VN_ERR_OPERATION_FAILED, start ?
 				"domain '%s' is already being started" :
-				"domain '%s' is busy with another command (cannot acquire state change lock)",
-				name);
-	else if (fd < 0)
-		vn_error_report_errno(errno, "cannot lock '%s'", path);
-	free(path);
+				JOB_BUSY_MSG, name);
 	return fd;
 }
 
 int qemu_state_wait_job(const char *dir, const char *name, int timeout_ms)
 {
-	char *path = qemu_state_file(dir, name, "job");
-	long long deadline = vn_now_ms() + timeout_ms;
-	int fd = -1;
+	int fd = lock_state_file(dir, name, "job", timeout_ms, false);
 
-	if (!path)
-		return -1;
-	for (;;) {
-		fd = lock_path(path, LOCK_EX);
-		if (fd >= 0 || errno != EWOULDBLOCK || vn_now_ms() >= deadline)
-			break;
-		usleep(LOCK_POLL_MS * 1000);
-	}
 	if (fd < 0 && errno == EWOULDBLOCK)
-		vn_error_report(VN_ERR_OPERATION_FAILED,
-				"domain '%s' is busy with another command (cannot acquire state change lock)",
-				name);
-	else if (fd < 0)
-		vn_error_report_errno(errno, "cannot lock '%s'", path);
-	free(path);
+		vn_error_report(VN_ERR_OPERATION_FAILED, JOB_BUSY_MSG, name);
 	return fd;
 }
 
 int qemu_state_lock_supervisor(const char *dir, const char *name)
 {
-	char *path = qemu_state_file(dir, name, "supervisor");
-	int fd;
-
-	if (!path)
-		return -1;
-	fd = lock_path(path, LOCK_EX);
-	if (fd < 0)
-		vn_error_report_errno(errno == EWOULDBLOCK ? EBUSY : errno,
-				      "cannot lock '%s'", path);
-	free(path);
-	return fd;
+	return lock_state_file(dir, name, "supervisor", 0, true);
 }
 
 int qemu_state_open_supervisor(const char *dir, const char *name)
@@ -334,18 +333,11 @@ bool qemu_state_wait_supervisor_gone(int fd, int timeout_ms)
 
 int qemu_state_lock_alive(const char *dir, const char *name)
 {
-	char *path = qemu_state_file(dir, name, "lock");
-	int fd;
+	int fd = lock_state_file(dir, name, "lock", 0, false);
 
-	if (!path)
-		return -1;
-	fd = lock_path(path, LOCK_EX);
 	if (fd < 0 && errno == EWOULDBLOCK)
 		vn_error_report(VN_ERR_OPERATION_INVALID,
 				"domain '%s' is already active", name);
-	else if (fd < 0)
-		vn_error_report_errno(errno, "cannot lock '%s'", path);
-	free(path);
 	return fd;
 }
 

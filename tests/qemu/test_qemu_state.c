@@ -13,6 +13,7 @@
  */
 #include "tests/harness.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -132,6 +133,9 @@ TEST(job_lock_refuses_a_second_holder_until_released)
 	CHECK_STR(vn_error_message(),
 		  "operation failed: domain 'd1' is already being started");
 	CHECK(qemu_state_lock_job(dir, "d2", true) >= 0); /* other name */
+	CHECK_INT(qemu_state_lock_job(dir, "d1", false), -1);
+	CHECK_STR(vn_error_message(),
+		  "operation failed: domain 'd1' is busy with another command (cannot acquire state change lock)");
 	close(fd);
 	again = qemu_state_lock_job(dir, "d1", false);
 	CHECK(again >= 0);
@@ -150,8 +154,30 @@ TEST(domain_is_active_exactly_while_its_alive_lock_is_held)
 	CHECK(fd >= 0);
 	CHECK(qemu_state_is_active(dir, "d1"));
 	CHECK_INT(qemu_state_lock_alive(dir, "d1"), -1);
+	CHECK_STR(vn_error_message(),
+		  "Requested operation is not valid: domain 'd1' is already active");
 	close(fd);
 	CHECK(!qemu_state_is_active(dir, "d1"));
+	remove_tree();
+}
+
+TEST(supervisor_lock_refuses_a_second_supervisor)
+{
+	char expected[700];
+	int fd;
+
+	fresh_dir();
+	CHECK_INT(qemu_state_prepare(dir), 0);
+	fd = qemu_state_lock_supervisor(dir, "d1");
+	CHECK(fd >= 0);
+	CHECK_INT(qemu_state_lock_supervisor(dir, "d1"), -1);
+	snprintf(expected, sizeof(expected),
+		 "cannot lock '%s/d1.supervisor': %s", dir, strerror(EBUSY));
+	CHECK_STR(vn_error_message(), expected);
+	close(fd);
+	fd = qemu_state_lock_supervisor(dir, "d1");
+	CHECK(fd >= 0);
+	close(fd);
 	remove_tree();
 }
 
