@@ -135,21 +135,32 @@ static bool wait_inactive(const char *dir, const char *name, int timeout_ms)
 	return true;
 }
 
+/* Reads the start of /proc/PID/FILE into BUF (SIZE bytes, NUL-terminated:
+ * empty when it cannot be read).  Returns the bytes read; <= 0: none. */
+static ssize_t read_proc_file(pid_t pid, const char *file, char *buf,
+			      size_t size)
+{
+	char path[64];
+	ssize_t n = -1;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/%s", (long)pid, file);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, buf, size - 1);
+		close(fd);
+	}
+	buf[n > 0 ? n : 0] = '\0';
+	return n;
+}
+
 /* A zombie has exited: it only waits for its parent (the supervisor, for
  * a backend it restarted) to reap it. */
 static bool is_zombie(pid_t pid)
 {
-	char path[64], buf[512], *state;
-	ssize_t n;
-	int fd;
+	char buf[512], *state;
 
-	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	buf[n > 0 ? n : 0] = '\0';
+	read_proc_file(pid, "stat", buf, sizeof(buf));
 	/* "PID (COMM) STATE ...": COMM may hold anything, even ")". */
 	state = strrchr(buf, ')');
 	return state && state[1] == ' ' && state[2] == 'Z';
@@ -177,20 +188,12 @@ static bool wait_gone(pid_t pid, int timeout_ms)
 /* True if /proc/PID/cmdline contains NEEDLE as a whole argument. */
 static bool cmdline_has(pid_t pid, const char *needle)
 {
-	char path[64], buf[8192];
-	ssize_t n;
+	char buf[8192];
+	ssize_t n = read_proc_file(pid, "cmdline", buf, sizeof(buf));
 	size_t off = 0;
-	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%ld/cmdline", (long)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
 	if (n <= 0)
 		return false;
-	buf[n] = '\0';
 	while (off < (size_t)n) {
 		if (!strcmp(buf + off, needle))
 			return true;
