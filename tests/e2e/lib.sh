@@ -80,14 +80,39 @@ e2e_pass() { echo "PASS e2e/$E2E_NAME/$1"; }
 e2e_fail() { echo "FAIL e2e/$E2E_NAME/$1: $2"; }
 e2e_skip() { echo "SKIP e2e/$E2E_NAME/$1: $2"; }
 
+# e2e_pass_unless CASE WHY: CASE passes when WHY is empty, else fails
+# with WHY.
+e2e_pass_unless() {
+	if [ -z "$2" ]; then e2e_pass "$1"; else e2e_fail "$1" "$2"; fi
+}
+
+# e2e_each fail|skip WHY CASE...: every CASE fails (or is skipped) for
+# the same reason.
+e2e_each() {
+	local verdict=$1 why=$2 c
+	shift 2
+	for c in "$@"; do
+		"e2e_$verdict" "$c" "$why"
+	done
+}
+
 # e2e_skip_all REASON CASE...: the whole script cannot run here.
 e2e_skip_all() {
-	local reason=$1 c
-	shift
-	for c in "$@"; do
-		e2e_skip "$c" "$reason"
-	done
+	e2e_each skip "$@"
 	exit 0
+}
+
+# e2e_mode_cases MODES CHECK...: "MODE/CHECK" for each of the
+# blank-separated MODES and each CHECK, one a line: the cases of a
+# script that runs the same checks once per mode.
+e2e_mode_cases() {
+	local modes=$1 m c
+	shift
+	for m in $modes; do
+		for c in "$@"; do
+			echo "$m/$c"
+		done
+	done
 }
 
 e2e_cleanup() {
@@ -172,6 +197,22 @@ e2e_enter_namespace() {
 		exec unshare --net --mount --propagation private -- "$0" "$@"
 	fi
 	exec unshare --map-root-user --net --mount --propagation private -- "$0" "$@"
+}
+
+# e2e_begin CASE... -- ARGS: what a script needs before its first guest:
+# its namespace (e2e_enter_namespace, with the script's ARGS), the work
+# directory, the network and the guest image.  Skips every CASE when one
+# of them cannot be had.
+e2e_begin() {
+	local cases=()
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		cases+=("$1")
+		shift
+	done
+	e2e_enter_namespace "${cases[@]}" "$@"
+	e2e_make_workdir || e2e_skip_all "cannot create a work directory" "${cases[@]}"
+	e2e_setup_network || e2e_skip_all "cannot set up the test namespace" "${cases[@]}"
+	e2e_prepare_guest || e2e_skip_all "$E2E_WHY" "${cases[@]}"
 }
 
 # True when the backend and QEMU should switch to E2E_USER.
@@ -334,6 +375,24 @@ e2e_start_backend() {
 		sleep 0.1
 		i=$((i + 1))
 	done
+}
+
+# e2e_start_mode_backend MODE CHECK...: e2e_start_backend MODE; when that
+# fails, every MODE/CHECK is reported (skipped when the backend does not
+# exist here, else failed, with the diagnostics) and so does this.
+# shellcheck disable=SC2046 # the cases are words
+e2e_start_mode_backend() {
+	local mode=$1
+	shift
+	e2e_start_backend "$mode" && return 0
+	if [ "$E2E_BACKEND_MISSING" -eq 1 ]; then
+		e2e_each skip "$E2E_WHY" $(e2e_mode_cases "$mode" "$@")
+		return 1
+	fi
+	e2e_each fail "$E2E_WHY" $(e2e_mode_cases "$mode" "$@")
+	e2e_stop_backend
+	e2e_show_diagnostics "$mode"
+	return 1
 }
 
 # Waits for the backend to leave by itself, as one-off mode (-1) promises

@@ -74,26 +74,7 @@ E2E_GUEST_TIMEOUT_S=${VUNET_E2E_GUEST_TIMEOUT_S:-240}
 HOST_READY_WAIT_S=120
 
 all_cases() {
-	local m c
-	for m in $MODES; do
-		for c in $ALL_CHECKS; do
-			echo "$m/$c"
-		done
-	done
-}
-
-fail_mode() {
-	local c
-	for c in $ALL_CHECKS; do
-		e2e_fail "$1/$c" "$2"
-	done
-}
-
-skip_mode() {
-	local c
-	for c in $ALL_CHECKS; do
-		e2e_skip "$1/$c" "$2"
-	done
+	e2e_mode_cases "$MODES" $ALL_CHECKS
 }
 
 backend_args() {
@@ -264,16 +245,7 @@ run_mode() {
 	local cmdline token host_pid
 	e2e_log "==== $mode, backend $VUNET_E2E_BACKEND"
 	rm -f "$E2E_WORK/host-results" "$E2E_WORK"/bulk-?.sha
-	if ! e2e_start_backend "$mode"; then
-		if [ "$E2E_BACKEND_MISSING" -eq 1 ]; then
-			skip_mode "$mode" "$E2E_WHY"
-			return
-		fi
-		fail_mode "$mode" "$E2E_WHY"
-		e2e_stop_backend
-		e2e_show_diagnostics "$mode"
-		return
-	fi
+	e2e_start_mode_backend "$mode" $ALL_CHECKS || return
 	cmdline=$(guest_cmdline)
 	token=$(echo "$cmdline" | sed -n 's/.*e2e_token=\([^ ]*\).*/\1/p')
 	: > "$E2E_WORK/console.log"
@@ -294,10 +266,7 @@ run_mode() {
 
 main() {
 	local m
-	e2e_enter_namespace $(all_cases) -- "$@"
-	e2e_make_workdir || e2e_skip_all "cannot create a work directory" $(all_cases)
-	e2e_setup_network || e2e_skip_all "cannot set up the test namespace" $(all_cases)
-	e2e_prepare_guest || e2e_skip_all "$E2E_WHY" $(all_cases)
+	e2e_begin $(all_cases) -- "$@"
 	start_host_services || e2e_skip_all "$E2E_WHY" $(all_cases)
 	VUNET_E2E_BACKEND_ARGS="$(backend_args) ${VUNET_E2E_BACKEND_ARGS:-}"
 	for m in $MODES; do

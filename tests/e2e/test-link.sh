@@ -31,27 +31,7 @@ MODES=${VUNET_E2E_MODES:-vhost-user stream}
 CHECKS="dhcp_lease dhcp_mtu dhcp_dns slaac_address ping_gateway4 ping_gateway6"
 
 all_cases() {
-	local m c
-	for m in $MODES; do
-		for c in $CHECKS backend_exit; do
-			echo "$m/$c"
-		done
-	done
-}
-
-# fail_mode MODE WHY: every check of MODE fails for the same reason.
-fail_mode() {
-	local c
-	for c in $CHECKS backend_exit; do
-		e2e_fail "$1/$c" "$2"
-	done
-}
-
-skip_mode() {
-	local c
-	for c in $CHECKS backend_exit; do
-		e2e_skip "$1/$c" "$2"
-	done
+	e2e_mode_cases "$MODES" $CHECKS backend_exit
 }
 
 guest_cmdline() {
@@ -63,16 +43,7 @@ guest_cmdline() {
 run_mode() {
 	local mode=$1 missing="guest reported no result for this check" ok=0
 	e2e_log "==== $mode, backend $VUNET_E2E_BACKEND"
-	if ! e2e_start_backend "$mode"; then
-		if [ "$E2E_BACKEND_MISSING" -eq 1 ]; then
-			skip_mode "$mode" "$E2E_WHY"
-			return
-		fi
-		fail_mode "$mode" "$E2E_WHY"
-		e2e_stop_backend
-		e2e_show_diagnostics "$mode"
-		return
-	fi
+	e2e_start_mode_backend "$mode" $CHECKS backend_exit || return
 	# Checks the guest reported before it hung or QEMU failed still count.
 	e2e_run_guest "$mode" "$(guest_cmdline)" || missing=$E2E_WHY
 	e2e_stop_backend
@@ -83,10 +54,7 @@ run_mode() {
 
 main() {
 	local m
-	e2e_enter_namespace $(all_cases) -- "$@"
-	e2e_make_workdir || e2e_skip_all "cannot create a work directory" $(all_cases)
-	e2e_setup_network || e2e_skip_all "cannot set up the test namespace" $(all_cases)
-	e2e_prepare_guest || e2e_skip_all "$E2E_WHY" $(all_cases)
+	e2e_begin $(all_cases) -- "$@"
 	for m in $MODES; do
 		run_mode "$m"
 	done
