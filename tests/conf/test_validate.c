@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 
 #include "tests/conf/outcome.h"
+#include "tests/conf/testdata_valid.h"
 #include "tests/harness.h"
 #include "conf/domain_conf.h"
 #include "util/error.h"
@@ -405,20 +406,7 @@ TEST(lone_interface_gets_the_same_rules)
 
 /* ---- libvirt's valid inputs pass the generic rules ---- */
 
-TEST(testdata_net_user_addr_is_valid)
-{
-	CHECK_TESTDATA_VALID("net-user-addr.xml");
-}
-
-TEST(testdata_net_user_passt_is_valid)
-{
-	CHECK_TESTDATA_VALID("net-user-passt.xml");
-}
-
-TEST(testdata_net_vhostuser_passt_is_valid)
-{
-	CHECK_TESTDATA_VALID("net-vhostuser-passt.xml");
-}
+TESTDATA_VALID_CASES()
 
 /* Refused by the QEMU rules (shared memory), not by the generic ones. */
 TEST(testdata_net_vhostuser_passt_no_shmem_passes_generic_rules)
@@ -426,60 +414,10 @@ TEST(testdata_net_vhostuser_passt_no_shmem_passes_generic_rules)
 	CHECK_TESTDATA_VALID("net-vhostuser-passt-no-shmem.xml");
 }
 
-TEST(testdata_net_vhostuser_is_valid)
-{
-	CHECK_TESTDATA_VALID("net-vhostuser.xml");
-}
-
-TEST(testdata_net_vhostuser_multiq_is_valid)
-{
-	CHECK_TESTDATA_VALID("net-vhostuser-multiq.xml");
-}
-
-TEST(testdata_net_vdpa_is_valid)
-{
-	CHECK_TESTDATA_VALID("net-vdpa.xml");
-}
-
-TEST(testdata_net_vdpa_multiqueue_is_valid)
-{
-	CHECK_TESTDATA_VALID("net-vdpa-multiqueue.xml");
-}
-
 /* Refused when QEMU starts (filterref), not by the generic rules. */
 TEST(testdata_net_vhostuser_fail_passes_generic_rules)
 {
 	CHECK_TESTDATA_VALID("net-vhostuser-fail.xml");
-}
-
-TEST(testdata_net_user_output_is_valid)
-{
-	CHECK_TESTDATA_VALID("net-user.x86_64-latest.xml");
-}
-
-TEST(testdata_net_user_passt_output_is_valid)
-{
-	CHECK_TESTDATA_VALID("net-user-passt.x86_64-latest.xml");
-}
-
-TEST(testdata_net_user_passt_7_2_output_is_valid)
-{
-	CHECK_TESTDATA_VALID("net-user-passt.x86_64-7.2.0.xml");
-}
-
-TEST(testdata_net_vhostuser_passt_output_is_valid)
-{
-	CHECK_TESTDATA_VALID("net-vhostuser-passt.x86_64-latest.xml");
-}
-
-TEST(testdata_net_vhostuser_output_is_valid)
-{
-	CHECK_TESTDATA_VALID("net-vhostuser.x86_64-latest.xml");
-}
-
-TEST(testdata_net_vhostuser_multiq_output_is_valid)
-{
-	CHECK_TESTDATA_VALID("net-vhostuser-multiq.x86_64-latest.xml");
 }
 
 int main(int argc, char **argv)

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "tests/conf/outcome.h"
+#include "tests/conf/testdata_valid.h"
 #include "tests/harness.h"
 #include "conf/domain_conf.h"
 #include "qemu/qemu_validate.h"
@@ -585,70 +586,7 @@ TEST(start_time_rule_reported_after_define_time_rules)
 
 /* ---- libvirt's valid inputs, with QEMU 10.0.0 and 7.2.0 ---- */
 
-TEST(testdata_net_user_addr_is_valid)
-{
-	CHECK_TESTDATA_VALID("net-user-addr.xml");
-}
-
-TEST(testdata_net_user_passt_is_valid)
-{
-	CHECK_TESTDATA_VALID("net-user-passt.xml");
-}
-
-TEST(testdata_net_vhostuser_passt_is_valid)
-{
-	CHECK_TESTDATA_VALID("net-vhostuser-passt.xml");
-}
-
-TEST(testdata_net_vhostuser_is_valid)
-{
-	CHECK_TESTDATA_VALID("net-vhostuser.xml");
-}
-
-TEST(testdata_net_vhostuser_multiq_is_valid)
-{
-	CHECK_TESTDATA_VALID("net-vhostuser-multiq.xml");
-}
-
-TEST(testdata_net_vdpa_is_valid)
-{
-	CHECK_TESTDATA_VALID("net-vdpa.xml");
-}
-
-TEST(testdata_net_vdpa_multiqueue_is_valid)
-{
-	CHECK_TESTDATA_VALID("net-vdpa-multiqueue.xml");
-}
-
-TEST(testdata_net_user_output_is_valid)
-{
-	CHECK_TESTDATA_VALID("net-user.x86_64-latest.xml");
-}
-
-TEST(testdata_net_user_passt_output_is_valid)
-{
-	CHECK_TESTDATA_VALID("net-user-passt.x86_64-latest.xml");
-}
-
-TEST(testdata_net_user_passt_7_2_output_is_valid)
-{
-	CHECK_TESTDATA_VALID("net-user-passt.x86_64-7.2.0.xml");
-}
-
-TEST(testdata_net_vhostuser_passt_output_is_valid)
-{
-	CHECK_TESTDATA_VALID("net-vhostuser-passt.x86_64-latest.xml");
-}
-
-TEST(testdata_net_vhostuser_output_is_valid)
-{
-	CHECK_TESTDATA_VALID("net-vhostuser.x86_64-latest.xml");
-}
-
-TEST(testdata_net_vhostuser_multiq_output_is_valid)
-{
-	CHECK_TESTDATA_VALID("net-vhostuser-multiq.x86_64-latest.xml");
-}
+TESTDATA_VALID_CASES()
 
 int main(int argc, char **argv)
 {
