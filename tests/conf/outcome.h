@@ -23,9 +23,24 @@ struct vn_domain;
 /* Validates DOM (parsed without error); ARG is the caller's. */
 typedef void (*outcome_validate_fn)(struct vn_domain *dom, const void *arg);
 
+/* Shared memory, as vhost-user interfaces need it. */
+#define OUTCOME_SHARED_MEMORY                                             \
+	"  <memoryBacking>\n"                                              \
+	"    <access mode='shared'/>\n"                                    \
+	"  </memoryBacking>\n"
+
+/* A domain definition after libvirt's QEMUGuest1 test domain, with
+ * MEMORY_XML (memory backing, NUMA) after its memory size and
+ * DEVICES_XML (interfaces) among its devices.  Caller frees; NULL if out
+ * of memory. */
+char *outcome_domain_xml(const char *memory_xml, const char *devices_xml);
+
 /* The outcome of domain XML under VALIDATE; NULL if out of memory. */
 const char *outcome_of_xml(const char *xml, outcome_validate_fn validate,
 			   const void *arg);
+/* The same for outcome_domain_xml(MEMORY_XML, DEVICES_XML). */
+const char *outcome_of_domain(const char *memory_xml, const char *devices_xml,
+			      outcome_validate_fn validate, const void *arg);
 /* The same for libvirt's test-data file NAME; *FOUND says whether it was
  * there (NULL outcome when not). */
 const char *outcome_of_testdata(const char *name,

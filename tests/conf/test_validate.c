@@ -22,32 +22,6 @@
 #include "conf/domain_conf.h"
 #include "util/error.h"
 
-static const char domain_template[] =
-	"<domain type='qemu'>\n"
-	"  <name>QEMUGuest1</name>\n"
-	"  <uuid>c7a5fdbd-edaf-9455-926a-d65c16db1809</uuid>\n"
-	"  <memory unit='KiB'>219136</memory>\n"
-	"  <currentMemory unit='KiB'>219136</currentMemory>\n"
-	"  <memoryBacking>\n"
-	"    <access mode='shared'/>\n"
-	"  </memoryBacking>\n"
-	"  <vcpu placement='static'>1</vcpu>\n"
-	"  <os>\n"
-	"    <type arch='x86_64' machine='pc'>hvm</type>\n"
-	"    <boot dev='hd'/>\n"
-	"  </os>\n"
-	"  <clock offset='utc'/>\n"
-	"  <on_poweroff>destroy</on_poweroff>\n"
-	"  <on_reboot>restart</on_reboot>\n"
-	"  <on_crash>destroy</on_crash>\n"
-	"  <devices>\n"
-	"    <emulator>/usr/bin/qemu-system-x86_64</emulator>\n"
-	"    <controller type='pci' index='0' model='pci-root'/>\n"
-	"%s"
-	"    <memballoon model='none'/>\n"
-	"  </devices>\n"
-	"</domain>\n";
-
 static void generic_validate(struct vn_domain *dom, const void *arg)
 {
 	(void)arg;
@@ -57,14 +31,8 @@ static void generic_validate(struct vn_domain *dom, const void *arg)
 /* The outcome of a domain whose <devices> hold IFACE_XML. */
 static const char *outcome(const char *iface_xml)
 {
-	char *xml = NULL;
-	const char *msg;
-
-	if (asprintf(&xml, domain_template, iface_xml) < 0)
-		return NULL;
-	msg = outcome_of_xml(xml, generic_validate, NULL);
-	free(xml);
-	return msg;
+	return outcome_of_domain(OUTCOME_SHARED_MEMORY, iface_xml,
+				 generic_validate, NULL);
 }
 
 #define CHECK_TESTDATA_VALID(name) \
@@ -116,8 +84,9 @@ TEST(hotplugged_interface_reusing_a_live_alias_is_refused)
 	struct vn_domain *dom = NULL;
 	struct vn_net *net = NULL;
 
-	CHECK(asprintf(&xml, domain_template,
-		       "    <interface type='user'><alias name='ua-x'/></interface>\n") > 0);
+	xml = outcome_domain_xml(OUTCOME_SHARED_MEMORY,
+				 "    <interface type='user'><alias name='ua-x'/></interface>\n");
+	CHECK(xml);
 	dom = vn_domain_parse_string(xml);
 	free(xml);
 	CHECK_MSG(dom, "%s", vn_error_message());
@@ -247,13 +216,14 @@ TEST(port_forward_address_must_be_numeric)
 	struct vn_domain *dom;
 	struct vn_port_forward *pf;
 
-	if (asprintf(&xml, domain_template,
-		     "    <interface type='user'>\n"
-		     "      <backend type='passt'/>\n"
-		     "      <portForward proto='tcp' address='127.0.0.1'>\n"
-		     "        <range start='80'/>\n"
-		     "      </portForward>\n"
-		     "    </interface>\n") < 0)
+	xml = outcome_domain_xml(OUTCOME_SHARED_MEMORY,
+				 "    <interface type='user'>\n"
+				 "      <backend type='passt'/>\n"
+				 "      <portForward proto='tcp' address='127.0.0.1'>\n"
+				 "        <range start='80'/>\n"
+				 "      </portForward>\n"
+				 "    </interface>\n");
+	if (!xml)
 		SKIP("out of memory");
 	dom = vn_domain_parse_string(xml);
 	free(xml);
@@ -385,7 +355,8 @@ TEST(lone_interface_gets_the_same_rules)
 	struct vn_net *net;
 	char *xml = NULL;
 
-	if (asprintf(&xml, domain_template, "") < 0)
+	xml = outcome_domain_xml(OUTCOME_SHARED_MEMORY, "");
+	if (!xml)
 		SKIP("out of memory");
 	dom = vn_domain_parse_string(xml);
 	free(xml);

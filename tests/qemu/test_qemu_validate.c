@@ -27,35 +27,7 @@
 #define QEMU_LATEST QEMU_VERSION(10, 0, 0)
 #define QEMU_DEBIAN12 QEMU_VERSION(7, 2, 0)
 
-#define SHARED_MEMORY \
-	"  <memoryBacking>\n" \
-	"    <access mode='shared'/>\n" \
-	"  </memoryBacking>\n"
 
-/* First %s: memory backing / NUMA; second: the interfaces. */
-static const char domain_template[] =
-	"<domain type='qemu'>\n"
-	"  <name>QEMUGuest1</name>\n"
-	"  <uuid>c7a5fdbd-edaf-9455-926a-d65c16db1809</uuid>\n"
-	"  <memory unit='KiB'>219136</memory>\n"
-	"  <currentMemory unit='KiB'>219136</currentMemory>\n"
-	"%s"
-	"  <vcpu placement='static'>1</vcpu>\n"
-	"  <os>\n"
-	"    <type arch='x86_64' machine='pc'>hvm</type>\n"
-	"    <boot dev='hd'/>\n"
-	"  </os>\n"
-	"  <clock offset='utc'/>\n"
-	"  <on_poweroff>destroy</on_poweroff>\n"
-	"  <on_reboot>restart</on_reboot>\n"
-	"  <on_crash>destroy</on_crash>\n"
-	"  <devices>\n"
-	"    <emulator>/usr/bin/qemu-system-x86_64</emulator>\n"
-	"    <controller type='pci' index='0' model='pci-root'/>\n"
-	"%s"
-	"    <memballoon model='none'/>\n"
-	"  </devices>\n"
-	"</domain>\n";
 
 static void qemu_validate(struct vn_domain *dom, const void *arg)
 {
@@ -65,20 +37,13 @@ static void qemu_validate(struct vn_domain *dom, const void *arg)
 static const char *outcome_with(const char *memory_xml, const char *iface_xml,
 				unsigned long long version)
 {
-	char *xml = NULL;
-	const char *msg;
-
-	if (asprintf(&xml, domain_template, memory_xml, iface_xml) < 0)
-		return NULL;
-	msg = outcome_of_xml(xml, qemu_validate, &version);
-	free(xml);
-	return msg;
+	return outcome_of_domain(memory_xml, iface_xml, qemu_validate, &version);
 }
 
 /* The common case: shared memory, the newest QEMU. */
 static const char *outcome(const char *iface_xml)
 {
-	return outcome_with(SHARED_MEMORY, iface_xml, QEMU_LATEST);
+	return outcome_with(OUTCOME_SHARED_MEMORY, iface_xml, QEMU_LATEST);
 }
 
 static const unsigned long long qemu_latest = QEMU_LATEST;
@@ -333,14 +298,14 @@ TEST(numa_cell_shared_is_enough)
 
 TEST(numa_cell_inherits_shared_domain_memory)
 {
-	CHECK_STR(outcome_with(SHARED_MEMORY NUMA_CELL(""), PASST_VHOSTUSER,
+	CHECK_STR(outcome_with(OUTCOME_SHARED_MEMORY NUMA_CELL(""), PASST_VHOSTUSER,
 			       QEMU_LATEST),
 		  "");
 }
 
 TEST(numa_cell_private_overrides_shared_domain_memory)
 {
-	CHECK_STR(outcome_with(SHARED_MEMORY NUMA_CELL(" memAccess='private'"),
+	CHECK_STR(outcome_with(OUTCOME_SHARED_MEMORY NUMA_CELL(" memAccess='private'"),
 			       PASST_VHOSTUSER, QEMU_LATEST),
 		  NEEDS_SHMEM);
 }
@@ -396,7 +361,7 @@ TEST(vdpa_model_must_be_virtio)
 
 TEST(vdpa_needs_qemu_5_1)
 {
-	CHECK_STR(outcome_with(SHARED_MEMORY,
+	CHECK_STR(outcome_with(OUTCOME_SHARED_MEMORY,
 			       "    <interface type='vdpa'>\n"
 			       "      <source dev='/dev/vhost-vdpa-0'/>\n"
 			       "    </interface>\n", QEMU_VERSION(5, 0, 0)),
@@ -405,7 +370,7 @@ TEST(vdpa_needs_qemu_5_1)
 
 TEST(passt_on_user_needs_qemu_7_2)
 {
-	CHECK_STR(outcome_with(SHARED_MEMORY,
+	CHECK_STR(outcome_with(OUTCOME_SHARED_MEMORY,
 			       "    <interface type='user'>\n"
 			       "      <backend type='passt'/>\n"
 			       "    </interface>\n", QEMU_VERSION(7, 1, 0)),
@@ -476,7 +441,8 @@ static const char *hotplug_outcome(const char *memory_xml,
 	const char *msg;
 
 	outcome_keep(NULL);
-	if (asprintf(&xml, domain_template, memory_xml, "") < 0)
+	xml = outcome_domain_xml(memory_xml, "");
+	if (!xml)
 		return NULL;
 	vn_error_reset();
 	dom = vn_domain_parse_string(xml);
@@ -501,7 +467,7 @@ TEST(hotplugged_vhostuser_needs_shared_memory)
 
 TEST(hotplugged_passt_vhostuser_with_shared_memory_is_valid)
 {
-	CHECK_STR(hotplug_outcome(SHARED_MEMORY,
+	CHECK_STR(hotplug_outcome(OUTCOME_SHARED_MEMORY,
 				  "<interface type='vhostuser'>\n"
 				  "  <backend type='passt'/>\n"
 				  "  <portForward proto='tcp'>\n"
@@ -513,7 +479,7 @@ TEST(hotplugged_passt_vhostuser_with_shared_memory_is_valid)
 
 TEST(hotplugged_interface_gets_generic_rules_too)
 {
-	CHECK_STR(hotplug_outcome(SHARED_MEMORY,
+	CHECK_STR(hotplug_outcome(OUTCOME_SHARED_MEMORY,
 				  "<interface type='vhostuser'>\n"
 				  "  <source type='unix' path='/tmp/v.sock' mode='client'/>\n"
 				  "  <model type='e1000'/>\n"
