@@ -16,10 +16,15 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "conf/domain_conf.h"
+#include "qemu/qemu_paths.h"
+#include "qemu/qemu_state.h"
 
 #define GREETING "{\"QMP\": {\"version\": {\"qemu\": {\"micro\": 0, " \
 	"\"minor\": 2, \"major\": 7}}, \"capabilities\": []}}\r\n"
@@ -231,6 +236,38 @@ int fake_qmp_start(struct fake_qmp *fq, const char *socket_path,
 		run_server(fd, log_path, answer, on_connect, opaque);
 	close(fd);
 	return fq->pid < 0 ? -1 : 0;
+}
+
+int fake_qmp_start_domain(struct fake_qmp *fq, const char *dir,
+			  const char *xml, const char *log_path,
+			  fake_qmp_answer_fn answer,
+			  fake_qmp_connect_fn on_connect, void *opaque)
+{
+	struct vn_domain *dom = vn_domain_parse_string(xml);
+	char *domain_dir = NULL, *monitor = NULL;
+	int alive = -1;
+
+	fq->pid = -1;
+	if (!dom)
+		goto out;
+	dom->id = 1;
+	domain_dir = qemu_paths_domain_dir(dir, dom);
+	monitor = qemu_paths_monitor_socket(dir, dom);
+	if (qemu_state_prepare(dir) < 0 || !domain_dir || !monitor ||
+	    mkdir(domain_dir, 0700) < 0 || qemu_state_write_xml(dir, dom) < 0 ||
+	    qemu_state_write_status(dir, dom->name, dom->id, getpid()) < 0)
+		goto out;
+	alive = qemu_state_lock_alive(dir, dom->name);
+	if (alive >= 0 && fake_qmp_start(fq, monitor, log_path, answer,
+					 on_connect, opaque) < 0) {
+		close(alive);
+		alive = -1;
+	}
+out:
+	free(domain_dir);
+	free(monitor);
+	vn_domain_free(dom);
+	return alive;
 }
 
 void fake_qmp_stop(struct fake_qmp *fq)

@@ -16,7 +16,9 @@
  * sent is appended to a log file, one line each, for the test to read.
  * The server is bounded: it exits after FAKE_QMP_LIFETIME_S whatever
  * happens, or with the process that started it; fake_qmp_stop() ends it
- * earlier.
+ * earlier.  fake_qmp_start_domain() adds what else a "running domain" is
+ * to vunet's commands: its records in a state directory and its alive
+ * lock, held by the test as QEMU would hold it.
  */
 #ifndef VUNET_TESTS_QEMU_FAKE_QMP_H
 #define VUNET_TESTS_QEMU_FAKE_QMP_H
@@ -50,6 +52,15 @@ struct fake_qmp {
 int fake_qmp_start(struct fake_qmp *fq, const char *socket_path,
 		   const char *log_path, fake_qmp_answer_fn answer,
 		   fake_qmp_connect_fn on_connect, void *opaque);
+/* Makes DIR (a state directory, created here) hold a running domain
+ * defined by XML, with id 1: its directory, live XML and status (our pid
+ * standing for QEMU's), its alive lock held by the caller, and the
+ * stand-in monitor on its QMP socket (as fake_qmp_start() does).
+ * Returns the alive lock's fd, or -1 (vn_error_message() may say why). */
+int fake_qmp_start_domain(struct fake_qmp *fq, const char *dir,
+			  const char *xml, const char *log_path,
+			  fake_qmp_answer_fn answer,
+			  fake_qmp_connect_fn on_connect, void *opaque);
 void fake_qmp_stop(struct fake_qmp *fq);
 /* The log so far (static buffer, "" when empty). */
 const char *fake_qmp_log(const struct fake_qmp *fq);

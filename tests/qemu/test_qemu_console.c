@@ -32,6 +32,7 @@
 #include "qemu/qemu_paths.h"
 #include "qemu/qemu_state.h"
 #include "tests/qemu/fake_qmp.h"
+#include "tests/qemu/scratch.h"
 #include "util/error.h"
 
 #define WAIT_MS 5000
@@ -77,46 +78,15 @@ static int listen_unix(const char *path)
 	return fd;
 }
 
-/* The domain's records, with DOM's id; the alive lock's fd or -1. */
+/* The running domain c1 and its monitor; the alive lock's fd or -1. */
 static int make_running_domain(struct fake_qmp *fq)
 {
-	struct vn_domain *dom = vn_domain_parse_string(domain_xml);
-	char *domain_dir = NULL, *monitor = NULL;
-	int alive = -1;
-
-	snprintf(base, sizeof(base), "/tmp/vunet-console-test.XXXXXX");
-	if (!dom || !mkdtemp(base))
-		goto out;
-	snprintf(dir, sizeof(dir), "%s/s", base);
+	scratch_make(base, sizeof(base), dir, sizeof(dir),
+		     "vunet-console-test");
 	snprintf(console_path, sizeof(console_path), "%s/console.sock", base);
 	snprintf(log_path, sizeof(log_path), "%s/qmp.log", base);
-	dom->id = 1;
-	domain_dir = qemu_paths_domain_dir(dir, dom);
-	monitor = qemu_paths_monitor_socket(dir, dom);
-	if (qemu_state_prepare(dir) < 0 || !domain_dir || !monitor ||
-	    mkdir(domain_dir, 0700) < 0 || qemu_state_write_xml(dir, dom) < 0 ||
-	    qemu_state_write_status(dir, "c1", 1, getpid()) < 0)
-		goto out;
-	alive = qemu_state_lock_alive(dir, "c1");
-	if (alive >= 0 &&
-	    fake_qmp_start(fq, monitor, log_path, answer, NULL, NULL) < 0) {
-		close(alive);
-		alive = -1;
-	}
-out:
-	free(domain_dir);
-	free(monitor);
-	vn_domain_free(dom);
-	return alive;
-}
-
-static void remove_tree(void)
-{
-	char cmd[400];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", base);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", base);
+	return fake_qmp_start_domain(fq, dir, domain_xml, log_path, answer,
+				     NULL, NULL);
 }
 
 static bool is_raw(int tty)
@@ -174,7 +144,7 @@ static void check_signal_restores_terminal(int sig)
 	close(listen_fd);
 	fake_qmp_stop(&fq);
 	close(alive);
-	remove_tree();
+	scratch_remove(base);
 }
 
 TEST(sigterm_restores_the_terminal_and_still_ends_the_console)
@@ -228,7 +198,7 @@ TEST(a_peer_that_stops_reading_ends_the_console_with_the_terminal_restored)
 	close(listen_fd);
 	fake_qmp_stop(&fq);
 	close(alive);
-	remove_tree();
+	scratch_remove(base);
 }
 
 int main(int argc, char **argv)

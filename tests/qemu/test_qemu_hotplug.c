@@ -32,6 +32,7 @@
 #include "qemu/qemu_state.h"
 #include "qemu/qemu_validate.h"
 #include "tests/qemu/fake_qmp.h"
+#include "tests/qemu/scratch.h"
 #include "util/error.h"
 
 #define RELEASE_DELAY_MS 100
@@ -205,49 +206,25 @@ static void on_connect(void *opaque)
 		}
 }
 
-/* The running domain and its fake QEMU; the alive lock's fd or -1. */
+/* The running domain h1 and its fake QEMU; the alive lock's fd or -1. */
 static int make_running_domain(struct fake_qmp *fq)
 {
-	struct vn_domain *dom = vn_domain_parse_string(domain_xml);
-	char *domain_dir = NULL, *monitor = NULL;
-	int alive = -1;
-
-	snprintf(base, sizeof(base), "/tmp/vunet-hotplug-test.XXXXXX");
-	if (!dom || !mkdtemp(base))
-		goto out;
-	snprintf(dir, sizeof(dir), "%s/s", base);
+	scratch_make(base, sizeof(base), dir, sizeof(dir),
+		     "vunet-hotplug-test");
 	snprintf(log_path, sizeof(log_path), "%s/qmp.log", base);
-	dom->id = 1;
-	domain_dir = qemu_paths_domain_dir(dir, dom);
-	monitor = qemu_paths_monitor_socket(dir, dom);
-	if (qemu_state_prepare(dir) < 0 || !domain_dir || !monitor ||
-	    mkdir(domain_dir, 0700) < 0 || qemu_state_write_xml(dir, dom) < 0 ||
-	    qemu_state_write_status(dir, "h1", 1, getpid()) < 0)
-		goto out;
 	add_id(qemu_view.devices, "net0");
 	add_id(qemu_view.devices, "net1");
 	add_id(qemu_view.chardevs, "charnet0");
 	add_id(qemu_view.chardevs, "charnet1");
-	alive = qemu_state_lock_alive(dir, "h1");
-	if (alive >= 0 && fake_qmp_start(fq, monitor, log_path, answer,
-					 on_connect, &qemu_view) < 0) {
-		close(alive);
-		alive = -1;
-	}
-out:
-	free(domain_dir);
-	free(monitor);
-	vn_domain_free(dom);
-	return alive;
+	return fake_qmp_start_domain(fq, dir, domain_xml, log_path, answer,
+				     on_connect, &qemu_view);
 }
 
-static void remove_tree(void)
+static void stop_running_domain(struct fake_qmp *fq, int alive)
 {
-	char cmd[400];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", base);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", base);
+	fake_qmp_stop(fq);
+	close(alive);
+	scratch_remove(base);
 }
 
 static const struct qemu_hotplug_opts hotplug_opts = {
@@ -289,6 +266,32 @@ static int count_in(const char *log, const char *needle)
 	return n;
 }
 
+/* The aliases of the live XML's interfaces, blank-separated (a static
+ * buffer); NULL when it cannot be read. */
+static const char *live_aliases(void)
+{
+	static char aliases[MAX_IDS * 32];
+	struct vn_domain *dom = qemu_state_load_domain(dir, "h1");
+	size_t i, used = 0;
+
+	if (!dom)
+		return NULL;
+	aliases[0] = '\0';
+	for (i = 0; i < dom->n_nets && used < sizeof(aliases); i++)
+		used += snprintf(aliases + used, sizeof(aliases) - used, "%s%s",
+				 i ? " " : "", dom->nets[i]->alias);
+	vn_domain_free(dom);
+	return aliases;
+}
+
+/* Makes writing the live XML fail: its temporary file's name is taken
+ * by a directory, BLOCKER (SIZE bytes).  0 or -1 (errno). */
+static int block_live_xml(char *blocker, size_t size)
+{
+	snprintf(blocker, size, "%s/h1.xml.tmp-%ld", dir, (long)getpid());
+	return mkdir(blocker, 0700);
+}
+
 static int live_nets(void)
 {
 	struct vn_domain *dom = qemu_state_load_domain(dir, "h1");
@@ -308,11 +311,8 @@ TEST(attach_rollback_waits_for_device_deleted_and_undoes_the_new_interface)
 	qemu_view.release = true;
 	alive = make_running_domain(&fq);
 	CHECK_MSG(alive >= 0, "setup: %s", vn_error_message());
-	/* Writing the live XML (the step after device_add) fails: its
-	 * temporary file's name is taken by a directory. */
-	snprintf(blocker, sizeof(blocker), "%s/h1.xml.tmp-%ld", dir,
-		 (long)getpid());
-	CHECK(mkdir(blocker, 0700) == 0);
+	/* Writing the live XML (the step after device_add) fails. */
+	CHECK(block_live_xml(blocker, sizeof(blocker)) == 0);
 	CHECK_INT(attach(new_nic_xml), -1);
 	CHECK_MSG(strstr(vn_error_message(), "cannot write"), "%s",
 		  vn_error_message());
@@ -329,9 +329,7 @@ TEST(attach_rollback_waits_for_device_deleted_and_undoes_the_new_interface)
 	CHECK_MSG(log_at(log, "\"id\":\"net1\"") < 0 &&
 		  log_at(log, "hostnet1") < 0, "touched net1:\n%s", log);
 	CHECK_INT(live_nets(), 2);
-	fake_qmp_stop(&fq);
-	close(alive);
-	remove_tree();
+	stop_running_domain(&fq, alive);
 }
 
 /* device_del itself fails during the rollback: the message says so
@@ -347,9 +345,7 @@ TEST(attach_rollback_whose_device_del_fails_says_so)
 	qemu_view.refuse_del = true;
 	alive = make_running_domain(&fq);
 	CHECK_MSG(alive >= 0, "setup: %s", vn_error_message());
-	snprintf(blocker, sizeof(blocker), "%s/h1.xml.tmp-%ld", dir,
-		 (long)getpid());
-	CHECK(mkdir(blocker, 0700) == 0);
+	CHECK(block_live_xml(blocker, sizeof(blocker)) == 0);
 	CHECK_INT(attach(new_nic_xml), -1);
 	CHECK_MSG(strstr(vn_error_message(), "cannot write") &&
 		  strstr(vn_error_message(),
@@ -362,9 +358,7 @@ TEST(attach_rollback_whose_device_del_fails_says_so)
 	log = fake_qmp_log(&fq);
 	CHECK_MSG(log_at(log, "netdev_del") < 0 &&
 		  log_at(log, "chardev-remove") < 0, "%s", log);
-	fake_qmp_stop(&fq);
-	close(alive);
-	remove_tree();
+	stop_running_domain(&fq, alive);
 }
 
 TEST(detach_that_times_out_keeps_the_interface_and_its_host_side)
@@ -384,15 +378,12 @@ TEST(detach_that_times_out_keeps_the_interface_and_its_host_side)
 	CHECK_MSG(log_at(log, "netdev_del") < 0 &&
 		  log_at(log, "chardev-remove") < 0, "%s", log);
 	CHECK_INT(live_nets(), 2);
-	fake_qmp_stop(&fq);
-	close(alive);
-	remove_tree();
+	stop_running_domain(&fq, alive);
 }
 
 TEST(detach_again_after_the_guest_let_go_completes_the_removal)
 {
 	struct fake_qmp fq = { .pid = -1 };
-	struct vn_domain *dom;
 	const char *log;
 	int alive;
 
@@ -410,14 +401,8 @@ TEST(detach_again_after_the_guest_let_go_completes_the_removal)
 	CHECK_MSG(log_at(log, "netdev_del {\"id\":\"hostnet1\"}") >= 0, "%s", log);
 	CHECK_MSG(log_at(log, "chardev-remove {\"id\":\"charnet1\"}") >= 0,
 		  "%s", log);
-	dom = qemu_state_load_domain(dir, "h1");
-	CHECK(dom);
-	CHECK_INT(dom->n_nets, 1);
-	CHECK_STR(dom->nets[0]->alias, "net0");
-	vn_domain_free(dom);
-	fake_qmp_stop(&fq);
-	close(alive);
-	remove_tree();
+	CHECK_STR(live_aliases(), "net0");
+	stop_running_domain(&fq, alive);
 }
 
 /* The live XML cannot be written: the host side stays (a backend the
@@ -433,9 +418,7 @@ TEST(detach_whose_live_xml_cannot_be_written_keeps_the_host_side)
 	qemu_view.release = true;
 	alive = make_running_domain(&fq);
 	CHECK_MSG(alive >= 0, "setup: %s", vn_error_message());
-	snprintf(blocker, sizeof(blocker), "%s/h1.xml.tmp-%ld", dir,
-		 (long)getpid());
-	CHECK(mkdir(blocker, 0700) == 0);
+	CHECK(block_live_xml(blocker, sizeof(blocker)) == 0);
 	CHECK_INT(detach(net1_spec_xml), -1);
 	CHECK_MSG(strstr(vn_error_message(), "cannot write"), "%s",
 		  vn_error_message());
@@ -450,9 +433,7 @@ TEST(detach_whose_live_xml_cannot_be_written_keeps_the_host_side)
 	log = fake_qmp_log(&fq);
 	CHECK_MSG(log_at(log, "netdev_del {\"id\":\"hostnet1\"}") >= 0, "%s", log);
 	CHECK_INT(live_nets(), 1);
-	fake_qmp_stop(&fq);
-	close(alive);
-	remove_tree();
+	stop_running_domain(&fq, alive);
 }
 
 /* A query-chardev entry whose label is not a string is skipped, not
@@ -472,15 +453,12 @@ TEST(detach_survives_a_chardev_without_a_string_label)
 	CHECK_MSG(log_at(log, "chardev-remove {\"id\":\"charnet1\"}") >= 0,
 		  "%s", log);
 	CHECK_INT(live_nets(), 1);
-	fake_qmp_stop(&fq);
-	close(alive);
-	remove_tree();
+	stop_running_domain(&fq, alive);
 }
 
 TEST(detach_waits_for_device_deleted_and_removes_only_that_interface)
 {
 	struct fake_qmp fq = { .pid = -1 };
-	struct vn_domain *dom;
 	const char *log;
 	int alive;
 
@@ -493,14 +471,8 @@ TEST(detach_waits_for_device_deleted_and_removes_only_that_interface)
 		  log_at(log, "event DEVICE_DELETED") <
 		  log_at(log, "netdev_del {\"id\":\"hostnet1\"}"), "%s", log);
 	CHECK_MSG(log_at(log, "net0") < 0, "touched net0:\n%s", log);
-	dom = qemu_state_load_domain(dir, "h1");
-	CHECK(dom);
-	CHECK_INT(dom->n_nets, 1);
-	CHECK_STR(dom->nets[0]->alias, "net0");
-	vn_domain_free(dom);
-	fake_qmp_stop(&fq);
-	close(alive);
-	remove_tree();
+	CHECK_STR(live_aliases(), "net0");
+	stop_running_domain(&fq, alive);
 }
 
 /* An alias copied from the live XML designates that interface: it is
@@ -512,7 +484,6 @@ TEST(detach_by_a_live_alias_removes_that_interface_or_none)
 	static const char *const by_net7 =
 		"<interface type='vhostuser'><alias name='net7'/></interface>";
 	struct fake_qmp fq = { .pid = -1 };
-	struct vn_domain *dom;
 	const char *log;
 	int alive;
 
@@ -526,14 +497,8 @@ TEST(detach_by_a_live_alias_removes_that_interface_or_none)
 	log = fake_qmp_log(&fq);
 	CHECK_MSG(log_at(log, "device_del {\"id\":\"net1\"}") >= 0, "%s", log);
 	CHECK_MSG(log_at(log, "net0") < 0, "touched net0:\n%s", log);
-	dom = qemu_state_load_domain(dir, "h1");
-	CHECK(dom);
-	CHECK_INT(dom->n_nets, 1);
-	CHECK_STR(dom->nets[0]->alias, "net0");
-	vn_domain_free(dom);
-	fake_qmp_stop(&fq);
-	close(alive);
-	remove_tree();
+	CHECK_STR(live_aliases(), "net0");
+	stop_running_domain(&fq, alive);
 }
 
 TEST(attach_reusing_a_live_user_alias_is_refused_before_anything_starts)
@@ -557,9 +522,7 @@ TEST(attach_reusing_a_live_user_alias_is_refused_before_anything_starts)
 	CHECK_MSG(count_in(log, "chardev-add") == 1, "%s", log);
 	CHECK_MSG(count_in(log, "_del") == 0, "%s", log);
 	CHECK_INT(live_nets(), 3);
-	fake_qmp_stop(&fq);
-	close(alive);
-	remove_tree();
+	stop_running_domain(&fq, alive);
 }
 
 static long long now_ms(void)
@@ -623,9 +586,7 @@ TEST(attach_waits_for_a_job_lock_held_by_a_backend_restart)
 		  now_ms() - t0);
 	CHECK_INT(live_nets(), 3);
 	waitpid(holder, NULL, 0);
-	fake_qmp_stop(&fq);
-	close(alive);
-	remove_tree();
+	stop_running_domain(&fq, alive);
 }
 
 static const char net1_by_alias_xml[] =
@@ -651,9 +612,7 @@ TEST(detach_gives_up_on_a_job_lock_held_past_its_wait)
 	CHECK_INT(live_nets(), 2);
 	kill(holder, SIGKILL);
 	waitpid(holder, NULL, 0);
-	fake_qmp_stop(&fq);
-	close(alive);
-	remove_tree();
+	stop_running_domain(&fq, alive);
 }
 
 int main(int argc, char **argv)

@@ -27,6 +27,7 @@
 #include "qemu/qemu_argv.h"
 #include "qemu/qemu_process.h"
 #include "qemu/qemu_validate.h"
+#include "tests/qemu/scratch.h"
 #include "util/error.h"
 
 #define QEMU_BIN "/usr/bin/qemu-system-x86_64"
@@ -188,11 +189,7 @@ static void log_env_init(struct log_env *e)
 
 static void log_env_remove(const struct log_env *e)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", e->base);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", e->base);
+	scratch_remove(e->base);
 }
 
 /* Domain l1 with EMULATOR and no device that needs a backend. */

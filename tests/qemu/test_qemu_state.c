@@ -20,6 +20,7 @@
 
 #include "conf/domain_conf.h"
 #include "qemu/qemu_state.h"
+#include "tests/qemu/scratch.h"
 #include "util/error.h"
 
 static char base[256];
@@ -27,24 +28,7 @@ static char dir[300];
 
 static void fresh_dir(void)
 {
-	const char *tmp = getenv("TMPDIR");
-
-	snprintf(base, sizeof(base), "%s/vunet-state-test.XXXXXX",
-		 tmp && *tmp == '/' ? tmp : "/tmp");
-	if (!mkdtemp(base)) {
-		perror("mkdtemp");
-		exit(1);
-	}
-	snprintf(dir, sizeof(dir), "%s/state", base);
-}
-
-static void remove_tree(void)
-{
-	char cmd[600];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", base);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", base);
+	scratch_make(base, sizeof(base), dir, sizeof(dir), "vunet-state-test");
 }
 
 static bool exists(const char *name)
@@ -85,7 +69,7 @@ TEST(prepare_creates_a_private_directory_with_passt)
 	CHECK_INT(st.st_mode & 0777, 0700);
 	CHECK(exists("passt"));
 	CHECK_INT(qemu_state_prepare(dir), 0); /* again: fine */
-	remove_tree();
+	scratch_remove(base);
 }
 
 TEST(prepare_refuses_a_directory_open_to_others)
@@ -96,7 +80,7 @@ TEST(prepare_refuses_a_directory_open_to_others)
 	CHECK_INT(qemu_state_prepare(dir), -1);
 	CHECK_MSG(strstr(vn_error_message(), "mode 0700"), "error: %s",
 		  vn_error_message());
-	remove_tree();
+	scratch_remove(base);
 }
 
 TEST(prepare_refuses_a_symlink)
@@ -108,7 +92,7 @@ TEST(prepare_refuses_a_symlink)
 	CHECK(mkdir(target, 0700) == 0);
 	CHECK(symlink(target, dir) == 0);
 	CHECK_INT(qemu_state_prepare(dir), -1);
-	remove_tree();
+	scratch_remove(base);
 }
 
 TEST(ids_count_up_from_one)
@@ -118,7 +102,7 @@ TEST(ids_count_up_from_one)
 	CHECK_INT(qemu_state_next_id(dir), 1);
 	CHECK_INT(qemu_state_next_id(dir), 2);
 	CHECK_INT(qemu_state_next_id(dir), 3);
-	remove_tree();
+	scratch_remove(base);
 }
 
 TEST(job_lock_refuses_a_second_holder_until_released)
@@ -140,7 +124,7 @@ TEST(job_lock_refuses_a_second_holder_until_released)
 	again = qemu_state_lock_job(dir, "d1", false);
 	CHECK(again >= 0);
 	close(again);
-	remove_tree();
+	scratch_remove(base);
 }
 
 TEST(domain_is_active_exactly_while_its_alive_lock_is_held)
@@ -158,7 +142,7 @@ TEST(domain_is_active_exactly_while_its_alive_lock_is_held)
 		  "Requested operation is not valid: domain 'd1' is already active");
 	close(fd);
 	CHECK(!qemu_state_is_active(dir, "d1"));
-	remove_tree();
+	scratch_remove(base);
 }
 
 TEST(supervisor_lock_refuses_a_second_supervisor)
@@ -178,7 +162,7 @@ TEST(supervisor_lock_refuses_a_second_supervisor)
 	fd = qemu_state_lock_supervisor(dir, "d1");
 	CHECK(fd >= 0);
 	close(fd);
-	remove_tree();
+	scratch_remove(base);
 }
 
 TEST(status_round_trips_and_garbage_is_refused)
@@ -201,7 +185,7 @@ TEST(status_round_trips_and_garbage_is_refused)
 	fputs("id=-4\npid=x\n", f);
 	fclose(f);
 	CHECK_INT(qemu_state_read_status(dir, "d1", &id, &pid), -1);
-	remove_tree();
+	scratch_remove(base);
 }
 
 TEST(live_xml_shows_id_and_aliases_and_loads_back)
@@ -228,7 +212,7 @@ TEST(live_xml_shows_id_and_aliases_and_loads_back)
 	CHECK(!memcmp(loaded->nets[0]->mac, dom->nets[0]->mac, 6));
 	vn_domain_free(loaded);
 	vn_domain_free(dom);
-	remove_tree();
+	scratch_remove(base);
 }
 
 static const char *const three_nets_xml =
@@ -268,7 +252,7 @@ TEST(live_xml_keeps_aliases_after_a_middle_interface_is_removed)
 	CHECK_STR(loaded->nets[1]->alias, "net2");
 	vn_domain_free(loaded);
 	vn_domain_free(dom);
-	remove_tree();
+	scratch_remove(base);
 }
 
 TEST(interface_attached_after_a_detach_does_not_reuse_a_live_alias)
@@ -292,7 +276,7 @@ TEST(interface_attached_after_a_detach_does_not_reuse_a_live_alias)
 	vn_net_free(net);
 	vn_domain_free(loaded);
 	vn_domain_free(dom);
-	remove_tree();
+	scratch_remove(base);
 }
 
 TEST(unknown_name_is_libvirts_domain_not_found)
@@ -302,7 +286,7 @@ TEST(unknown_name_is_libvirts_domain_not_found)
 	CHECK(!qemu_state_read_xml(dir, "nope"));
 	CHECK_STR(vn_error_message(),
 		  "Domain not found: no domain with matching name 'nope'");
-	remove_tree();
+	scratch_remove(base);
 }
 
 TEST(list_names_sorted_only_live_definitions)
@@ -325,7 +309,7 @@ TEST(list_names_sorted_only_live_definitions)
 	for (i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
-	remove_tree();
+	scratch_remove(base);
 }
 
 TEST(remove_deletes_records_and_optionally_keeps_locks)
@@ -345,7 +329,7 @@ TEST(remove_deletes_records_and_optionally_keeps_locks)
 	CHECK(!exists("d1.job") && !exists("d1.lock"));
 	close(job);
 	close(alive);
-	remove_tree();
+	scratch_remove(base);
 }
 
 int main(int argc, char **argv) { return test_main(argc, argv); }

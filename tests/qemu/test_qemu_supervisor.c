@@ -36,6 +36,7 @@
 #include "qemu/qemu_process.h"
 #include "qemu/qemu_state.h"
 #include "qemu/qemu_supervisor.h"
+#include "tests/qemu/scratch.h"
 #include "util/error.h"
 
 #define WAIT_MS 10000
@@ -47,24 +48,7 @@ static char dir[300];
 
 static void fresh_dir(void)
 {
-	const char *tmp = getenv("TMPDIR");
-
-	snprintf(base, sizeof(base), "%s/vunet-supervisor-test.XXXXXX",
-		 tmp && *tmp == '/' ? tmp : "/tmp");
-	if (!mkdtemp(base)) {
-		perror("mkdtemp");
-		exit(1);
-	}
-	snprintf(dir, sizeof(dir), "%s/state", base);
-}
-
-static void remove_tree(void)
-{
-	char cmd[600];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", base);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", base);
+	scratch_make(base, sizeof(base), dir, sizeof(dir), "vunet-supervisor-test");
 }
 
 static long long now_ms(void)
@@ -228,7 +212,7 @@ TEST(pidfd_for_a_process_naming_its_pidfile)
 	CHECK(fd >= 0);
 	CHECK_INT(got, pid);
 	close(fd);
-	remove_tree();
+	scratch_remove(base);
 }
 
 TEST(pidfd_refused_for_a_process_not_naming_the_pidfile)
@@ -247,7 +231,7 @@ TEST(pidfd_refused_for_a_process_not_naming_the_pidfile)
 	fd = qemu_process_open_backend_pidfd(pidfile, &got);
 	stop_child(pid);
 	CHECK_INT(fd, -1);
-	remove_tree();
+	scratch_remove(base);
 }
 
 TEST(pidfd_refused_for_a_process_that_is_gone)
@@ -263,7 +247,7 @@ TEST(pidfd_refused_for_a_process_that_is_gone)
 	write_pid(pidfile, pid);
 	stop_child(pid);
 	CHECK_INT(qemu_process_open_backend_pidfd(pidfile, &got), -1);
-	remove_tree();
+	scratch_remove(base);
 }
 
 TEST(pidfd_refused_for_a_garbage_or_missing_pidfile)
@@ -279,7 +263,7 @@ TEST(pidfd_refused_for_a_garbage_or_missing_pidfile)
 	CHECK_INT(qemu_process_open_backend_pidfd(pidfile, &got), -1);
 	write_text(pidfile, "1\n"); /* init: never a backend of ours */
 	CHECK_INT(qemu_process_open_backend_pidfd(pidfile, &got), -1);
-	remove_tree();
+	scratch_remove(base);
 }
 
 /* ---- locks ---- */
@@ -317,7 +301,7 @@ TEST(job_wait_gets_the_lock_once_the_holder_leaves)
 	CHECK_MSG(fd >= 0, "error: %s", vn_error_message());
 	CHECK(now_ms() - started >= 200);
 	close(fd);
-	remove_tree();
+	scratch_remove(base);
 }
 
 TEST(job_wait_gives_up_after_its_timeout)
@@ -334,7 +318,7 @@ TEST(job_wait_gives_up_after_its_timeout)
 	CHECK_INT(fd, -1);
 	CHECK_STR(vn_error_message(),
 		  "operation failed: domain 'd1' is busy with another command (cannot acquire state change lock)");
-	remove_tree();
+	scratch_remove(base);
 }
 
 TEST(supervisor_lock_is_waited_for_even_once_unlinked)
@@ -359,7 +343,7 @@ TEST(supervisor_lock_is_waited_for_even_once_unlinked)
 	CHECK(qemu_state_wait_supervisor_gone(wait_fd, WAIT_MS));
 	waitpid(holder, NULL, 0);
 	close(wait_fd);
-	remove_tree();
+	scratch_remove(base);
 }
 
 /* ---- the supervisor against stand-ins ---- */
@@ -632,7 +616,7 @@ TEST(supervisor_restarts_a_killed_backend_and_logs_it)
 	fresh_dir();
 	restart_case(&si);
 	stop_stand_ins(&si);
-	remove_tree();
+	scratch_remove(base);
 }
 
 static const char *proc_stat(pid_t pid)
@@ -690,7 +674,7 @@ TEST(supervisor_cleans_up_when_qemu_exits_and_leaves)
 	fresh_dir();
 	cleanup_case(&si);
 	stop_stand_ins(&si);
-	remove_tree();
+	scratch_remove(base);
 }
 
 /* QEMU 7.2 cannot reconnect a stream netdev: its backend is not
@@ -719,7 +703,7 @@ TEST(supervisor_does_not_restart_a_stream_backend_qemu_cannot_reconnect)
 	fresh_dir();
 	stream_case(&si);
 	stop_stand_ins(&si);
-	remove_tree();
+	scratch_remove(base);
 }
 
 static void give_up_case(struct stand_ins *si)
@@ -752,7 +736,7 @@ TEST(supervisor_gives_up_on_a_backend_that_keeps_crashing)
 	fresh_dir();
 	give_up_case(&si);
 	stop_stand_ins(&si);
-	remove_tree();
+	scratch_remove(base);
 }
 
 /* The live XML is unreadable when the supervisor looks after a dead
@@ -789,7 +773,7 @@ TEST(supervisor_retries_when_the_live_xml_cannot_be_read)
 	fresh_dir();
 	unreadable_case(&si);
 	stop_stand_ins(&si);
-	remove_tree();
+	scratch_remove(base);
 }
 
 /* The supervisor's pid, from its first log line, or 0. */
@@ -847,7 +831,7 @@ TEST(supervisor_leaves_the_start_directory_and_still_restarts)
 	fresh_dir();
 	relative_case(&si);
 	stop_stand_ins(&si);
-	remove_tree();
+	scratch_remove(base);
 }
 
 /* As detach-device does: under the job lock, the backend stopped, then
@@ -882,7 +866,7 @@ TEST(supervisor_does_not_restart_a_detached_interface)
 	fresh_dir();
 	detach_case(&si);
 	stop_stand_ins(&si);
-	remove_tree();
+	scratch_remove(base);
 }
 
 /* A stop holds the job lock while QEMU goes; the supervisor waits, then
@@ -913,7 +897,7 @@ TEST(supervisor_leaves_a_stop_its_clean_up_and_no_files)
 	fresh_dir();
 	stop_race_case(&si);
 	stop_stand_ins(&si);
-	remove_tree();
+	scratch_remove(base);
 }
 
 int main(int argc, char **argv)
