@@ -179,24 +179,30 @@ e2e_create_user() {
 
 # e2e_enter_namespace CASE... -- ARGS: re-executes the calling script in its
 # own network and mount namespace (see the top of this file).  Skips every
-# CASE when that is impossible here.
+# CASE when that is impossible here.  Keeps the CASEs in E2E_CASES.
 e2e_enter_namespace() {
-	local cases=() reason
+	local reason
+	E2E_CASES=()
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do
-		cases+=("$1")
+		E2E_CASES+=("$1")
 		shift
 	done
 	[ $# -gt 0 ] && shift
 	[ -n "${E2E_IN_NAMESPACE:-}" ] && return 0
 	if reason=$(e2e_missing_prerequisite); then
-		e2e_skip_all "$reason" "${cases[@]}"
+		e2e_skip_all "$reason" "${E2E_CASES[@]}"
 	fi
 	export E2E_IN_NAMESPACE=1 VUNET_BUILD VUNET_E2E_BACKEND
 	if [ "$(id -u)" -eq 0 ]; then
-		e2e_create_user || e2e_skip_all "cannot create user $E2E_USER" "${cases[@]}"
+		e2e_create_user || e2e_skip_all "cannot create user $E2E_USER" "${E2E_CASES[@]}"
 		exec unshare --net --mount --propagation private -- "$0" "$@"
 	fi
 	exec unshare --map-root-user --net --mount --propagation private -- "$0" "$@"
+}
+
+# e2e_skip_all_cases REASON: e2e_skip_all for the script's E2E_CASES.
+e2e_skip_all_cases() {
+	e2e_skip_all "$1" "${E2E_CASES[@]}"
 }
 
 # e2e_begin CASE... -- ARGS: what a script needs before its first guest:
@@ -204,15 +210,10 @@ e2e_enter_namespace() {
 # directory, the network and the guest image.  Skips every CASE when one
 # of them cannot be had.
 e2e_begin() {
-	local cases=()
-	while [ $# -gt 0 ] && [ "$1" != -- ]; do
-		cases+=("$1")
-		shift
-	done
-	e2e_enter_namespace "${cases[@]}" "$@"
-	e2e_make_workdir || e2e_skip_all "cannot create a work directory" "${cases[@]}"
-	e2e_setup_network || e2e_skip_all "cannot set up the test namespace" "${cases[@]}"
-	e2e_prepare_guest || e2e_skip_all "$E2E_WHY" "${cases[@]}"
+	e2e_enter_namespace "$@"
+	e2e_make_workdir || e2e_skip_all_cases "cannot create a work directory"
+	e2e_setup_network || e2e_skip_all_cases "cannot set up the test namespace"
+	e2e_prepare_guest || e2e_skip_all_cases "$E2E_WHY"
 }
 
 # True when the backend and QEMU should switch to E2E_USER.

@@ -31,10 +31,10 @@
 set -u
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/e2e/lib-launcher.sh
+. "$(dirname "$0")/lib-launcher.sh"
 
 GUEST_STAY_S=240
-LEASE_WAIT_S=90
-VUNET_TIMEOUT_S=120
 CASES="start dhcp_lease nics_at_start fail_backend fail_device attach attach_guest
 detach_middle detach_middle_guest detach_middle_cleanup attach_again
 attach_again_guest detach_again detach_again_guest detach_again_cleanup
@@ -47,58 +47,16 @@ MAC3=52:54:00:e2:e0:0d
 # The last E2E-NICS line already matched (the guest numbers them).
 NICS_SEEN=0
 
-VUNET=$VUNET_BUILD/vunet
-STATE=
-OUT=
-
-# vunet CMD ARGS...: as the test user with the test's state dir; output
-# in $OUT, returns vunet's status.
-vunet() {
-	local cmd=$1
-	shift
-	# The domain log goes to XDG_CACHE_HOME/vunet/log: the test user has
-	# no home directory.
-	OUT=$( (e2e_run_unprivileged env XDG_CACHE_HOME="$E2E_WORK/cache" \
-		timeout -k 5 "$VUNET_TIMEOUT_S" "$VUNET" \
-		"$cmd" --state-dir "$STATE" "$@") </dev/null 2>&1)
-}
-
 # nic_xml MAC [EXTRA]: an interface definition with that MAC.
 nic_xml() {
 	printf "<interface type='vhostuser'>\n  <mac address='%s'/>\n  <backend type='passt'/>\n  <model type='virtio'/>%s\n</interface>\n" "$1" "${2:-}"
 }
 
+# The domain (ACPI: the pc machine signals PCI hot-plug through it) with
+# net0 and net1, and the interfaces and fake backend the cases use.
 write_files() {
-	cat > "$E2E_WORK/$NAME.xml" <<EOX
-<domain type='qemu'>
-  <name>$NAME</name>
-  <memory unit='MiB'>256</memory>
-  <memoryBacking>
-    <source type='memfd'/>
-    <access mode='shared'/>
-  </memoryBacking>
-  <vcpu>1</vcpu>
-  <os>
-    <type arch='x86_64' machine='pc'>hvm</type>
-    <kernel>$E2E_WORK/vmlinuz</kernel>
-    <initrd>$E2E_WORK/initramfs.gz</initrd>
-    <cmdline>console=ttyS0 panic=-1 no_timer_check e2e_test=hotplug e2e_addr4=$E2E_ADDR4 e2e_stay=$GUEST_STAY_S</cmdline>
-  </os>
-  <features>
-    <acpi/>
-  </features>
-  <on_reboot>destroy</on_reboot>
-  <devices>
-    <emulator>$(command -v "$E2E_QEMU")</emulator>
-$(nic_xml $MAC0 | sed 's/^/    /')
-$(nic_xml $MAC1 | sed 's/^/    /')
-    <serial type='file'>
-      <source path='$E2E_WORK/$NAME.console'/>
-    </serial>
-    <memballoon model='none'/>
-  </devices>
-</domain>
-EOX
+	DOMAIN_FEATURES="<acpi/>" write_domain_xml $NAME hotplug $GUEST_STAY_S \
+		"$(nic_xml $MAC0 | sed 's/^/    /'; nic_xml $MAC1 | sed 's/^/    /')"
 	nic_xml $MAC1 > "$E2E_WORK/nic1.xml"
 	nic_xml $MAC2 > "$E2E_WORK/nic2.xml"
 	nic_xml $MAC3 > "$E2E_WORK/nic3.xml"
@@ -107,31 +65,7 @@ EOX
   <address type='pci' domain='0x0000' bus='0x00' slot='0x01' function='0x0'/>" > "$E2E_WORK/nic-slot1.xml"
 	printf '#!/bin/sh\necho "fake-backend: cannot bind its socket" >&2\nexit 1\n' > "$E2E_WORK/fail-backend"
 	chmod 755 "$E2E_WORK/fail-backend"
-	chmod 644 "$E2E_WORK/$NAME.xml" "$E2E_WORK"/nic*.xml
-}
-
-# wait_verdict CASE: the guest's verdict for CASE (bounded wait).
-wait_verdict() {
-	local c=$1 i=0 verdict
-	while [ $i -lt $((LEASE_WAIT_S * 10)) ]; do
-		verdict=$(tr -d '\r' < "$E2E_WORK/$NAME.console" 2>/dev/null |
-			awk -v c="$c" '$1 == "E2E-RESULT" && $2 == c {
-				$1 = ""; $2 = ""; sub(/^  /, ""); print; exit }')
-		if [ -n "$verdict" ]; then
-			echo "$verdict"
-			return 0
-		fi
-		sleep 0.1
-		i=$((i + 1))
-	done
-	echo "fail guest reported no $c within $LEASE_WAIT_S s"
-}
-
-report_verdict() {
-	case $2 in
-	ok*) e2e_pass "$1" ;;
-	*) e2e_fail "$1" "${2#fail }" ;;
-	esac
+	chmod 644 "$E2E_WORK"/nic*.xml
 }
 
 # NICS_LINE: the guest's E2E-NICS line that check_guest_nics matched.
@@ -208,30 +142,17 @@ domain_running() {
 	vunet list && printf '%s\n' "$OUT" | grep -qE " $NAME +running"
 }
 
-case_fail_backend() {
-	local why=''
-	if vunet attach-device --backend "$E2E_WORK/fail-backend" $NAME "$E2E_WORK/nic2.xml"; then
+# attach_refused CASE FILE ERROR [OPTION...]: attach-device FILE (with
+# the vunet OPTIONs) fails with ERROR (the start of the message) and
+# leaves nothing: no files or backend of net2, no live XML entry, the
+# domain still running.
+attach_refused() {
+	local c=$1 file=$2 error=$3 why=''
+	shift 3
+	if vunet attach-device "$@" $NAME "$file"; then
 		why="attach succeeded: $OUT"
-	elif ! printf '%s' "$OUT" | grep -q "^error: internal error: Could not start 'fail-backend': fake-backend: cannot bind its socket"; then
+	elif ! printf '%s' "$OUT" | grep -q "^error: $error"; then
 		why="unexpected error: $OUT"
-	elif [ -n "$(files_of net2)" ]; then
-		why="files left: $(files_of net2)"
-	elif live_has_mac $MAC2; then
-		why="live XML lists the failed interface"
-	elif ! domain_running; then
-		why="domain not running any more: $OUT"
-	fi
-	if [ -z "$why" ]; then e2e_pass fail_backend; else e2e_fail fail_backend "$why"; fi
-}
-
-# QEMU refuses device_add after the backend, chardev and netdev were set
-# up: all of them must be undone.
-case_fail_device() {
-	local why=''
-	if vunet attach-device $NAME "$E2E_WORK/nic-slot1.xml"; then
-		why="attach succeeded: $OUT"
-	elif ! printf '%s' "$OUT" | grep -q "^error: internal error: unable to execute QEMU command 'device_add'"; then
-		why="no error: $OUT"
 	elif [ -n "$(files_of net2)" ]; then
 		why="files left: $(files_of net2) ($OUT)"
 	elif pgrep -f -- "-net2-passt.pid" >/dev/null; then
@@ -241,7 +162,20 @@ case_fail_device() {
 	elif ! domain_running; then
 		why="domain not running any more: $OUT"
 	fi
-	if [ -z "$why" ]; then e2e_pass fail_device; else e2e_fail fail_device "$why"; fi
+	e2e_pass_unless "$c" "$why"
+}
+
+case_fail_backend() {
+	attach_refused fail_backend "$E2E_WORK/nic2.xml" \
+		"internal error: Could not start 'fail-backend': fake-backend: cannot bind its socket" \
+		--backend "$E2E_WORK/fail-backend"
+}
+
+# QEMU refuses device_add after the backend, chardev and netdev were set
+# up: all of them must be undone.
+case_fail_device() {
+	attach_refused fail_device "$E2E_WORK/nic-slot1.xml" \
+		"internal error: unable to execute QEMU command 'device_add'"
 }
 
 # attach CASE FILE MAC ALIAS: attached, with that alias, backend running.
@@ -277,12 +211,9 @@ detach() {
 # the detached interface's backend exited and its files are gone; the
 # others keep their aliases, backends and sockets.
 detached_cleanup() {
-	local c=$1 mac=$2 alias=$3 pid=$4 why='' i=0 kept aliases
+	local c=$1 mac=$2 alias=$3 pid=$4 why='' kept aliases
 	shift 4
-	while [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
+	[ -n "$pid" ] && e2e_wait_exit "$pid" 5
 	aliases=$(live_aliases)
 	if [ -z "$pid" ]; then
 		why="no backend pid recorded for $alias"
@@ -300,16 +231,17 @@ detached_cleanup() {
 		*) why="live XML: $aliases (expected $kept)" ;;
 		esac
 	done
-	if [ -z "$why" ]; then e2e_pass "$c"; else e2e_fail "$c" "$why"; fi
+	e2e_pass_unless "$c" "$why"
 }
 
 # Attach net2, detach net1 (the middle one), attach net3, detach it.
 case_attach_detach() {
-	local pid c
+	local pid
 	if ! attach attach "$E2E_WORK/nic2.xml" $MAC2 net2; then
-		for c in attach_guest detach_middle detach_middle_guest detach_middle_cleanup attach_again attach_again_guest detach_again detach_again_guest detach_again_cleanup; do
-			e2e_fail $c "attach failed"
-		done
+		e2e_each fail "attach failed" attach_guest detach_middle \
+			detach_middle_guest detach_middle_cleanup attach_again \
+			attach_again_guest detach_again detach_again_guest \
+			detach_again_cleanup
 		return
 	fi
 	check_guest_nics attach_guest $MAC0 $MAC1 $MAC2
@@ -318,9 +250,8 @@ case_attach_detach() {
 	check_guest_nics detach_middle_guest $MAC0 $MAC2
 	detached_cleanup detach_middle_cleanup $MAC1 net1 "$pid" $MAC0=net0 $MAC2=net2
 	if ! attach attach_again "$E2E_WORK/nic3.xml" $MAC3 net3; then
-		for c in attach_again_guest detach_again detach_again_guest detach_again_cleanup; do
-			e2e_fail $c "attach failed"
-		done
+		e2e_each fail "attach failed" attach_again_guest detach_again \
+			detach_again_guest detach_again_cleanup
 		return
 	fi
 	check_guest_nics attach_again_guest $MAC0 $MAC2 $MAC3
@@ -330,58 +261,28 @@ case_attach_detach() {
 	detached_cleanup detach_again_cleanup $MAC3 net3 "$pid" $MAC0=net0 $MAC2=net2
 }
 
-show_console() {
-	e2e_log "---- vunet said: $OUT"
-	[ -f "$STATE/$NAME.log" ] && tail -n 5 "$STATE/$NAME.log" >&2
-	[ -f "$E2E_WORK/$NAME.console" ] &&
-		tr -d '\r' < "$E2E_WORK/$NAME.console" | tail -n 30 >&2
-}
-
 scenario() {
-	local pids left pid i
+	local pids
 	write_files
 	if ! vunet start "$E2E_WORK/$NAME.xml"; then
 		e2e_fail start "vunet start: $OUT"
-		for c in $CASES; do
-			[ "$c" = start ] || e2e_fail $c "domain did not start"
-		done
+		e2e_each fail "domain did not start" ${CASES#start}
 		return
 	fi
 	e2e_pass start
-	pids="$(sed -n 's/^pid=//p' "$STATE/$NAME.status") $(cat "$STATE"/passt/*-passt.pid 2>/dev/null)"
-	report_verdict dhcp_lease "$(wait_verdict dhcp_lease)"
+	pids=$(domain_pids $NAME)
+	report_verdict dhcp_lease "$(wait_verdict $NAME dhcp_lease)"
 	check_guest_nics nics_at_start $MAC0 $MAC1
 	case_fail_backend
 	case_fail_device
 	case_attach_detach
-	grep -q '^FAIL' "$E2E_WORK/results" 2>/dev/null && show_console
+	grep -q '^FAIL' "$E2E_WORK/results" 2>/dev/null && show_domain $NAME
 	vunet destroy $NAME || e2e_log "destroy: $OUT"
-	left=$(
-		i=0
-		for pid in $pids; do
-			# One-off backends leave shortly after QEMU: up to 5 s.
-			while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do
-				sleep 0.1
-				i=$((i + 1))
-			done
-			kill -0 "$pid" 2>/dev/null && echo "process $pid still running"
-		done
-		cd "$STATE" && find . -mindepth 1 ! -name ids ! -name passt | tr '\n' ' '
-	)
-	if [ -z "$left" ]; then e2e_pass nothing_left; else e2e_fail nothing_left "$left"; fi
+	e2e_pass_unless nothing_left "$(nothing_left $pids)"
 }
 
 main() {
-	e2e_enter_namespace $CASES -- "$@"
-	e2e_make_workdir || e2e_skip_all "cannot create a work directory" $CASES
-	[ -x "$VUNET" ] || e2e_skip_all "no vunet at $VUNET (build it first)" $CASES
-	[ -x "$VUNET_BUILD/vunetd" ] || e2e_skip_all "no vunetd at $VUNET_BUILD/vunetd (build it first)" $CASES
-	e2e_setup_network || e2e_skip_all "cannot set up the test namespace" $CASES
-	e2e_prepare_guest || e2e_skip_all "$E2E_WHY" $CASES
-	cp "$E2E_GUEST/vmlinuz" "$E2E_GUEST/initramfs.gz" "$E2E_WORK/"
-	chmod 644 "$E2E_WORK/vmlinuz" "$E2E_WORK/initramfs.gz"
-	STATE=$E2E_WORK/state
-	export VUNET_BACKEND=$VUNET_BUILD/vunetd
+	launcher_begin $CASES -- "$@"
 	scenario | tee "$E2E_WORK/results"
 	[ -f "$STATE/$NAME.xml" ] && vunet destroy $NAME
 	return 0

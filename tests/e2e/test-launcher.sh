@@ -29,134 +29,34 @@
 # Case lists are blank-separated words, split on purpose.
 # shellcheck disable=SC2046,SC2086
 set -u
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/e2e/lib-launcher.sh
+. "$(dirname "$0")/lib-launcher.sh"
 
 GUEST_STAY_S=120
-LEASE_WAIT_S=90
-VUNET_TIMEOUT_S=120
 CASES="vhost-user/start vhost-user/dhcp_lease vhost-user/list
 vhost-user/dumpxml vhost-user/shutdown vhost-user/nothing_left
 stream/start stream/dhcp_lease stream/destroy stream/nothing_left
 console two_domains same_name_twice guest_poweroff fail_invalid_xml
 fail_missing_emulator fail_missing_kernel fail_backend fail_qemu"
 
-VUNET=$VUNET_BUILD/vunet
-STATE=
-OUT=
-# The <serial> of write_domain's next domain: a file by default.
-SERIAL='file'
-
-# vunet ARGS...: runs vunet as the test user with the test's state dir
-# and backend; stdout+stderr in $OUT, returns vunet's status.
-vunet() {
-	local cmd=$1
-	shift
-	# The domain log goes to XDG_CACHE_HOME/vunet/log: the test user has
-	# no home directory.
-	OUT=$( (e2e_run_unprivileged env XDG_CACHE_HOME="$E2E_WORK/cache" \
-		timeout -k 5 "$VUNET_TIMEOUT_S" "$VUNET" \
-		"$cmd" --state-dir "$STATE" "$@") </dev/null 2>&1)
-}
-
-# write_domain NAME NETTYPE STAY [KERNEL] [EMULATOR]: the definition in
-# $E2E_WORK/NAME.xml; the console goes to $E2E_WORK/NAME.console.
+# write_domain NAME NETTYPE STAY [KERNEL] [EMULATOR]: the guest with one
+# passt-backed interface of type NETTYPE (see write_domain_xml).
 write_domain() {
-	local name=$1 type=$2 stay=$3 kernel=${4:-$E2E_WORK/vmlinuz}
-	local emulator=${5:-$(command -v "$E2E_QEMU")} stay_arg=
-	[ "$stay" -gt 0 ] && stay_arg="e2e_stay=$stay"
-	cat > "$E2E_WORK/$name.xml" <<EOF
-<domain type='qemu'>
-  <name>$name</name>
-  <memory unit='MiB'>256</memory>
-  <memoryBacking>
-    <source type='memfd'/>
-    <access mode='shared'/>
-  </memoryBacking>
-  <vcpu>1</vcpu>
-  <os>
-    <type arch='x86_64' machine='pc'>hvm</type>
-    <kernel>$kernel</kernel>
-    <initrd>$E2E_WORK/initramfs.gz</initrd>
-    <cmdline>console=ttyS0 panic=-1 no_timer_check e2e_test=launcher e2e_addr4=$E2E_ADDR4 $stay_arg</cmdline>
-  </os>
-  <on_reboot>destroy</on_reboot>
-  <devices>
-    <emulator>$emulator</emulator>
-    <interface type='$type'>
+	DOMAIN_KERNEL=${4:-} DOMAIN_EMULATOR=${5:-} \
+		write_domain_xml "$1" launcher "$3" "\
+    <interface type='$2'>
       <backend type='passt'/>
       <model type='virtio'/>
-    </interface>
-$(serial_xml "$name")
-    <memballoon model='none'/>
-  </devices>
-</domain>
-EOF
-	chmod 644 "$E2E_WORK/$name.xml"
-}
-
-serial_xml() {
-	if [ "$SERIAL" = pty ]; then
-		echo "    <serial type='pty'/>"
-	else
-		printf "    <serial type='file'>\n      <source path='%s'/>\n    </serial>\n" \
-			"$E2E_WORK/$1.console"
-	fi
-}
-
-# Pids of NAME's QEMU and backends, as recorded in the state directory.
-domain_pids() {
-	local name=$1 f
-	sed -n 's/^pid=//p' "$STATE/$name.status" 2>/dev/null
-	for f in "$STATE"/passt/*-"$name"-*-passt.pid; do
-		[ -f "$f" ] && cat "$f"
-	done
-}
-
-# wait_verdict NAME CASE: the guest's verdict for CASE (bounded wait).
-wait_verdict() {
-	local name=$1 c=$2 i=0 verdict
-	while [ $i -lt $((LEASE_WAIT_S * 10)) ]; do
-		verdict=$(tr -d '\r' < "$E2E_WORK/$name.console" 2>/dev/null |
-			awk -v c="$c" '$1 == "E2E-RESULT" && $2 == c {
-				$1 = ""; $2 = ""; sub(/^  /, ""); print; exit }')
-		if [ -n "$verdict" ]; then
-			echo "$verdict"
-			return 0
-		fi
-		sleep 0.1
-		i=$((i + 1))
-	done
-	echo "fail guest reported no $c within $LEASE_WAIT_S s"
-}
-
-report_verdict() {
-	local case=$1 verdict=$2
-	case $verdict in
-	ok*) e2e_pass "$case" ;;
-	*) e2e_fail "$case" "${verdict#fail }" ;;
-	esac
-}
-
-# nothing_left PIDS...: prints what is left behind (nothing if clean).
-nothing_left() {
-	local pid i=0 left
-	for pid in "$@"; do
-		# One-off backends leave shortly after QEMU; give them 5 s.
-		while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do
-			sleep 0.1
-			i=$((i + 1))
-		done
-		kill -0 "$pid" 2>/dev/null && echo "process $pid still running"
-	done
-	left=$(cd "$STATE" 2>/dev/null && find . -mindepth 1 ! -name ids ! -name passt | tr '\n' ' ')
-	[ -z "$left" ] || echo "state directory still holds: $left"
+    </interface>"
 }
 
 # log_not_kept NAME REASON: prints what is wrong with the domain log NAME
 # left in the log directory (nothing if it is there and ends this run
 # with libvirt's "shutting down, reason=REASON").
 log_not_kept() {
-	local log=$E2E_WORK/cache/vunet/log/$1.log
+	local log=$LOGS/$1.log
 	if [ ! -f "$log" ]; then
 		echo "no domain log $log after the stop"
 	elif ! tail -n 3 "$log" | grep -q ": shutting down, reason=$2\$"; then
@@ -172,19 +72,7 @@ check_clean() {
 		left=$(log_not_kept "$2" "$3")
 		shift 3
 	fi
-	left="${left:-}$(nothing_left "$@")"
-	if [ -z "$left" ]; then
-		e2e_pass "$case"
-	else
-		e2e_fail "$case" "$left"
-	fi
-}
-
-show_console() {
-	e2e_log "---- $1: vunet said: $OUT"
-	[ -f "$STATE/$1.log" ] && tail -n 5 "$STATE/$1.log" >&2
-	[ -f "$E2E_WORK/$1.console" ] &&
-		tr -d '\r' < "$E2E_WORK/$1.console" | tail -n 20 >&2
+	e2e_pass_unless "$case" "${left:-}$(nothing_left "$@")"
 }
 
 # A domain that is running at the end of a scenario by mistake.
@@ -198,9 +86,8 @@ scenario_vhost_user() {
 	if ! vunet start "$E2E_WORK/$name.xml" ||
 		[ "$OUT" != "Domain '$name' started" ]; then
 		e2e_fail vhost-user/start "vunet start: $OUT"
-		for c in dhcp_lease list dumpxml shutdown; do
-			e2e_fail vhost-user/$c "domain did not start"
-		done
+		e2e_each fail "domain did not start" vhost-user/dhcp_lease \
+			vhost-user/list vhost-user/dumpxml vhost-user/shutdown
 		check_clean vhost-user/nothing_left
 		return
 	fi
@@ -227,7 +114,7 @@ scenario_vhost_user() {
 		e2e_pass vhost-user/shutdown
 	else
 		e2e_fail vhost-user/shutdown "$OUT"
-		show_console $name
+		show_domain $name
 		force_stop $name
 	fi
 	# No ACPI in the guest: the shutdown had to stop QEMU.
@@ -239,8 +126,7 @@ scenario_stream() {
 	write_domain $name user $GUEST_STAY_S
 	if ! vunet start "$E2E_WORK/$name.xml"; then
 		e2e_fail stream/start "vunet start: $OUT"
-		e2e_fail stream/dhcp_lease "domain did not start"
-		e2e_fail stream/destroy "domain did not start"
+		e2e_each fail "domain did not start" stream/dhcp_lease stream/destroy
 		check_clean stream/nothing_left
 		return
 	fi
@@ -255,41 +141,56 @@ scenario_stream() {
 	check_clean stream/nothing_left --log $name destroyed $pids
 }
 
-# The console is a pty: vunet console relays it until Ctrl-] (sent after
-# the guest had time to report), well before its stdin would end.
-scenario_console() {
-	local why='' pids elapsed i
-	SERIAL=pty write_domain lcon vhostuser $GUEST_STAY_S
-	if vunet start "$E2E_WORK/lcon.xml"; then
-		pids=$(domain_pids lcon)
-		rm -f "$E2E_WORK/console.done"
-		# The writer stops waiting once the console command has left.
-		OUT=$( { sleep 40; printf '\035'
-			for i in $(seq 400); do
-				[ -e "$E2E_WORK/console.done" ] && break
-				sleep 0.1
-			done; } |
-			{ start=$(date +%s)
-			(e2e_run_unprivileged timeout -k 5 90 "$VUNET" console \
-				--state-dir "$STATE" lcon) 2>&1
-			echo "ELAPSED $(( $(date +%s) - start ))"
-			touch "$E2E_WORK/console.done"; } | tr -d '\r')
-		elapsed=$(printf '%s\n' "$OUT" | sed -n 's/^ELAPSED //p')
-		printf '%s\n' "$OUT" | grep -q "^Connected to domain 'lcon'" ||
-			why="no 'Connected to domain' line: $(printf '%s' "$OUT" | head -c 200)"
-		[ -z "$why" ] && ! printf '%s\n' "$OUT" | grep -q "E2E-RESULT dhcp_lease ok" &&
-			why="guest's lease verdict not seen on the console: $(printf '%s' "$OUT" | tail -c 300)"
-		[ -z "$why" ] && [ "${elapsed:-99}" -ge 60 ] &&
-			why="console did not detach on Ctrl-] (left after ${elapsed:-?} s)"
-		vunet list
-		[ -z "$why" ] && ! printf '%s\n' "$OUT" | grep -qE ' lcon +running' &&
-			why="domain gone after detaching: $OUT"
-		force_stop lcon
+# domain_case CASE NAME CHECK: starts the domain NAME (written already),
+# runs "CHECK NAME", which prints what is wrong (nothing when all is
+# well), destroys NAME if it still runs, and reports CASE: it passes when
+# the start, the check and the clean-up (nothing_left) found nothing.
+domain_case() {
+	local case=$1 name=$2 check=$3 pids why
+	if vunet start "$E2E_WORK/$name.xml"; then
+		pids=$(domain_pids "$name")
+		why=$("$check" "$name")
+		[ -f "$STATE/$name.xml" ] && force_stop "$name"
 		[ -z "$why" ] && why=$(nothing_left $pids)
 	else
 		why="start failed: $OUT"
 	fi
-	if [ -z "$why" ]; then e2e_pass console; else e2e_fail console "$why"; fi
+	e2e_pass_unless "$case" "$why"
+}
+
+# The console is a pty: vunet console relays it until Ctrl-] (sent after
+# the guest had time to report), well before its stdin would end.
+console_relays_and_detaches() {
+	local name=$1 out elapsed i
+	rm -f "$E2E_WORK/console.done"
+	# The writer stops waiting once the console command has left.
+	out=$( { sleep 40; printf '\035'
+		for i in $(seq 400); do
+			[ -e "$E2E_WORK/console.done" ] && break
+			sleep 0.1
+		done; } |
+		{ start=$(date +%s)
+		(e2e_run_unprivileged timeout -k 5 90 "$VUNET" console \
+			--state-dir "$STATE" "$name") 2>&1
+		echo "ELAPSED $(( $(date +%s) - start ))"
+		touch "$E2E_WORK/console.done"; } | tr -d '\r')
+	elapsed=$(printf '%s\n' "$out" | sed -n 's/^ELAPSED //p')
+	if ! printf '%s\n' "$out" | grep -q "^Connected to domain '$name'"; then
+		echo "no 'Connected to domain' line: $(printf '%s' "$out" | head -c 200)"
+	elif ! printf '%s\n' "$out" | grep -q "E2E-RESULT dhcp_lease ok"; then
+		echo "guest's lease verdict not seen on the console: $(printf '%s' "$out" | tail -c 300)"
+	elif [ "${elapsed:-99}" -ge 60 ]; then
+		echo "console did not detach on Ctrl-] (left after ${elapsed:-?} s)"
+	else
+		vunet list
+		printf '%s\n' "$OUT" | grep -qE " $name +running" ||
+			echo "domain gone after detaching: $OUT"
+	fi
+}
+
+scenario_console() {
+	DOMAIN_SERIAL=pty write_domain lcon vhostuser $GUEST_STAY_S
+	domain_case console lcon console_relays_and_detaches
 }
 
 scenario_two_domains() {
@@ -314,53 +215,43 @@ scenario_two_domains() {
 	force_stop la
 	force_stop lb
 	[ -z "$why" ] && why=$(nothing_left $pids)
-	if [ -z "$why" ]; then e2e_pass two_domains; else e2e_fail two_domains "$why"; fi
+	e2e_pass_unless two_domains "$why"
+}
+
+# A second start of a running domain is refused; the first one runs on.
+second_start_refused() {
+	local name=$1
+	if vunet start "$E2E_WORK/$name.xml"; then
+		echo "second start succeeded: $OUT"
+	elif ! printf '%s' "$OUT" | grep -q "error: operation failed: domain '$name' already exists with uuid"; then
+		echo "unexpected error: $OUT"
+	else
+		vunet list
+		printf '%s\n' "$OUT" | grep -qE " $name +running" ||
+			echo "first domain gone after the refused start: $OUT"
+	fi
 }
 
 scenario_same_name_twice() {
-	local why='' pids
 	write_domain ltwice vhostuser $GUEST_STAY_S
-	if vunet start "$E2E_WORK/ltwice.xml"; then
-		pids=$(domain_pids ltwice)
-		if vunet start "$E2E_WORK/ltwice.xml"; then
-			why="second start succeeded: $OUT"
-		elif ! printf '%s' "$OUT" | grep -q "error: operation failed: domain 'ltwice' already exists with uuid"; then
-			why="unexpected error: $OUT"
-		else
-			vunet list
-			printf '%s\n' "$OUT" | grep -qE ' ltwice +running' ||
-				why="first domain gone after the refused start: $OUT"
-		fi
-		force_stop ltwice
-		[ -z "$why" ] && why=$(nothing_left $pids)
+	domain_case same_name_twice ltwice second_start_refused
+}
+
+# Without e2e_stay the guest powers off once done: QEMU exits, and the
+# domain is gone from the list.
+powers_off_by_itself() {
+	local name=$1
+	if ! e2e_wait_exit "$(qemu_pid "$name")" "$LEASE_WAIT_S"; then
+		echo "QEMU still running $LEASE_WAIT_S s after start"
 	else
-		why="first start failed: $OUT"
+		vunet list
+		printf '%s\n' "$OUT" | grep -q " $name " && echo "still listed: $OUT"
 	fi
-	if [ -z "$why" ]; then e2e_pass same_name_twice; else e2e_fail same_name_twice "$why"; fi
 }
 
 scenario_guest_poweroff() {
-	local why='' pids pid i=0
 	write_domain loff vhostuser 0
-	if vunet start "$E2E_WORK/loff.xml"; then
-		pids=$(domain_pids loff)
-		pid=$(sed -n 's/^pid=//p' "$STATE/loff.status")
-		while kill -0 "$pid" 2>/dev/null && [ $i -lt $((LEASE_WAIT_S * 10)) ]; do
-			sleep 0.1
-			i=$((i + 1))
-		done
-		if kill -0 "$pid" 2>/dev/null; then
-			why="QEMU still running $LEASE_WAIT_S s after start"
-			force_stop loff
-		else
-			vunet list
-			printf '%s\n' "$OUT" | grep -q ' loff ' && why="still listed: $OUT"
-		fi
-		[ -z "$why" ] && why=$(nothing_left $pids)
-	else
-		why="start failed: $OUT"
-	fi
-	if [ -z "$why" ]; then e2e_pass guest_poweroff; else e2e_fail guest_poweroff "$why"; fi
+	domain_case guest_poweroff loff powers_off_by_itself
 }
 
 # expect_failed_start CASE FILE ERROR_PATTERN [VUNET OPTIONS...]
@@ -414,16 +305,7 @@ scenario_failures() {
 }
 
 main() {
-	e2e_enter_namespace $CASES -- "$@"
-	e2e_make_workdir || e2e_skip_all "cannot create a work directory" $CASES
-	[ -x "$VUNET" ] || e2e_skip_all "no vunet at $VUNET (build it first)" $CASES
-	[ -x "$VUNET_BUILD/vunetd" ] || e2e_skip_all "no vunetd at $VUNET_BUILD/vunetd (build it first)" $CASES
-	e2e_setup_network || e2e_skip_all "cannot set up the test namespace" $CASES
-	e2e_prepare_guest || e2e_skip_all "$E2E_WHY" $CASES
-	cp "$E2E_GUEST/vmlinuz" "$E2E_GUEST/initramfs.gz" "$E2E_WORK/"
-	chmod 644 "$E2E_WORK/vmlinuz" "$E2E_WORK/initramfs.gz"
-	STATE=$E2E_WORK/state
-	export VUNET_BACKEND=$VUNET_BUILD/vunetd
+	launcher_begin $CASES -- "$@"
 	scenario_vhost_user
 	scenario_stream
 	scenario_console

@@ -32,73 +32,31 @@
 set -u
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/e2e/lib-launcher.sh
+. "$(dirname "$0")/lib-launcher.sh"
 
 GUEST_STAY_S=180
-LEASE_WAIT_S=90
-VUNET_TIMEOUT_S=120
 # What the issue asks of a restart: the guest's networking back within it.
 RECOVERY_S=10
 # How long we keep measuring past RECOVERY_S, to print the time anyway.
 RECOVERY_MEASURE_S=30
-CLEANUP_S=15
 FWD_PORT=18080
 PAGE=e2e-supervise-page
 CASES="start supervisor_running dhcp_lease fetch backend_restarted
 same_options networking_back restart_logged qemu_killed_cleanup log_kept
 shutdown_start shutdown_no_supervisor shutdown_logged"
 
-VUNET=$VUNET_BUILD/vunet
-STATE=
-LOGS=
-OUT=
-
-# vunet CMD ARGS...: as the test user with the test's state dir; output
-# in $OUT, returns vunet's status.
-vunet() {
-	local cmd=$1
-	shift
-	OUT=$( (e2e_run_unprivileged env XDG_CACHE_HOME="$E2E_WORK/cache" \
-		timeout -k 5 "$VUNET_TIMEOUT_S" "$VUNET" \
-		"$cmd" --state-dir "$STATE" "$@") </dev/null 2>&1)
-}
-
-# write_domain NAME: the definition in $E2E_WORK/NAME.xml, its console
-# in $E2E_WORK/NAME.console.
+# write_domain NAME: the guest serves PAGE on port 80, forwarded from
+# the host's FWD_PORT.
 write_domain() {
-	local name=$1
-	cat > "$E2E_WORK/$name.xml" <<EOF
-<domain type='qemu'>
-  <name>$name</name>
-  <memory unit='MiB'>256</memory>
-  <memoryBacking>
-    <source type='memfd'/>
-    <access mode='shared'/>
-  </memoryBacking>
-  <vcpu>1</vcpu>
-  <os>
-    <type arch='x86_64' machine='pc'>hvm</type>
-    <kernel>$E2E_WORK/vmlinuz</kernel>
-    <initrd>$E2E_WORK/initramfs.gz</initrd>
-    <cmdline>console=ttyS0 panic=-1 no_timer_check e2e_test=supervise e2e_addr4=$E2E_ADDR4 e2e_stay=$GUEST_STAY_S</cmdline>
-  </os>
-  <on_reboot>destroy</on_reboot>
-  <devices>
-    <emulator>$(command -v "$E2E_QEMU")</emulator>
+	write_domain_xml "$1" supervise $GUEST_STAY_S "\
     <interface type='vhostuser'>
       <backend type='passt'/>
       <portForward proto='tcp'>
         <range start='$FWD_PORT' to='80'/>
       </portForward>
       <model type='virtio'/>
-    </interface>
-    <serial type='file'>
-      <source path='$E2E_WORK/$name.console'/>
-    </serial>
-    <memballoon model='none'/>
-  </devices>
-</domain>
-EOF
-	chmod 644 "$E2E_WORK/$name.xml"
+    </interface>"
 }
 
 # The supervisor of domain NAME: a "vunet-supervise" whose command line
@@ -115,10 +73,6 @@ supervisor_pid() {
 	return 1
 }
 
-qemu_pid() {
-	sed -n 's/^pid=//p' "$STATE/$1.status" 2>/dev/null
-}
-
 # The backend of NAME's net0: its pidfile, and its pid if a process
 # whose command line names that pidfile runs (as vunet verifies it).
 backend_pidfile() {
@@ -131,32 +85,6 @@ backend_pid() {
 	pid=$(cat "$pidfile" 2>/dev/null) || return 1
 	[ -n "$pid" ] && tr '\0' '\n' < "/proc/$pid/cmdline" 2>/dev/null |
 		grep -qxF "$pidfile" && echo "$pid"
-}
-
-cmdline_of() {
-	tr '\0' ' ' < "/proc/$1/cmdline" 2>/dev/null
-}
-
-# wait_verdict NAME CASE: the guest's verdict for CASE (bounded wait).
-wait_verdict() {
-	local name=$1 c=$2 i=0 verdict
-	while [ $i -lt $((LEASE_WAIT_S * 10)) ]; do
-		verdict=$(tr -d '\r' < "$E2E_WORK/$name.console" 2>/dev/null |
-			awk -v c="$c" '$1 == "E2E-RESULT" && $2 == c {
-				$1 = ""; $2 = ""; sub(/^  /, ""); print; exit }')
-		if [ -n "$verdict" ]; then
-			echo "$verdict"
-			return 0
-		fi
-		sleep 0.1
-		i=$((i + 1))
-	done
-	echo "fail guest reported no $c within $LEASE_WAIT_S s"
-}
-
-report() {
-	local case=$1 why=$2
-	if [ -z "$why" ]; then e2e_pass "$case"; else e2e_fail "$case" "$why"; fi
 }
 
 # One fetch of the guest's page through the forwarded port.
@@ -178,31 +106,6 @@ ms_now() {
 	echo $(( $(date +%s%N) / 1000000 ))
 }
 
-# nothing_left PIDS...: prints what is left behind (nothing if clean),
-# waiting up to CLEANUP_S for the processes to go.
-nothing_left() {
-	local pid deadline=$(( $(date +%s) + CLEANUP_S )) left
-	for pid in "$@"; do
-		while kill -0 "$pid" 2>/dev/null && [ "$(date +%s)" -lt $deadline ] &&
-			[ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ]; do
-			sleep 0.1
-		done
-		if kill -0 "$pid" 2>/dev/null &&
-			[ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ]; then
-			echo "process $pid ($(cmdline_of "$pid" | head -c 60)) still running"
-		fi
-	done
-	left=$(cd "$STATE" 2>/dev/null && find . -mindepth 1 ! -name ids ! -name passt | tr '\n' ' ')
-	[ -z "$left" ] || echo "state directory still holds: $left"
-}
-
-show_logs() {
-	e2e_log "---- $1: vunet said: $OUT"
-	[ -f "$STATE/$1.log" ] && tail -n 20 "$STATE/$1.log" >&2
-	[ -f "$E2E_WORK/$1.console" ] &&
-		tr -d '\r' < "$E2E_WORK/$1.console" | tail -n 20 >&2
-}
-
 # Kills the backend and checks the supervisor's restart.
 scenario_backend_killed() {
 	local name=$1 old new old_cmd new_cmd t0 t_back why=''
@@ -219,76 +122,70 @@ scenario_backend_killed() {
 	done
 	if [ -n "$new" ]; then
 		e2e_log "new backend pid $new $(( $(ms_now) - t0 )) ms after killing pid $old"
-		report backend_restarted ""
+		e2e_pass_unless backend_restarted ""
 	else
-		report backend_restarted "no new backend within $RECOVERY_MEASURE_S s of killing pid $old"
+		e2e_pass_unless backend_restarted "no new backend within $RECOVERY_MEASURE_S s of killing pid $old"
 	fi
 	new_cmd=$(cmdline_of "$new")
 	[ -n "$new" ] && [ "$new_cmd" != "$old_cmd" ] &&
 		why="command line changed: was '$old_cmd', now '$new_cmd'"
 	[ -z "$new" ] && why="no new backend"
-	report same_options "$why"
+	e2e_pass_unless same_options "$why"
 	t_back=
 	if wait_fetch $RECOVERY_MEASURE_S; then
 		t_back=$(( $(ms_now) - t0 ))
 		e2e_log "networking back (host fetched the guest's page) $t_back ms after the kill"
 	fi
 	if [ -z "$t_back" ]; then
-		report networking_back "no fetch through the forwarded port within $RECOVERY_MEASURE_S s"
+		e2e_pass_unless networking_back "no fetch through the forwarded port within $RECOVERY_MEASURE_S s"
 	elif [ "$t_back" -gt $((RECOVERY_S * 1000)) ]; then
-		report networking_back "took $t_back ms, more than $RECOVERY_S s"
+		e2e_pass_unless networking_back "took $t_back ms, more than $RECOVERY_S s"
 	else
-		report networking_back ""
+		e2e_pass_unless networking_back ""
 	fi
 	if grep -q "vunet-supervise: the backend of interface net0 (pid $old) exit status unknown" "$STATE/$name.log" 2>/dev/null &&
 		grep -q "vunet-supervise: restarted the backend of interface net0 on .*: pid $new" "$STATE/$name.log" 2>/dev/null; then
-		report restart_logged ""
+		e2e_pass_unless restart_logged ""
 	else
-		report restart_logged "no exit and restart lines in $name.log: $(grep vunet-supervise "$STATE/$name.log" 2>/dev/null | tail -n 3)"
+		e2e_pass_unless restart_logged "no exit and restart lines in $name.log: $(grep vunet-supervise "$STATE/$name.log" 2>/dev/null | tail -n 3)"
 	fi
 }
 
 scenario_restart_and_qemu_kill() {
-	local name=lsup sup qemu backend verdict why
+	local name=lsup sup qemu backend why
 	write_domain $name
 	if ! vunet start "$E2E_WORK/$name.xml"; then
-		report start "vunet start: $OUT"
-		for c in supervisor_running dhcp_lease fetch backend_restarted same_options \
-			networking_back restart_logged qemu_killed_cleanup log_kept; do
-			e2e_fail $c "domain did not start"
-		done
+		e2e_pass_unless start "vunet start: $OUT"
+		e2e_each fail "domain did not start" supervisor_running dhcp_lease \
+			fetch backend_restarted same_options networking_back \
+			restart_logged qemu_killed_cleanup log_kept
 		return
 	fi
-	report start ""
+	e2e_pass_unless start ""
 	sup=$(supervisor_pid $name)
 	qemu=$(qemu_pid $name)
 	if [ -n "$sup" ]; then
-		report supervisor_running ""
+		e2e_pass_unless supervisor_running ""
 	else
-		report supervisor_running "no vunet-supervise process for $name"
+		e2e_pass_unless supervisor_running "no vunet-supervise process for $name"
 	fi
-	verdict=$(wait_verdict $name dhcp_lease)
-	case $verdict in
-	ok*) report dhcp_lease "" ;;
-	*) report dhcp_lease "${verdict#fail }" ;;
-	esac
+	report_verdict dhcp_lease "$(wait_verdict $name dhcp_lease)"
 	if wait_fetch 60; then
-		report fetch ""
+		e2e_pass_unless fetch ""
 		scenario_backend_killed $name
 	else
-		report fetch "no page through 127.0.0.1:$FWD_PORT within 60 s"
-		for c in backend_restarted same_options networking_back restart_logged; do
-			e2e_fail $c "guest networking never worked"
-		done
+		e2e_pass_unless fetch "no page through 127.0.0.1:$FWD_PORT within 60 s"
+		e2e_each fail "guest networking never worked" backend_restarted \
+			same_options networking_back restart_logged
 	fi
 	backend=$(backend_pid $name)
 	# QEMU killed: the supervisor must clean up and leave by itself.
 	kill -KILL "$qemu"
 	why=$(nothing_left $qemu $backend $sup)
-	report qemu_killed_cleanup "$why"
-	[ -n "$why" ] && show_logs $name
+	e2e_pass_unless qemu_killed_cleanup "$why"
+	[ -n "$why" ] && show_domain $name
 	[ -f "$STATE/$name.xml" ] && vunet destroy $name
-	report log_kept "$(log_lacks $name \
+	e2e_pass_unless log_kept "$(log_lacks $name \
 		"vunet-supervise: restarted the backend of interface net0" \
 		"vunet-supervise: QEMU (pid $qemu) exited" \
 		"vunet-supervise: stopping the backends and removing the domain's files" \
@@ -321,18 +218,17 @@ scenario_shutdown() {
 	local name=lsd sup qemu backend why
 	write_domain $name
 	if ! vunet start "$E2E_WORK/$name.xml"; then
-		report shutdown_start "vunet start: $OUT"
-		e2e_fail shutdown_no_supervisor "domain did not start"
-		e2e_fail shutdown_logged "domain did not start"
+		e2e_pass_unless shutdown_start "vunet start: $OUT"
+		e2e_each fail "domain did not start" shutdown_no_supervisor shutdown_logged
 		return
 	fi
-	report shutdown_start ""
+	e2e_pass_unless shutdown_start ""
 	sup=$(supervisor_pid $name)
 	qemu=$(qemu_pid $name)
 	backend=$(backend_pid $name)
 	# The guest has no ACPI: "quit" after the timeout.
 	if ! vunet shutdown --timeout 2 $name; then
-		report shutdown_no_supervisor "vunet shutdown: $OUT"
+		e2e_pass_unless shutdown_no_supervisor "vunet shutdown: $OUT"
 		e2e_fail shutdown_logged "vunet shutdown failed"
 		vunet destroy $name
 		return
@@ -340,31 +236,20 @@ scenario_shutdown() {
 	# At once, not after a grace: shutdown waits for the supervisor.
 	why=
 	[ -z "$sup" ] && why="no supervisor had started"
-	[ -n "$sup" ] && kill -0 "$sup" 2>/dev/null &&
-		[ "$(awk '{print $3}' "/proc/$sup/stat" 2>/dev/null)" != Z ] &&
+	[ -n "$sup" ] && runs "$sup" &&
 		why="supervisor $sup still running when shutdown returned"
 	[ -z "$why" ] && why=$(nothing_left $qemu $backend)
-	report shutdown_no_supervisor "$why"
+	e2e_pass_unless shutdown_no_supervisor "$why"
 	# No ACPI in this guest: the shutdown ends as a destroy.
-	report shutdown_logged "$(log_lacks $name "starting up vunet version: " \
+	e2e_pass_unless shutdown_logged "$(log_lacks $name "starting up vunet version: " \
 		"LC_ALL=C \\" "vunet shutdown: the guest did not power off" \
 		"shutting down, reason=destroyed" "vunet-supervise: supervisor leaves")"
 }
 
 main() {
-	e2e_enter_namespace $CASES -- "$@"
-	e2e_make_workdir || e2e_skip_all "cannot create a work directory" $CASES
-	[ -x "$VUNET" ] || e2e_skip_all "no vunet at $VUNET (build it first)" $CASES
-	[ -x "$VUNET_BUILD/vunetd" ] || e2e_skip_all "no vunetd at $VUNET_BUILD/vunetd (build it first)" $CASES
 	command -v busybox >/dev/null || e2e_skip_all "busybox not installed (the host's wget)" $CASES
 	command -v pgrep >/dev/null || e2e_skip_all "pgrep not installed" $CASES
-	e2e_setup_network || e2e_skip_all "cannot set up the test namespace" $CASES
-	e2e_prepare_guest || e2e_skip_all "$E2E_WHY" $CASES
-	cp "$E2E_GUEST/vmlinuz" "$E2E_GUEST/initramfs.gz" "$E2E_WORK/"
-	chmod 644 "$E2E_WORK/vmlinuz" "$E2E_WORK/initramfs.gz"
-	STATE=$E2E_WORK/state
-	LOGS=$E2E_WORK/cache/vunet/log
-	export VUNET_BACKEND=$VUNET_BUILD/vunetd
+	launcher_begin $CASES -- "$@"
 	scenario_restart_and_qemu_kill
 	scenario_shutdown
 	return 0
