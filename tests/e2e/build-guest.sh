@@ -12,6 +12,7 @@
 #   /modules/*.ko      virtio-net and its dependencies, uncompressed
 #   /modules/order     their load order, from modprobe --show-depends
 #   /tests/*.sh        the guest halves of the e2e tests
+#   /lib/e2e.sh        guest/lib.sh: helpers they share, sourced by /init
 #   /etc/udhcpc.sh     the DHCP client's event script
 #   /bin/<tool>        each guest/*.c, built with gcc -static (test tools
 #                      busybox lacks, e.g. e2e-net for UDP); skipped with
@@ -96,11 +97,12 @@ build_tools() {
 
 make_root() {
 	local version=$1 root=$2 mod
-	mkdir -p "$root/bin" "$root/modules" "$root/tests" "$root/etc"
+	mkdir -p "$root/bin" "$root/modules" "$root/tests" "$root/etc" "$root/lib"
 	cp "$busybox_bin" "$root/bin/busybox"
 	install -m 755 "$here/guest/init" "$root/init"
 	install -m 755 "$here/guest/udhcpc.sh" "$root/etc/udhcpc.sh"
 	cp "$here"/guest/tests/*.sh "$root/tests/"
+	cp "$here/guest/lib.sh" "$root/lib/e2e.sh"
 	build_tools "$root/bin"
 	: > "$root/modules/order"
 	for mod in $(module_chain "$version"); do

@@ -20,11 +20,7 @@ HOTPLUG_SETTLE_S=1
 
 # hotplug_lease DEV: "ok" if DEV leases the expected address, else "fail".
 hotplug_lease() {
-	local dev=$1 addr
-	rm -f /tmp/lease
-	timeout 30 udhcpc -i "$dev" -f -q -n -t 5 -T 2 -O mtu -s /etc/udhcpc.sh >/dev/null 2>&1
-	addr=$(sed -n 's/^ip=//p' /tmp/lease 2>/dev/null)
-	if [ -n "$addr" ] && [ "$addr" = "$(e2e_arg addr4)" ]; then
+	if e2e_lease "$1"; then
 		echo ok
 	else
 		echo fail

@@ -11,17 +11,6 @@
 
 SUPERVISE_PAGE=e2e-supervise-page
 
-supervise_lease() {
-	local addr
-	timeout 30 udhcpc -i eth0 -f -q -n -t 5 -T 2 -O mtu -s /etc/udhcpc.sh >/dev/null 2>&1
-	addr=$(sed -n 's/^ip=//p' /tmp/lease 2>/dev/null)
-	if [ -n "$addr" ] && [ "$addr" = "$(e2e_arg addr4)" ]; then
-		e2e_result dhcp_lease ok "address $addr"
-	else
-		e2e_result dhcp_lease fail "address '$addr', expected '$(e2e_arg addr4)'"
-	fi
-}
-
 supervise_serve() {
 	mkdir -p /www
 	echo "$SUPERVISE_PAGE" > /www/index.html
@@ -32,16 +21,6 @@ supervise_serve() {
 	fi
 }
 
-supervise_stay() {
-	local stay i=0
-	stay=$(e2e_arg stay) || return 0
-	[ "$stay" -gt 300 ] 2>/dev/null && stay=300
-	while [ $i -lt "$stay" ]; do
-		sleep 1
-		i=$((i + 1))
-	done
-}
-
-supervise_lease
+e2e_check_lease
 supervise_serve
-supervise_stay
+e2e_stay
