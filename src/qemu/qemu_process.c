@@ -824,9 +824,23 @@ static bool kill_qemu(const char *dir, const char *name, pid_t pid)
 	return wait_inactive(dir, name, QUIT_WAIT_MS);
 }
 
+/* Releases the job lock, then waits for the supervisor, which acts on
+ * QEMU's exit only under that lock, to find the domain gone and leave. */
+static void end_stop(int job_fd, int supervisor_fd)
+{
+	if (job_fd >= 0)
+		close(job_fd);
+	if (supervisor_fd >= 0) {
+		qemu_state_wait_supervisor_gone(supervisor_fd,
+						SUPERVISOR_EXIT_WAIT_MS);
+		close(supervisor_fd);
+	}
+}
+
 /* Locks NAME for a stop and loads its live definition; NULL (reported)
- * when it is not running.  *JOB_FD gets the job lock, *SUPERVISOR_FD the
- * supervisor's lock file (or -1), for end_stop. */
+ * when it is not running, with whatever it took released.  *JOB_FD gets
+ * the job lock, *SUPERVISOR_FD the supervisor's lock file (or -1), for
+ * end_stop. */
 static struct vn_domain *begin_stop(const char *dir, const char *name,
 				    int *job_fd, int *supervisor_fd)
 {
@@ -849,23 +863,15 @@ static struct vn_domain *begin_stop(const char *dir, const char *name,
 		clear_leftovers(dir, name, false);
 		vn_error_report(VN_ERR_NO_DOMAIN,
 				"no domain with matching name '%s'", name);
-		return NULL;
+	} else {
+		dom = qemu_state_load_domain(dir, name);
 	}
-	dom = qemu_state_load_domain(dir, name);
+	if (!dom) {
+		end_stop(*job_fd, *supervisor_fd);
+		*job_fd = -1;
+		*supervisor_fd = -1;
+	}
 	return dom;
-}
-
-/* Releases the job lock, then waits for the supervisor, which acts on
- * QEMU's exit only under that lock, to find the domain gone and leave. */
-static void end_stop(int job_fd, int supervisor_fd)
-{
-	if (job_fd >= 0)
-		close(job_fd);
-	if (supervisor_fd >= 0) {
-		qemu_state_wait_supervisor_gone(supervisor_fd,
-						SUPERVISOR_EXIT_WAIT_MS);
-		close(supervisor_fd);
-	}
 }
 
 /* Ends QEMU the hard way if need be, then removes every file.  REASON
@@ -902,10 +908,8 @@ int qemu_process_shutdown(const char *state_dir, const char *name,
 	struct vn_domain *dom = begin_stop(state_dir, name, &job_fd,
 					   &supervisor_fd);
 
-	if (!dom) {
-		end_stop(job_fd, supervisor_fd);
+	if (!dom)
 		return -1;
-	}
 	qemu_state_log(state_dir, name, "vunet shutdown: asking the guest to power off (timeout %d s)",
 		       timeout_s);
 	if (send_monitor_command(state_dir, dom, "system_powerdown") < 0 ||
@@ -926,10 +930,8 @@ int qemu_process_destroy(const char *state_dir, const char *name)
 	struct vn_domain *dom = begin_stop(state_dir, name, &job_fd,
 					   &supervisor_fd);
 
-	if (!dom) {
-		end_stop(job_fd, supervisor_fd);
+	if (!dom)
 		return -1;
-	}
 	qemu_state_log(state_dir, name, "vunet destroy: stopping QEMU");
 	if (send_monitor_command(state_dir, dom, "quit") == 0)
 		wait_inactive(state_dir, name, QUIT_WAIT_MS);
