@@ -220,6 +220,13 @@ static int make_running_domain(struct fake_qmp *fq)
 				     on_connect, &qemu_view);
 }
 
+/* make_running_domain() into ALIVE for a case, which ends when it fails. */
+#define START_RUNNING_DOMAIN(fq, alive)                                   \
+	do {                                                              \
+		(alive) = make_running_domain(fq);                        \
+		CHECK_MSG((alive) >= 0, "setup: %s", vn_error_message()); \
+	} while (0)
+
 static void stop_running_domain(struct fake_qmp *fq, int alive)
 {
 	fake_qmp_stop(fq);
@@ -309,8 +316,7 @@ TEST(attach_rollback_waits_for_device_deleted_and_undoes_the_new_interface)
 	int alive;
 
 	qemu_view.release = true;
-	alive = make_running_domain(&fq);
-	CHECK_MSG(alive >= 0, "setup: %s", vn_error_message());
+	START_RUNNING_DOMAIN(&fq, alive);
 	/* Writing the live XML (the step after device_add) fails. */
 	CHECK(block_live_xml(blocker, sizeof(blocker)) == 0);
 	CHECK_INT(attach(new_nic_xml), -1);
@@ -343,8 +349,7 @@ TEST(attach_rollback_whose_device_del_fails_says_so)
 
 	qemu_view.release = true;
 	qemu_view.refuse_del = true;
-	alive = make_running_domain(&fq);
-	CHECK_MSG(alive >= 0, "setup: %s", vn_error_message());
+	START_RUNNING_DOMAIN(&fq, alive);
 	CHECK(block_live_xml(blocker, sizeof(blocker)) == 0);
 	CHECK_INT(attach(new_nic_xml), -1);
 	CHECK_MSG(strstr(vn_error_message(), "cannot write") &&
@@ -368,8 +373,7 @@ TEST(detach_that_times_out_keeps_the_interface_and_its_host_side)
 	int alive;
 
 	qemu_view.release = false;
-	alive = make_running_domain(&fq);
-	CHECK_MSG(alive >= 0, "setup: %s", vn_error_message());
+	START_RUNNING_DOMAIN(&fq, alive);
 	CHECK_INT(detach(net1_spec_xml), -1);
 	CHECK_MSG(strstr(vn_error_message(), "guest did not release device 'net1'"),
 		  "%s", vn_error_message());
@@ -389,8 +393,7 @@ TEST(detach_again_after_the_guest_let_go_completes_the_removal)
 
 	qemu_view.release = false;
 	qemu_view.release_on_connect = true;
-	alive = make_running_domain(&fq);
-	CHECK_MSG(alive >= 0, "setup: %s", vn_error_message());
+	START_RUNNING_DOMAIN(&fq, alive);
 	CHECK_INT(detach(net1_spec_xml), -1);
 	/* The guest lets go while no vunet command listens. */
 	CHECK_MSG(detach(net1_spec_xml) == 0, "%s", vn_error_message());
@@ -416,8 +419,7 @@ TEST(detach_whose_live_xml_cannot_be_written_keeps_the_host_side)
 	int alive;
 
 	qemu_view.release = true;
-	alive = make_running_domain(&fq);
-	CHECK_MSG(alive >= 0, "setup: %s", vn_error_message());
+	START_RUNNING_DOMAIN(&fq, alive);
 	CHECK(block_live_xml(blocker, sizeof(blocker)) == 0);
 	CHECK_INT(detach(net1_spec_xml), -1);
 	CHECK_MSG(strstr(vn_error_message(), "cannot write"), "%s",
@@ -446,8 +448,7 @@ TEST(detach_survives_a_chardev_without_a_string_label)
 
 	qemu_view.release = true;
 	qemu_view.odd_chardev = true;
-	alive = make_running_domain(&fq);
-	CHECK_MSG(alive >= 0, "setup: %s", vn_error_message());
+	START_RUNNING_DOMAIN(&fq, alive);
 	CHECK_MSG(detach(net1_spec_xml) == 0, "%s", vn_error_message());
 	log = fake_qmp_log(&fq);
 	CHECK_MSG(log_at(log, "chardev-remove {\"id\":\"charnet1\"}") >= 0,
@@ -463,8 +464,7 @@ TEST(detach_waits_for_device_deleted_and_removes_only_that_interface)
 	int alive;
 
 	qemu_view.release = true;
-	alive = make_running_domain(&fq);
-	CHECK_MSG(alive >= 0, "setup: %s", vn_error_message());
+	START_RUNNING_DOMAIN(&fq, alive);
 	CHECK_MSG(detach(net1_spec_xml) == 0, "%s", vn_error_message());
 	log = fake_qmp_log(&fq);
 	CHECK_MSG(log_at(log, "event DEVICE_DELETED") >= 0 &&
@@ -488,8 +488,7 @@ TEST(detach_by_a_live_alias_removes_that_interface_or_none)
 	int alive;
 
 	qemu_view.release = true;
-	alive = make_running_domain(&fq);
-	CHECK_MSG(alive >= 0, "setup: %s", vn_error_message());
+	START_RUNNING_DOMAIN(&fq, alive);
 	CHECK_INT(detach(by_net7), -1);
 	CHECK_STR(vn_error_message(), "device not found: no matching device found");
 	CHECK_INT(live_nets(), 2);
@@ -512,8 +511,7 @@ TEST(attach_reusing_a_live_user_alias_is_refused_before_anything_starts)
 	int alive;
 
 	qemu_view.release = true;
-	alive = make_running_domain(&fq);
-	CHECK_MSG(alive >= 0, "setup: %s", vn_error_message());
+	START_RUNNING_DOMAIN(&fq, alive);
 	CHECK_MSG(attach(nic_ua) == 0, "%s", vn_error_message());
 	CHECK_INT(attach(nic_ua), -1);
 	CHECK_STR(vn_error_message(),
@@ -572,8 +570,7 @@ TEST(attach_waits_for_a_job_lock_held_by_a_backend_restart)
 	int alive, ret;
 
 	qemu_view.release = true;
-	alive = make_running_domain(&fq);
-	CHECK_MSG(alive >= 0, "setup: %s", vn_error_message());
+	START_RUNNING_DOMAIN(&fq, alive);
 	holder = hold_job_lock(700);
 	CHECK(holder > 0);
 	opts.state_dir = dir;
@@ -600,8 +597,7 @@ TEST(detach_gives_up_on_a_job_lock_held_past_its_wait)
 	int alive;
 
 	qemu_view.release = true;
-	alive = make_running_domain(&fq);
-	CHECK_MSG(alive >= 0, "setup: %s", vn_error_message());
+	START_RUNNING_DOMAIN(&fq, alive);
 	holder = hold_job_lock(2000);
 	CHECK(holder > 0);
 	opts.state_dir = dir;
