@@ -234,9 +234,18 @@ detached_cleanup() {
 	e2e_pass_unless "$c" "$why"
 }
 
+# detach_and_check CASE FILE MAC ALIAS: detaches ALIAS (MAC, defined in
+# FILE), which leaves net0 and net2: cases CASE, CASE_guest, CASE_cleanup.
+detach_and_check() {
+	local c=$1 file=$2 mac=$3 alias=$4 pid
+	pid=$(pid_of "$alias")
+	detach "$c" "$file"
+	check_guest_nics "${c}_guest" $MAC0 $MAC2
+	detached_cleanup "${c}_cleanup" "$mac" "$alias" "$pid" $MAC0=net0 $MAC2=net2
+}
+
 # Attach net2, detach net1 (the middle one), attach net3, detach it.
 case_attach_detach() {
-	local pid
 	if ! attach attach "$E2E_WORK/nic2.xml" $MAC2 net2; then
 		e2e_each fail "attach failed" attach_guest detach_middle \
 			detach_middle_guest detach_middle_cleanup attach_again \
@@ -245,20 +254,14 @@ case_attach_detach() {
 		return
 	fi
 	check_guest_nics attach_guest $MAC0 $MAC1 $MAC2
-	pid=$(pid_of net1)
-	detach detach_middle "$E2E_WORK/nic1.xml"
-	check_guest_nics detach_middle_guest $MAC0 $MAC2
-	detached_cleanup detach_middle_cleanup $MAC1 net1 "$pid" $MAC0=net0 $MAC2=net2
+	detach_and_check detach_middle "$E2E_WORK/nic1.xml" $MAC1 net1
 	if ! attach attach_again "$E2E_WORK/nic3.xml" $MAC3 net3; then
 		e2e_each fail "attach failed" attach_again_guest detach_again \
 			detach_again_guest detach_again_cleanup
 		return
 	fi
 	check_guest_nics attach_again_guest $MAC0 $MAC2 $MAC3
-	pid=$(pid_of net3)
-	detach detach_again "$E2E_WORK/nic3.xml"
-	check_guest_nics detach_again_guest $MAC0 $MAC2
-	detached_cleanup detach_again_cleanup $MAC3 net3 "$pid" $MAC0=net0 $MAC2=net2
+	detach_and_check detach_again "$E2E_WORK/nic3.xml" $MAC3 net3
 }
 
 scenario() {
