@@ -113,38 +113,77 @@ static pid_t start_console(int slave)
 	return pid;
 }
 
+/* A running c1's console in a child on a fresh pty, connected to our
+ * serial socket: the test watches the terminal from SLAVE and writes
+ * keystrokes to MASTER. */
+struct session {
+	struct fake_qmp fq;
+	int alive, listen_fd, master, slave, conn;
+	pid_t child;
+};
+
+/* Starts S and waits until the console has connected and made the
+ * terminal raw.  NULL, or what went wrong (session_end() still due). */
+static const char *session_start(struct session *s)
+{
+	struct pollfd pfd = { .events = POLLIN };
+	int i;
+
+	*s = (struct session){ .fq = { .pid = -1 }, .master = -1,
+			       .slave = -1, .conn = -1, .child = -1 };
+	s->alive = make_running_domain(&s->fq);
+	s->listen_fd = listen_unix(console_path);
+	if (s->alive < 0 || s->listen_fd < 0)
+		return "setup failed";
+	if (openpty(&s->master, &s->slave, NULL, NULL, NULL) < 0)
+		return "openpty failed";
+	if (is_raw(s->slave))
+		return "a fresh pty is raw";
+	s->child = start_console(s->slave);
+	if (s->child < 0)
+		return "fork failed";
+	pfd.fd = s->listen_fd;
+	if (poll(&pfd, 1, WAIT_MS) != 1)
+		return "console never connected";
+	s->conn = accept(s->listen_fd, NULL, NULL);
+	if (s->conn < 0)
+		return "accept failed";
+	for (i = 0; i < WAIT_MS / 10 && !is_raw(s->slave); i++)
+		usleep(10000);
+	return is_raw(s->slave) ? NULL :
+	       "the console never made the terminal raw";
+}
+
+static void session_end(struct session *s)
+{
+	if (s->conn >= 0)
+		close(s->conn);
+	if (s->master >= 0)
+		close(s->master);
+	if (s->slave >= 0)
+		close(s->slave);
+	if (s->listen_fd >= 0)
+		close(s->listen_fd);
+	fake_qmp_stop(&s->fq);
+	if (s->alive >= 0)
+		close(s->alive);
+	scratch_remove(base);
+}
+
 static void check_signal_restores_terminal(int sig)
 {
-	struct fake_qmp fq = { .pid = -1 };
-	int alive = make_running_domain(&fq);
-	int listen_fd = listen_unix(console_path), master = -1, slave = -1;
-	int conn = -1, status = 0, i;
-	struct pollfd pfd = { .fd = listen_fd, .events = POLLIN };
-	pid_t child = -1;
+	struct session s;
+	const char *why = session_start(&s);
+	int status = 0;
 
-	CHECK_MSG(alive >= 0 && listen_fd >= 0, "setup: %s", vn_error_message());
-	CHECK(openpty(&master, &slave, NULL, NULL, NULL) == 0);
-	CHECK_MSG(!is_raw(slave), "a fresh pty starts canonical");
-	child = start_console(slave);
-	CHECK(child > 0);
-	CHECK_MSG(poll(&pfd, 1, WAIT_MS) == 1, "console never connected");
-	conn = accept(listen_fd, NULL, NULL);
-	for (i = 0; i < WAIT_MS / 10 && !is_raw(slave); i++)
-		usleep(10000);
-	CHECK_MSG(is_raw(slave), "the console never made the terminal raw");
-	kill(child, sig);
-	CHECK(waitpid(child, &status, 0) == child);
-	CHECK_MSG(!is_raw(slave), "terminal left raw after signal %d", sig);
+	CHECK_MSG(!why, "%s: %s", why, vn_error_message());
+	kill(s.child, sig);
+	CHECK(waitpid(s.child, &status, 0) == s.child);
+	CHECK_MSG(!is_raw(s.slave), "terminal left raw after signal %d", sig);
 	CHECK_MSG(WIFSIGNALED(status) && WTERMSIG(status) == sig,
 		  "the console did not end by signal %d (status 0x%x)", sig,
 		  status);
-	close(conn);
-	close(master);
-	close(slave);
-	close(listen_fd);
-	fake_qmp_stop(&fq);
-	close(alive);
-	scratch_remove(base);
+	session_end(&s);
 }
 
 TEST(sigterm_restores_the_terminal_and_still_ends_the_console)
@@ -162,43 +201,25 @@ TEST(sighup_restores_the_terminal_and_still_ends_the_console)
  * terminal restored, not kill vunet by SIGPIPE with it raw. */
 TEST(a_peer_that_stops_reading_ends_the_console_with_the_terminal_restored)
 {
-	struct fake_qmp fq = { .pid = -1 };
-	int alive = make_running_domain(&fq);
-	int listen_fd = listen_unix(console_path), master = -1, slave = -1;
-	int conn = -1, status = 0, i;
-	struct pollfd pfd = { .fd = listen_fd, .events = POLLIN };
-	pid_t child = -1;
+	struct session s;
+	const char *why = session_start(&s);
+	int status = 0, i;
 
-	CHECK_MSG(alive >= 0 && listen_fd >= 0, "setup: %s", vn_error_message());
-	CHECK(openpty(&master, &slave, NULL, NULL, NULL) == 0);
-	child = start_console(slave);
-	CHECK(child > 0);
-	CHECK_MSG(poll(&pfd, 1, WAIT_MS) == 1, "console never connected");
-	conn = accept(listen_fd, NULL, NULL);
-	CHECK(conn >= 0);
-	for (i = 0; i < WAIT_MS / 10 && !is_raw(slave); i++)
-		usleep(10000);
-	CHECK_MSG(is_raw(slave), "the console never made the terminal raw");
+	CHECK_MSG(!why, "%s: %s", why, vn_error_message());
 	/* The console's reads still wait; its writes now fail (EPIPE). */
-	CHECK(shutdown(conn, SHUT_RD) == 0);
-	CHECK(write(master, "x", 1) == 1);
-	for (i = 0; i < WAIT_MS / 10 && waitpid(child, &status, WNOHANG) == 0;
-	     i++)
+	CHECK(shutdown(s.conn, SHUT_RD) == 0);
+	CHECK(write(s.master, "x", 1) == 1);
+	for (i = 0; i < WAIT_MS / 10 &&
+	     waitpid(s.child, &status, WNOHANG) == 0; i++)
 		usleep(10000);
 	if (i == WAIT_MS / 10) {
-		kill(child, SIGKILL);
-		waitpid(child, &status, 0);
+		kill(s.child, SIGKILL);
+		waitpid(s.child, &status, 0);
 	}
-	CHECK_MSG(!is_raw(slave), "terminal left raw");
+	CHECK_MSG(!is_raw(s.slave), "terminal left raw");
 	CHECK_MSG(WIFEXITED(status), "the console ended by signal %d",
 		  WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-	close(conn);
-	close(master);
-	close(slave);
-	close(listen_fd);
-	fake_qmp_stop(&fq);
-	close(alive);
-	scratch_remove(base);
+	session_end(&s);
 }
 
 int main(int argc, char **argv)
