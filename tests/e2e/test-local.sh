@@ -25,20 +25,7 @@ PORT_HTTP=8765
 TOKEN=local-$RANDOM$RANDOM
 
 all_cases() {
-	local m c
-	for m in $MODES; do
-		for c in $CHECKS backend_exit; do
-			echo "$m/$c"
-		done
-	done
-}
-
-each_check() {
-	# each_check FUNCTION MODE WHY
-	local c
-	for c in $CHECKS backend_exit; do
-		"$1" "$2/$c" "$3"
-	done
+	e2e_mode_cases "$MODES" $CHECKS backend_exit
 }
 
 # busybox httpd on the host's loopback, both families; E2E_WHY if not.
@@ -62,16 +49,7 @@ guest_cmdline() {
 run_mode() {
 	local mode=$1 missing="guest reported no result for this check" ok=0
 	e2e_log "==== $mode, backend $VUNET_E2E_BACKEND (local mode)"
-	if ! e2e_start_backend "$mode"; then
-		if [ "$E2E_BACKEND_MISSING" -eq 1 ]; then
-			each_check e2e_skip "$mode" "$E2E_WHY"
-			return
-		fi
-		each_check e2e_fail "$mode" "$E2E_WHY"
-		e2e_stop_backend
-		e2e_show_diagnostics "$mode"
-		return
-	fi
+	e2e_start_mode_backend "$mode" $CHECKS backend_exit || return
 	e2e_run_guest "$mode" "$(guest_cmdline)" || missing=$E2E_WHY
 	e2e_stop_backend
 	e2e_report "$mode" "$missing" $CHECKS || ok=1
