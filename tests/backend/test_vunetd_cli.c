@@ -678,7 +678,9 @@ TEST(forwarded_port_in_use_fails_the_start_with_the_option)
 	CHECK(!getsockname(holder, (struct sockaddr *)&sa, &len));
 	port = ntohs(sa.sin_port);
 	snprintf(spec, sizeof(spec), "%d,%d", port == 1 ? 2 : port - 1, port);
-	CHECK_INT(RUN(ADDRS, "-s", sock, "-P", pidfile, "-t", spec), 1);
+	/* in the foreground: a start that wrongly succeeds is killed by
+	 * run() rather than left running as a daemon */
+	CHECK_INT(RUN(ADDRS, "-f", "-s", sock, "-P", pidfile, "-t", spec), 1);
 	snprintf(want, sizeof(want),
 		 "Failed to bind port %d (Address already in use) for option '-t %s'",
 		 port, spec);
