@@ -87,6 +87,7 @@ struct flow_tcp {
 	uint8_t wscale_to_guest;   /* shift for the windows we announce */
 	uint8_t dup_acks;
 	uint8_t retries;
+	uint8_t probes;         /* zero-window probes since the window shut */
 	uint64_t data_sent_ms;  /* last time data went to the guest */
 	uint64_t active_ms;     /* last time anything happened */
 	uint64_t data_from_guest_ms; /* last time the socket took guest data */

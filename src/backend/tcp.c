@@ -24,7 +24,8 @@
  *    MSG_TRUNC, no copy).  Retransmission (timeout, or three duplicate
  *    ACKs) just peeks again from the first unacknowledged byte.  While
  *    the guest's window is zero and data waits, the timer probes it (an
- *    ACK at an old sequence number, answered with its window).  Where
+ *    ACK at an old sequence number, answered with its window), backing
+ *    off from TCP_RTO_MS to TCP_PROBE_MAX_INTERVAL_MS while it stays shut.  Where
  *    the kernel keeps a peek offset for TCP (SO_PEEK_OFF, Linux 6.9+)
  *    peeks continue from it; otherwise each peek starts at the queue head
  *    and the bytes already sent are read into a scratch buffer and thrown
@@ -985,6 +986,8 @@ static bool guest_acked(struct ctx *c, struct flow *fl, uint32_t ack,
 		rewind_to_acked(fl);
 	}
 	t->wnd_from_guest = wnd;
+	if (wnd)
+		t->probes = 0;
 	return data_to_guest(c, fl);
 }
 
@@ -1593,6 +1596,14 @@ uint64_t tcp_data_rto_ms(unsigned retries)
 					retries : TCP_MAX_RETRIES);
 }
 
+/* Interval before zero-window probe number PROBES (0: the first). */
+static uint64_t probe_interval_ms(unsigned probes)
+{
+	uint64_t ms = (uint64_t)TCP_RTO_MS << (probes < 16 ? probes : 16);
+
+	return ms < TCP_PROBE_MAX_INTERVAL_MS ? ms : TCP_PROBE_MAX_INTERVAL_MS;
+}
+
 /* Timeouts of one flow at NOW_MS. */
 static void flow_timer(struct ctx *c, struct flow *fl, uint64_t now_ms)
 {
@@ -1644,13 +1655,16 @@ static void flow_timer(struct ctx *c, struct flow *fl, uint64_t now_ms)
 		data_to_guest(c, fl);
 	} else if (t->events & TCP_EV_GUEST_RX_FULL) {
 		data_to_guest(c, fl);
-	} else if (!unacked && now_ms - t->data_sent_ms >= TCP_RTO_MS &&
+	} else if (!unacked &&
+		   now_ms - t->data_sent_ms >= probe_interval_ms(t->probes) &&
 		   zero_window_with_data(fl)) {
 		/* The guest's window update may have been lost: probe with
 		 * an old sequence number, as Linux does; the guest answers
 		 * with an ACK that carries its window. */
 		send_ctl(c, fl, TCP_FLAG_ACK, t->seq_to_guest - 1);
 		t->data_sent_ms = now_ms;
+		if (t->probes < UINT8_MAX)
+			t->probes++;
 	}
 }
 

@@ -42,6 +42,12 @@ struct tap_frame;
  * 1 + 2 + 4 + 8 + 16 + 32 = 63 s: a guest starved of CPU on a loaded host
  * stops acknowledging for seconds without having gone away. */
 #define TCP_MAX_RETRIES 5
+/* Zero-window probes back off like data retransmissions: TCP_RTO_MS,
+ * doubled after each probe while the window stays shut, up to this
+ * interval (Linux's persist timer also backs off, to two minutes); a
+ * guest that keeps answering with a zero window is probed on, never
+ * reset, as a Linux peer would be. */
+#define TCP_PROBE_MAX_INTERVAL_MS 60000
 /* A host connect() that has not completed in this time is refused. */
 #define TCP_CONNECT_TIMEOUT_MS 10000
 /* Established connections with no traffic at all for this long are reset

@@ -515,12 +515,21 @@ static bool is_window_probe(const struct ft_seg *s, uint32_t next)
 		(s->seq == next - 1 && !s->len));
 }
 
+/* The interval before zero-window probe I (0: the first). */
+static long probe_gap_ms(int i)
+{
+	long ms = (long)TCP_RTO_MS << i;
+
+	return ms < TCP_PROBE_MAX_INTERVAL_MS ? ms : TCP_PROBE_MAX_INTERVAL_MS;
+}
+
 TEST(zero_window_from_guest_is_probed_and_connection_kept)
 {
 	struct ctx c;
 	struct tg_conn cn;
 	struct ft_seg s;
 	struct timespec t0;
+	long at = 0;
 	int i;
 
 	CHECK_INT(ft_setup(&c, 64), 0);
@@ -530,11 +539,20 @@ TEST(zero_window_from_guest_is_probed_and_connection_kept)
 	CHECK(send(cn.host, "stuck", 5, 0) == 5);
 	CHECK(tg_quiet(&c, QUIET_MS));
 	t0 = tg_now();
-	/* The guest's window update could be lost: vunetd must ask. */
-	for (i = 1; i <= TCP_MAX_RETRIES + 3; i++) {
-		tg_timer_after(&c, &t0, (long)i * (TCP_RTO_MS + 100));
+	/* The guest's window update could be lost: vunetd must ask, less
+	 * often each time the window is still shut, and never give up. */
+	for (i = 0; i <= TCP_MAX_RETRIES + 3; i++) {
+		if (i) {
+			tg_timer_after(&c, &t0, at + probe_gap_ms(i) - 100);
+			CHECK_MSG(tg_recv(&c, &s, QUIET_MS),
+				  "probe %d came before %ld ms", i,
+				  probe_gap_ms(i));
+		}
+		at += probe_gap_ms(i) + 100;
+		tg_timer_after(&c, &t0, at);
 		CHECK_MSG(!tg_recv(&c, &s, QUIET_MS),
-			  "no window probe after %d timeouts", i);
+			  "no window probe %d after %ld ms", i,
+			  probe_gap_ms(i));
 		CHECK_MSG(is_window_probe(&s, cn.ack),
 			  "not a window probe: flags %#x seq %u (next %u) "
 			  "len %zu", s.flags, s.seq, cn.ack, s.len);
@@ -547,6 +565,48 @@ TEST(zero_window_from_guest_is_probed_and_connection_kept)
 	CHECK_INT(tg_recv(&c, &s, TG_WAIT_MS), 0);
 	CHECK_INT(s.seq, cn.ack);
 	CHECK_INT(s.len, 5);
+	tcp_close_all(&c);
+}
+
+/* A window that opened and shut again is probed from the first interval
+ * again, not from where the last closed spell's backoff had got to. */
+TEST(zero_window_probe_backoff_restarts_when_the_window_opened)
+{
+	struct ctx c;
+	struct tg_conn cn;
+	struct ft_seg s;
+	struct timespec t0;
+	long at = 0;
+	int i;
+
+	CHECK_INT(ft_setup(&c, 64), 0);
+	CHECK_INT(tg_connect(&c, &cn, AF_INET), 0);
+	cn.wnd = 0;
+	tg_send(&c, &cn, FT_ACK, NULL, 0);
+	CHECK(send(cn.host, "stuck", 5, 0) == 5);
+	CHECK(tg_quiet(&c, QUIET_MS));
+	t0 = tg_now();
+	for (i = 0; i < 4; i++) {
+		at += probe_gap_ms(i) + 100;
+		tg_timer_after(&c, &t0, at);
+		CHECK_INT(tg_recv(&c, &s, QUIET_MS), 0);
+		tg_send(&c, &cn, FT_ACK, NULL, 0);
+	}
+	/* open (the data comes), take it, shut again with more waiting */
+	cn.wnd = TG_GUEST_WND;
+	tg_send(&c, &cn, FT_ACK, NULL, 0);
+	CHECK_INT(tg_recv(&c, &s, TG_WAIT_MS), 0);
+	CHECK_INT(s.len, 5);
+	cn.ack += 5;
+	cn.wnd = 0;
+	tg_send(&c, &cn, FT_ACK, NULL, 0);
+	CHECK(send(cn.host, "again", 5, 0) == 5);
+	CHECK(tg_quiet(&c, QUIET_MS));
+	t0 = tg_now();
+	tg_timer_after(&c, &t0, TCP_RTO_MS + 100);
+	CHECK_MSG(!tg_recv(&c, &s, QUIET_MS),
+		  "no probe one interval after the window shut again");
+	CHECK(is_window_probe(&s, cn.ack));
 	tcp_close_all(&c);
 }
 
