@@ -523,6 +523,20 @@ static long probe_gap_ms(int i)
 	return ms < TCP_PROBE_MAX_INTERVAL_MS ? ms : TCP_PROBE_MAX_INTERVAL_MS;
 }
 
+/* The guest shuts its window, then the host writes DATA, which vunetd
+ * must hold back.  Returns 0, or -1 if something went to the guest. */
+static int window_shut_with_data_waiting(struct ctx *c, struct tg_conn *cn,
+					 const char *data)
+{
+	size_t len = strlen(data);
+
+	cn->wnd = 0;
+	tg_send(c, cn, FT_ACK, NULL, 0);
+	if (send(cn->host, data, len, 0) != (ssize_t)len)
+		return -1;
+	return tg_quiet(c, QUIET_MS) ? 0 : -1;
+}
+
 TEST(zero_window_from_guest_is_probed_and_connection_kept)
 {
 	struct ctx c;
@@ -534,10 +548,7 @@ TEST(zero_window_from_guest_is_probed_and_connection_kept)
 
 	CHECK_INT(ft_setup(&c, 64), 0);
 	CHECK_INT(tg_connect(&c, &cn, AF_INET), 0);
-	cn.wnd = 0;
-	tg_send(&c, &cn, FT_ACK, NULL, 0);
-	CHECK(send(cn.host, "stuck", 5, 0) == 5);
-	CHECK(tg_quiet(&c, QUIET_MS));
+	CHECK_INT(window_shut_with_data_waiting(&c, &cn, "stuck"), 0);
 	t0 = tg_now();
 	/* The guest's window update could be lost: vunetd must ask, less
 	 * often each time the window is still shut, and never give up. */
@@ -581,10 +592,7 @@ TEST(zero_window_probe_backoff_restarts_when_the_window_opened)
 
 	CHECK_INT(ft_setup(&c, 64), 0);
 	CHECK_INT(tg_connect(&c, &cn, AF_INET), 0);
-	cn.wnd = 0;
-	tg_send(&c, &cn, FT_ACK, NULL, 0);
-	CHECK(send(cn.host, "stuck", 5, 0) == 5);
-	CHECK(tg_quiet(&c, QUIET_MS));
+	CHECK_INT(window_shut_with_data_waiting(&c, &cn, "stuck"), 0);
 	t0 = tg_now();
 	for (i = 0; i < 4; i++) {
 		at += probe_gap_ms(i) + 100;
@@ -598,10 +606,7 @@ TEST(zero_window_probe_backoff_restarts_when_the_window_opened)
 	CHECK_INT(tg_recv(&c, &s, TG_WAIT_MS), 0);
 	CHECK_INT(s.len, 5);
 	cn.ack += 5;
-	cn.wnd = 0;
-	tg_send(&c, &cn, FT_ACK, NULL, 0);
-	CHECK(send(cn.host, "again", 5, 0) == 5);
-	CHECK(tg_quiet(&c, QUIET_MS));
+	CHECK_INT(window_shut_with_data_waiting(&c, &cn, "again"), 0);
 	t0 = tg_now();
 	tg_timer_after(&c, &t0, TCP_RTO_MS + 100);
 	CHECK_MSG(!tg_recv(&c, &s, QUIET_MS),
