@@ -11,7 +11,7 @@
  *
  * The test front-end (frontend.h) plays the guest's virtio-net driver
  * against the real vhost_user.c, tap.c and tcp.c in this process; a small
- * loop (vt_pump) stands in for vunetd's.  The host side is a loopback
+ * loop (vu_harness.h) stands in for vunetd's.  The host side is a loopback
  * listener. */
 #include <dlfcn.h>
 #include <errno.h>
@@ -36,6 +36,7 @@
 #include "backend/vhost_user.h"
 #include "tests/backend/frontend.h"
 #include "tests/backend/test_flow_harness.h"
+#include "tests/backend/vu_harness.h"
 #include "tests/harness.h"
 
 #define GUEST_PORT 42000
@@ -44,12 +45,8 @@
 #define QUEUE_SIZE 256
 
 struct vt {
-	struct ctx c;
-	int listen_fd;
-	char dir[64];
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	struct vu_harness h;
 	struct fe *fe;
-	unsigned rx_ready;
 	uint32_t rx_buf_len; /* what the guest posts: the case's size */
 };
 
@@ -75,95 +72,6 @@ ssize_t recvmsg(int fd, struct msghdr *mh, int flags)
 	return real(fd, mh, flags);
 }
 static uint8_t rxbuf[PT_FRAME_MAX];
-
-static void vt_frame(void *opaque, const struct iovec *iov, size_t iovcnt,
-		     size_t len, unsigned flags)
-{
-	tap_handler(opaque, iov, iovcnt, len,
-		    (flags & VU_FRAME_CSUM_VALID) ? TAP_FRAME_CSUM_VALID : 0);
-}
-
-static void vt_batch(void *opaque)
-{
-	tap_batch_done(opaque);
-}
-
-static void vt_rx_ready(void *opaque)
-{
-	vt.rx_ready++;
-	tcp_guest_rx_ready(opaque);
-}
-
-static const struct vu_frame_ops vt_ops = {
-	.frame_from_guest = vt_frame,
-	.guest_batch_done = vt_batch,
-	.rx_ready = vt_rx_ready,
-};
-
-/* vunetd's loop, without blocking, bounded. */
-static void vt_pump(void *arg)
-{
-	struct ctx *c = arg;
-	int rounds, n, i;
-
-	for (rounds = 0; rounds < 64; rounds++) {
-		struct epoll_event ev[32];
-
-		n = epoll_wait(c->epollfd, ev, 32, 0);
-		if (n <= 0)
-			return;
-		for (i = 0; i < n; i++) {
-			union epoll_ref ref = { .u64 = ev[i].data.u64 };
-			int fd;
-
-			if (ref.type == EPOLL_TYPE_LISTEN) {
-				fd = accept4(vt.listen_fd, NULL, NULL,
-					     SOCK_CLOEXEC);
-				if (fd >= 0)
-					vu_dev_connect(c->vdev, fd);
-			} else if (ref.type == EPOLL_TYPE_VHOST_CMD) {
-				vu_dev_handle_control(c->vdev, ev[i].events);
-			} else if (ref.type == EPOLL_TYPE_VHOST_KICK) {
-				vu_dev_handle_kick(c->vdev, ref.idx);
-			} else if (ref.type == EPOLL_TYPE_TCP) {
-				tcp_sock_handler(c, ref, ev[i].events);
-			} else if (ref.type == EPOLL_TYPE_TCP_LISTEN) {
-				tcp_listen_handler(c, ref, ev[i].events);
-			} else if (ref.type == EPOLL_TYPE_UDP) {
-				udp_sock_handler(c, ref, ev[i].events);
-			}
-		}
-	}
-}
-
-static int vt_listen(void)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	union epoll_ref ref = { .type = EPOLL_TYPE_LISTEN };
-	struct epoll_event ev = { .events = EPOLLIN };
-
-	strcpy(vt.dir, "/tmp/vunet-tcpvu-XXXXXX");
-	if (!mkdtemp(vt.dir))
-		return -1;
-	snprintf(vt.path, sizeof(vt.path), "%s/vhost.sock", vt.dir);
-	strcpy(sa.sun_path, vt.path);
-	vt.listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (vt.listen_fd < 0 ||
-	    bind(vt.listen_fd, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    listen(vt.listen_fd, 4))
-		return -1;
-	ref.fd = vt.listen_fd;
-	ev.data.u64 = ref.u64;
-	return epoll_ctl(vt.c.epollfd, EPOLL_CTL_ADD, vt.listen_fd, &ev);
-}
-
-static void vt_cleanup(void)
-{
-	if (vt.path[0])
-		unlink(vt.path);
-	if (vt.dir[0])
-		rmdir(vt.dir);
-}
 
 /* Tops the guest's RX queue up with buffers of the case's size, at most
  * MAX (fewer when the ring has no free descriptor left). */
@@ -206,21 +114,10 @@ static int vt_setup_slots(unsigned rx_buffers, uint64_t features,
 						  (8 << 20) } };
 	unsigned i;
 
-	if (ft_setup(&vt.c, 64))
+	if (vu_harness_start(&vt.h, "tcpvu"))
 		return -1;
-	atexit(vt_cleanup);
-	vt.c.mode = MODE_VU;
-	vt.c.vdev = vu_dev_new(vt.c.epollfd, &vt_ops, &vt.c);
-	if (!vt.c.vdev || vt_listen())
-		return -1;
-	vu_dev_set_drop_counters(vt.c.vdev, vt.c.stats.drops);
 	vt.fe = fe_new(&cfg);
-	if (!vt.fe)
-		return -1;
-	vt.fe->pump = vt_pump;
-	vt.fe->pump_arg = &vt.c;
-	if (fe_connect(vt.fe, vt.path, 2000) ||
-	    fe_handshake(vt.fe, FE_STYLE_QEMU))
+	if (!vt.fe || vu_harness_connect(&vt.h, vt.fe))
 		return -1;
 	for (i = 0; i < QUEUE_SIZE && slot_len > rx_len; i++)
 		memset(fe_host(vt.fe, fe_slot_gpa(&vt.fe->rx, i) + rx_len,
@@ -233,7 +130,7 @@ static int vt_setup_slots(unsigned rx_buffers, uint64_t features,
 			rx_buffers, rx_len);
 		return -1;
 	}
-	vt_pump(&vt.c);
+	vu_harness_pump(&vt.h);
 	return 0;
 }
 
@@ -280,7 +177,7 @@ static void guest_send(const struct ft_seg *seg)
 	static uint8_t frame[PT_FRAME_MAX];
 
 	fe_tx_send(vt.fe, frame, ft_tcp_frame(frame, seg));
-	vt_pump(&vt.c);
+	vu_harness_pump(&vt.h);
 }
 
 /* Frames the guest took with checksum offload whose TCP checksum field
@@ -321,11 +218,11 @@ static int guest_recv_hdr(struct ft_seg *seg, struct fe_net_hdr *hdr,
 	int waited, n = -EAGAIN;
 
 	for (waited = 0; waited <= timeout_ms; waited += 5) {
-		vt_pump(&vt.c);
+		vu_harness_pump(&vt.h);
 		n = fe_rx_recv_hdr(vt.fe, rxbuf, sizeof(rxbuf), hdr);
 		if (n != -EAGAIN)
 			break;
-		epoll_wait(vt.c.epollfd, &(struct epoll_event){ 0 }, 1, 5);
+		epoll_wait(vt.h.c.epollfd, &(struct epoll_event){ 0 }, 1, 5);
 	}
 	if (n < 0)
 		return -1;
@@ -512,7 +409,7 @@ TEST(vu_host_data_reaches_guest_buffers_with_peek_offset)
 	CHECK_INT(connect_guest(&cn, 1460), 0);
 	CHECK_INT(transfer(&cn, 300000, &nb), 300000);
 	CHECK_INT(nb, 1);
-	tcp_close_all(&vt.c);
+	tcp_close_all(&vt.h.c);
 }
 
 TEST(vu_host_data_reaches_guest_buffers_without_peek_offset)
@@ -524,7 +421,7 @@ TEST(vu_host_data_reaches_guest_buffers_without_peek_offset)
 	CHECK_INT(vt_setup(QUEUE_SIZE), 0);
 	CHECK_INT(connect_guest(&cn, 1460), 0);
 	CHECK_INT(transfer(&cn, 300000, &nb), 300000);
-	tcp_close_all(&vt.c);
+	tcp_close_all(&vt.h.c);
 }
 
 TEST(vu_large_segments_span_merged_rx_buffers)
@@ -539,7 +436,7 @@ TEST(vu_large_segments_span_merged_rx_buffers)
 	CHECK_INT(connect_guest(&cn, 16000), 0);
 	CHECK_INT(transfer(&cn, 500000, &nb), 500000);
 	CHECK(nb > 1);
-	tcp_close_all(&vt.c);
+	tcp_close_all(&vt.h.c);
 }
 
 TEST(vu_sending_resumes_when_guest_adds_rx_buffers)
@@ -563,9 +460,9 @@ TEST(vu_sending_resumes_when_guest_adds_rx_buffers)
 	/* New buffers: rx_ready, and the rest follows at once, no timer. */
 	vt_post_rx(QUEUE_SIZE);
 	CHECK(!guest_recv(&s, &nb, 2000));
-	CHECK(vt.rx_ready > 0);
+	CHECK(vt.h.rx_ready > 0);
 	CHECK(s.len > 0);
-	tcp_close_all(&vt.c);
+	tcp_close_all(&vt.h.c);
 }
 
 TEST(vu_fin_waits_until_all_data_fit_in_guest_buffers)
@@ -600,7 +497,7 @@ TEST(vu_fin_waits_until_all_data_fit_in_guest_buffers)
 	}
 	CHECK(fin);
 	CHECK_INT(data, sizeof(buf));
-	tcp_close_all(&vt.c);
+	tcp_close_all(&vt.h.c);
 }
 
 /* Request/response: once the socket is drained, the guest's ACK of the
@@ -627,7 +524,7 @@ TEST(vu_guest_ack_of_drained_data_costs_no_peek)
 	CHECK_INT(s.len, 5);
 	CHECK_INT(s.seq, cn.ack);
 	CHECK(!memcmp(s.payload, "later", 5));
-	tcp_close_all(&vt.c);
+	tcp_close_all(&vt.h.c);
 }
 
 TEST(vu_guest_data_reaches_host)
@@ -651,7 +548,7 @@ TEST(vu_guest_data_reaches_host)
 	CHECK_INT(poll(&p, 1, 2000), 1);
 	CHECK_INT(recv(cn.host, buf, sizeof(buf), 0), 10);
 	CHECK(!memcmp(buf, "over vhost", 10));
-	tcp_close_all(&vt.c);
+	tcp_close_all(&vt.h.c);
 }
 
 /* An RX buffer too small for a frame's headers comes first: vunetd
@@ -672,7 +569,7 @@ TEST(vu_headers_span_a_first_rx_buffer_shorter_than_them)
 	CHECK_INT(s.len, 5);
 	CHECK(!memcmp(s.payload, "split", 5));
 	CHECK(nb >= 2);
-	tcp_close_all(&vt.c);
+	tcp_close_all(&vt.h.c);
 }
 
 /* Buffers too small for even the headers, and then larger ones that the
@@ -690,15 +587,15 @@ TEST(vu_timer_resumes_sending_stopped_by_too_small_rx_buffers)
 	CHECK(send(cn.host, "later", 5, 0) == 5);
 	CHECK(guest_recv(&s, &nb, 300) < 0);
 	vt_post_rx(8);
-	vt_pump(&vt.c);
+	vu_harness_pump(&vt.h);
 	CHECK(fe_rx_recv(vt.fe, rxbuf, sizeof(rxbuf), &nb) == -EAGAIN);
 	clock_gettime(CLOCK_MONOTONIC, &later);
 	later.tv_sec += 1;
-	tcp_timer(&vt.c, &later);
+	tcp_timer(&vt.h.c, &later);
 	CHECK_INT(guest_recv(&s, &nb, 2000), 0);
 	CHECK_INT(s.len, 5);
 	CHECK(!memcmp(s.payload, "later", 5));
-	tcp_close_all(&vt.c);
+	tcp_close_all(&vt.h.c);
 }
 
 /* --- Offloads ------------------------------------------------------------ */
@@ -716,7 +613,7 @@ TEST(vu_without_offloads_frames_carry_full_checksums_and_no_flags)
 	CHECK_INT(seen.flags_or, 0);
 	CHECK_INT(seen.gso_tcpv4 + seen.gso_other, 0);
 	CHECK_INT(seen.max_len, 1460);
-	tcp_close_all(&vt.c);
+	tcp_close_all(&vt.h.c);
 }
 
 /* Not DATA_VALID: the field holds only the pseudo-header sum, which a
@@ -741,7 +638,7 @@ TEST(vu_guest_csum_marks_frames_needs_csum_without_summing_payload)
 	CHECK_INT(seen.max_len, 1460);
 	/* the field holds the pseudo-header sum: the payload was not read */
 	CHECK_INT(bad_partial_csums, 0);
-	tcp_close_all(&vt.c);
+	tcp_close_all(&vt.h.c);
 }
 
 TEST(vu_guest_tso4_frames_carry_many_mss_with_partial_checksum)
@@ -765,7 +662,7 @@ TEST(vu_guest_tso4_frames_carry_many_mss_with_partial_checksum)
 	CHECK_INT(seen.max_len % 1460, 0);
 	CHECK(seen.max_buffers > 1);
 	CHECK_INT(bad_partial_csums, 0);
-	tcp_close_all(&vt.c);
+	tcp_close_all(&vt.h.c);
 }
 
 /* A Linux guest with TSO and merged buffers posts small ones (1536
@@ -786,7 +683,7 @@ TEST(vu_short_segment_with_guest_tso_reserves_one_small_merged_buffer)
 	CHECK_INT(transfer_seen(&cn, 100, 1460, &seen), 100);
 	CHECK_INT(seen.frames, 1);
 	CHECK_INT((int)peek_iov_max, 1);
-	tcp_close_all(&vt.c);
+	tcp_close_all(&vt.h.c);
 }
 
 TEST(vu_guest_tso_without_guest_csum_stays_at_mss_with_full_checksums)
@@ -802,7 +699,7 @@ TEST(vu_guest_tso_without_guest_csum_stays_at_mss_with_full_checksums)
 	CHECK_INT(seen.flags_or, 0);
 	CHECK_INT(seen.gso_tcpv4 + seen.gso_other, 0);
 	CHECK_INT(seen.max_len, 1460);
-	tcp_close_all(&vt.c);
+	tcp_close_all(&vt.h.c);
 }
 
 /* Sends SEG from the guest with virtio-net header HDR; CSUM_FIELD, unless
@@ -816,7 +713,7 @@ static void guest_send_hdr(const struct ft_seg *seg,
 	if (csum_field)
 		memcpy(frame + IP4_L4_OFF + 16, &csum_field, 2);
 	fe_tx_send_hdr(vt.fe, hdr, frame, len, 1, false);
-	vt_pump(&vt.c);
+	vu_harness_pump(&vt.h);
 }
 
 /* The pseudo-header sum a guest leaves in a NEEDS_CSUM segment of CN
@@ -845,7 +742,7 @@ static size_t host_reads(struct conn *cn, uint8_t *buf, size_t max,
 			got += (size_t)n;
 			continue;
 		}
-		vt_pump(&vt.c);
+		vu_harness_pump(&vt.h);
 		usleep(10000);
 	}
 	return got;
@@ -872,8 +769,8 @@ TEST(vu_needs_csum_segment_from_guest_is_accepted)
 	guest_send_hdr(&s, &needs_csum_hdr, partial_csum_of(11));
 	CHECK_INT(host_reads(&cn, buf, 11, 2000), 11);
 	CHECK(!memcmp(buf, "partial sum", 11));
-	CHECK_INT(vt.c.stats.drops[DROP_BAD_CSUM], 0);
-	tcp_close_all(&vt.c);
+	CHECK_INT(vt.h.c.stats.drops[DROP_BAD_CSUM], 0);
+	tcp_close_all(&vt.h.c);
 }
 
 TEST(vu_bad_checksum_without_offload_flag_is_dropped)
@@ -890,9 +787,9 @@ TEST(vu_bad_checksum_without_offload_flag_is_dropped)
 	s.payload = (const uint8_t *)"bad sum";
 	s.len = 7;
 	guest_send_hdr(&s, NULL, partial_csum_of(7));
-	CHECK_INT(vt.c.stats.drops[DROP_BAD_CSUM], 1);
+	CHECK_INT(vt.h.c.stats.drops[DROP_BAD_CSUM], 1);
 	CHECK_INT(host_reads(&cn, buf, sizeof(buf), 200), 0);
-	tcp_close_all(&vt.c);
+	tcp_close_all(&vt.h.c);
 }
 
 TEST(vu_needs_csum_is_verified_when_csum_was_not_negotiated)
@@ -908,9 +805,9 @@ TEST(vu_needs_csum_is_verified_when_csum_was_not_negotiated)
 	s.payload = (const uint8_t *)"no offload";
 	s.len = 10;
 	guest_send_hdr(&s, &needs_csum_hdr, partial_csum_of(10));
-	CHECK_INT(vt.c.stats.drops[DROP_BAD_CSUM], 1);
+	CHECK_INT(vt.h.c.stats.drops[DROP_BAD_CSUM], 1);
 	CHECK_INT(host_reads(&cn, buf, sizeof(buf), 200), 0);
-	tcp_close_all(&vt.c);
+	tcp_close_all(&vt.h.c);
 }
 
 #define TSO_PAYLOAD 60000
@@ -949,7 +846,7 @@ TEST(vu_host_tso_segment_from_guest_goes_to_the_socket_whole)
 	/* one ACK covers it all */
 	CHECK(!guest_recv(&s, NULL, 2000));
 	CHECK_INT(s.ack, cn.seq + TSO_PAYLOAD);
-	tcp_close_all(&vt.c);
+	tcp_close_all(&vt.h.c);
 }
 
 TEST(vu_gso_frame_without_host_tso_is_dropped)
@@ -962,9 +859,9 @@ TEST(vu_gso_frame_without_host_tso_is_dropped)
 				BIG_BUF_LEN), 0);
 	CHECK_INT(connect_guest(&cn, 1460), 0);
 	guest_send_tso(&cn, FE_NET_HDR_GSO_TCPV4, data);
-	CHECK_INT(vt.c.stats.drops[DROP_BAD_OFFLOAD], 1);
+	CHECK_INT(vt.h.c.stats.drops[DROP_BAD_OFFLOAD], 1);
 	CHECK_INT(host_reads(&cn, buf, sizeof(buf), 200), 0);
-	tcp_close_all(&vt.c);
+	tcp_close_all(&vt.h.c);
 }
 
 /* Virtio 5.1.3.1: HOST_TSO4 requires CSUM; acked alone it allows no GSO
@@ -981,9 +878,9 @@ TEST(vu_gso_frame_with_host_tso_but_without_csum_is_dropped)
 	CHECK(!(vt.fe->features & F(FE_F_NET_CSUM)));
 	CHECK_INT(connect_guest(&cn, 1460), 0);
 	guest_send_tso(&cn, FE_NET_HDR_GSO_TCPV4, data);
-	CHECK_INT(vt.c.stats.drops[DROP_BAD_OFFLOAD], 1);
+	CHECK_INT(vt.h.c.stats.drops[DROP_BAD_OFFLOAD], 1);
 	CHECK_INT(host_reads(&cn, buf, sizeof(buf), 200), 0);
-	tcp_close_all(&vt.c);
+	tcp_close_all(&vt.h.c);
 }
 
 TEST(vu_gso_udp_frame_is_dropped_even_with_host_tso)
@@ -997,9 +894,9 @@ TEST(vu_gso_udp_frame_is_dropped_even_with_host_tso)
 				BIG_BUF_LEN), 0);
 	CHECK_INT(connect_guest(&cn, 1460), 0);
 	guest_send_tso(&cn, FE_NET_HDR_GSO_UDP, data);
-	CHECK_INT(vt.c.stats.drops[DROP_BAD_OFFLOAD], 1);
+	CHECK_INT(vt.h.c.stats.drops[DROP_BAD_OFFLOAD], 1);
 	CHECK_INT(host_reads(&cn, buf, sizeof(buf), 200), 0);
-	tcp_close_all(&vt.c);
+	tcp_close_all(&vt.h.c);
 }
 
 TEST(vu_frame_above_64k_is_dropped_without_overread)
@@ -1023,10 +920,10 @@ TEST(vu_frame_above_64k_is_dropped_without_overread)
 	h.gso_type = FE_NET_HDR_GSO_TCPV4;
 	h.gso_size = 1460;
 	fe_tx_send_hdr(vt.fe, &h, frame, sizeof(frame), 16, true);
-	vt_pump(&vt.c);
-	CHECK_INT(vt.c.stats.drops[DROP_TOO_LONG], 1);
+	vu_harness_pump(&vt.h);
+	CHECK_INT(vt.h.c.stats.drops[DROP_TOO_LONG], 1);
 	CHECK_INT(host_reads(&cn, buf, sizeof(buf), 200), 0);
-	tcp_close_all(&vt.c);
+	tcp_close_all(&vt.h.c);
 }
 
 /* --- Small merged RX buffers, as a Linux guest posts them ---------------
@@ -1068,8 +965,8 @@ static void bulk_over_merged(uint32_t rx_len, unsigned rx_posted,
 	CHECK_INT(transfer_seen(&cn, MERGED_BULK, mss, seen), MERGED_BULK);
 	CHECK_INT(seen->misfit, 0);
 	CHECK(rx_canaries_intact());
-	CHECK_INT(pt_drops(&vt.c), 0);
-	tcp_close_all(&vt.c);
+	CHECK_INT(pt_drops(&vt.h.c), 0);
+	tcp_close_all(&vt.h.c);
 }
 
 /* MTU 65520 without offloads: segments of up to 65480 bytes. */
@@ -1171,7 +1068,7 @@ static void frames_cut_to_three_posted_buffers(uint64_t features)
 		return;
 	CHECK_INT(seen.max_len, fit);
 	CHECK_INT(seen.max_buffers, 3);
-	CHECK(vt.rx_ready > 0);
+	CHECK(vt.h.rx_ready > 0);
 }
 
 TEST(vu_segment_needing_more_buffers_than_posted_goes_in_those_posted)
@@ -1199,8 +1096,8 @@ static int connect_forwarded(struct conn *cn, uint16_t mss)
 	struct ft_seg s;
 
 	snprintf(spec, sizeof(spec), "%u", port);
-	if (fwd_parse_spec(&vt.c.tcp_fwd, spec, err, sizeof(err)) ||
-	    tcp_listen_init(&vt.c) != 1)
+	if (fwd_parse_spec(&vt.h.c.tcp_fwd, spec, err, sizeof(err)) ||
+	    tcp_listen_init(&vt.h.c) != 1)
 		return -1;
 	sin.sin_port = htons(port);
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -1251,9 +1148,9 @@ static void forwarded_over_merged(uint32_t rx_len)
 	CHECK_INT(host_reads(&cn, buf, 4, 2000), 4);
 	CHECK(!memcmp(buf, "back", 4));
 	CHECK(rx_canaries_intact());
-	CHECK_INT(pt_drops(&vt.c), 0);
-	tcp_close_all(&vt.c);
-	tcp_listen_close(&vt.c);
+	CHECK_INT(pt_drops(&vt.h.c), 0);
+	tcp_close_all(&vt.h.c);
+	tcp_listen_close(&vt.h.c);
 }
 
 TEST(vu_forwarded_connection_over_1536_byte_merged_buffers)

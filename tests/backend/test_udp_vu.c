@@ -9,7 +9,7 @@
  *
  * The test front-end (frontend.h) plays the guest's virtio-net driver
  * against the real vhost_user.c, tap.c and udp.c in this process; a small
- * loop (vu_pump) stands in for vunetd's.  The host side is loopback UDP
+ * loop (vu_harness.h) stands in for vunetd's.  The host side is loopback UDP
  * sockets.  sendmmsg() and recvmmsg() are wrapped here (this executable's
  * definitions come before libc's): the wrappers count the calls and can
  * cap how many datagrams one call sends, or refuse with EAGAIN, as a busy
@@ -34,6 +34,7 @@
 #include "backend/vhost_user.h"
 #include "tests/backend/frontend.h"
 #include "tests/backend/test_flow_harness.h"
+#include "tests/backend/vu_harness.h"
 #include "tests/harness.h"
 
 #define GUEST_PORT 41000
@@ -86,99 +87,12 @@ int recvmmsg(int fd, struct mmsghdr *m, unsigned int n, int flags,
 }
 
 struct vu {
-	struct ctx c;
-	int listen_fd;
-	char dir[64];
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	struct vu_harness h;
 	struct fe *fe;
 };
 
 static struct vu vu;
 static uint8_t frame[PT_FRAME_MAX], rxbuf[PT_FRAME_MAX];
-
-static void vu_frame(void *opaque, const struct iovec *iov, size_t iovcnt,
-		     size_t len, unsigned flags)
-{
-	tap_handler(opaque, iov, iovcnt, len,
-		    (flags & VU_FRAME_CSUM_VALID) ? TAP_FRAME_CSUM_VALID : 0);
-}
-
-static void vu_batch(void *opaque)
-{
-	tap_batch_done(opaque);
-}
-
-static void vu_rx_ready_cb(void *opaque)
-{
-	tap_rx_ready(opaque); /* as vunetd: TCP and UDP go on */
-}
-
-static const struct vu_frame_ops vu_ops = {
-	.frame_from_guest = vu_frame,
-	.guest_batch_done = vu_batch,
-	.rx_ready = vu_rx_ready_cb,
-};
-
-/* vunetd's loop, without blocking, bounded. */
-static void vu_pump(void *arg)
-{
-	struct ctx *c = arg;
-	int rounds, n, i;
-
-	for (rounds = 0; rounds < 64; rounds++) {
-		struct epoll_event ev[32];
-
-		n = epoll_wait(c->epollfd, ev, 32, 0);
-		if (n <= 0)
-			return;
-		for (i = 0; i < n; i++) {
-			union epoll_ref ref = { .u64 = ev[i].data.u64 };
-			int fd;
-
-			if (ref.type == EPOLL_TYPE_LISTEN) {
-				fd = accept4(vu.listen_fd, NULL, NULL,
-					     SOCK_CLOEXEC);
-				if (fd >= 0)
-					vu_dev_connect(c->vdev, fd);
-			} else if (ref.type == EPOLL_TYPE_VHOST_CMD) {
-				vu_dev_handle_control(c->vdev, ev[i].events);
-			} else if (ref.type == EPOLL_TYPE_VHOST_KICK) {
-				vu_dev_handle_kick(c->vdev, ref.idx);
-			} else if (ref.type == EPOLL_TYPE_UDP) {
-				udp_sock_handler(c, ref, ev[i].events);
-			}
-		}
-	}
-}
-
-static int vu_listen(void)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	union epoll_ref ref = { .type = EPOLL_TYPE_LISTEN };
-	struct epoll_event ev = { .events = EPOLLIN };
-
-	strcpy(vu.dir, "/tmp/vunet-udpvu-XXXXXX");
-	if (!mkdtemp(vu.dir))
-		return -1;
-	snprintf(vu.path, sizeof(vu.path), "%s/vhost.sock", vu.dir);
-	strcpy(sa.sun_path, vu.path);
-	vu.listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (vu.listen_fd < 0 ||
-	    bind(vu.listen_fd, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    listen(vu.listen_fd, 4))
-		return -1;
-	ref.fd = vu.listen_fd;
-	ev.data.u64 = ref.u64;
-	return epoll_ctl(vu.c.epollfd, EPOLL_CTL_ADD, vu.listen_fd, &ev);
-}
-
-static void vu_cleanup(void)
-{
-	if (vu.path[0])
-		unlink(vu.path);
-	if (vu.dir[0])
-		rmdir(vu.dir);
-}
 
 /* What a Linux guest negotiates, and the same with checksum offload. */
 #define BASE_FEATURES ((1ULL << FE_F_VERSION_1) | \
@@ -199,25 +113,14 @@ static int vu_setup_with(unsigned rx_buffers, uint32_t buf_len,
 				 .region_size = { 24 << 20 },
 				 .features = features };
 
-	if (ft_setup(&vu.c, 64))
+	if (vu_harness_start(&vu.h, "udpvu"))
 		return -1;
-	atexit(vu_cleanup);
-	vu.c.mode = MODE_VU;
-	vu.c.vdev = vu_dev_new(vu.c.epollfd, &vu_ops, &vu.c);
-	if (!vu.c.vdev || vu_listen())
-		return -1;
-	vu_dev_set_drop_counters(vu.c.vdev, vu.c.stats.drops);
 	vu.fe = fe_new(&cfg);
-	if (!vu.fe)
-		return -1;
-	vu.fe->pump = vu_pump;
-	vu.fe->pump_arg = &vu.c;
-	if (fe_connect(vu.fe, vu.path, 2000) ||
-	    fe_handshake(vu.fe, FE_STYLE_QEMU))
+	if (!vu.fe || vu_harness_connect(&vu.h, vu.fe))
 		return -1;
 	if (rx_buffers && fe_rx_post(vu.fe, rx_buffers, buf_len))
 		return -1;
-	vu_pump(&vu.c);
+	vu_harness_pump(&vu.h);
 	return 0;
 }
 
@@ -271,10 +174,10 @@ static const char *guest_next(uint16_t *sport)
 
 	out[0] = 0;
 	for (waited = 0; waited <= 2000 && n == -EAGAIN; waited += 5) {
-		vu_pump(&vu.c);
+		vu_harness_pump(&vu.h);
 		n = fe_rx_recv(vu.fe, rxbuf, sizeof(rxbuf), NULL);
 		if (n == -EAGAIN)
-			epoll_wait(vu.c.epollfd, &(struct epoll_event){ 0 }, 1,
+			epoll_wait(vu.h.c.epollfd, &(struct epoll_event){ 0 }, 1,
 				   5);
 	}
 	if (n < UDP4_PAYLOAD_OFF || !pt_ip4_checksums_ok(rxbuf, (size_t)n))
@@ -300,7 +203,7 @@ static int open_flow(int s, uint16_t port, uint16_t gport,
 	char buf[8];
 
 	guest_queue(gport, port, 'o', 0);
-	vu_pump(&vu.c);
+	vu_harness_pump(&vu.h);
 	if (poll(&p, 1, 2000) != 1)
 		return -1;
 	return recvfrom(s, buf, sizeof(buf), 0, (struct sockaddr *)from,
@@ -326,13 +229,13 @@ TEST(guest_datagrams_of_one_flow_leave_with_one_sendmmsg)
 	for (i = 0; i < N_DGRAMS; i++)
 		guest_queue(GUEST_PORT, port, 'a', i);
 	sys.sendmmsg_calls = 0;
-	vu_pump(&vu.c);
+	vu_harness_pump(&vu.h);
 	CHECK_INT(sys.sendmmsg_calls, 1);
 	for (i = 0; i < N_DGRAMS; i++)
 		CHECK_STR(host_next(s), tag('a', i));
 	CHECK(host_empty(s));
-	CHECK_INT(pt_drops(&vu.c), 0);
-	udp_close_all(&vu.c);
+	CHECK_INT(pt_drops(&vu.h.c), 0);
+	udp_close_all(&vu.h.c);
 }
 
 TEST(large_guest_datagrams_leave_before_the_batch_outgrows_the_cache)
@@ -353,7 +256,7 @@ TEST(large_guest_datagrams_leave_before_the_batch_outgrows_the_cache)
 						 port, big, sizeof(big)));
 	}
 	sys.sendmmsg_calls = 0;
-	vu_pump(&vu.c);
+	vu_harness_pump(&vu.h);
 	/* 7 x 40000 bytes pass 256 KiB: sent, then the eighth alone */
 	CHECK_INT(sys.sendmmsg_calls, 2);
 	for (i = 0; i < N_DGRAMS; i++) {
@@ -364,8 +267,8 @@ TEST(large_guest_datagrams_leave_before_the_batch_outgrows_the_cache)
 		CHECK_INT(big[0], 'a' + i);
 	}
 	CHECK_INT(recv(s, buf, sizeof(buf), MSG_DONTWAIT), -1);
-	CHECK_INT(pt_drops(&vu.c), 0);
-	udp_close_all(&vu.c);
+	CHECK_INT(pt_drops(&vu.h.c), 0);
+	udp_close_all(&vu.h.c);
 }
 
 TEST(interleaved_flows_get_one_sendmmsg_each_in_guest_order)
@@ -382,15 +285,15 @@ TEST(interleaved_flows_get_one_sendmmsg_each_in_guest_order)
 		guest_queue(GUEST_PORT, pb, 'b', i);
 	}
 	sys.sendmmsg_calls = 0;
-	vu_pump(&vu.c);
+	vu_harness_pump(&vu.h);
 	CHECK_INT(sys.sendmmsg_calls, 2);
 	for (i = 0; i < N_DGRAMS; i++) {
 		CHECK_STR(host_next(a), tag('a', i));
 		CHECK_STR(host_next(b), tag('b', i));
 	}
 	CHECK(host_empty(a) && host_empty(b));
-	CHECK_INT(pt_drops(&vu.c), 0);
-	udp_close_all(&vu.c);
+	CHECK_INT(pt_drops(&vu.h.c), 0);
+	udp_close_all(&vu.h.c);
 }
 
 TEST(partial_sendmmsg_sends_the_rest_in_order)
@@ -405,14 +308,14 @@ TEST(partial_sendmmsg_sends_the_rest_in_order)
 		guest_queue(GUEST_PORT, port, 'p', i);
 	sys.sendmmsg_calls = 0;
 	sys.sendmmsg_cap = 3;
-	vu_pump(&vu.c);
+	vu_harness_pump(&vu.h);
 	sys.sendmmsg_cap = 0;
 	CHECK_INT(sys.sendmmsg_calls, 3); /* 3 + 3 + 2 */
 	for (i = 0; i < N_DGRAMS; i++)
 		CHECK_STR(host_next(s), tag('p', i));
 	CHECK(host_empty(s));
-	CHECK_INT(pt_drops(&vu.c), 0);
-	udp_close_all(&vu.c);
+	CHECK_INT(pt_drops(&vu.h.c), 0);
+	udp_close_all(&vu.h.c);
 }
 
 TEST(eagain_mid_batch_drops_the_rest_counted_and_later_batches_go)
@@ -427,19 +330,19 @@ TEST(eagain_mid_batch_drops_the_rest_counted_and_later_batches_go)
 		guest_queue(GUEST_PORT, port, 'e', i);
 	sys.sendmmsg_cap = 3;
 	sys.eagain_after = 1;
-	vu_pump(&vu.c);
+	vu_harness_pump(&vu.h);
 	sys.sendmmsg_cap = 0;
 	sys.eagain_after = -1;
 	for (i = 0; i < 3; i++)
 		CHECK_STR(host_next(s), tag('e', i));
 	CHECK(host_empty(s));
-	CHECK_INT(vu.c.stats.drops[DROP_HOST_ERROR], N_DGRAMS - 3);
+	CHECK_INT(vu.h.c.stats.drops[DROP_HOST_ERROR], N_DGRAMS - 3);
 	/* every TX buffer came back: the guest can go on */
 	CHECK_INT(fe_used_idx(&vu.fe->tx), N_DGRAMS);
 	guest_queue(GUEST_PORT, port, 'f', 0);
-	vu_pump(&vu.c);
+	vu_harness_pump(&vu.h);
 	CHECK_STR(host_next(s), tag('f', 0));
-	udp_close_all(&vu.c);
+	udp_close_all(&vu.h.c);
 }
 
 TEST(host_datagrams_reach_guest_buffers_with_one_recvmmsg)
@@ -465,8 +368,8 @@ TEST(host_datagrams_reach_guest_buffers_with_one_recvmmsg)
 		CHECK_INT(sport, port);
 	}
 	CHECK_INT(sys.recvmmsg_calls, 1);
-	CHECK_INT(vu.c.stats.frames_to_guest, N_DGRAMS);
-	CHECK_INT(pt_drops(&vu.c), 0);
+	CHECK_INT(vu.h.c.stats.frames_to_guest, N_DGRAMS);
+	CHECK_INT(pt_drops(&vu.h.c), 0);
 	/* the buffers the batch did not fill were given back: more
 	 * datagrams still arrive, in order, than the batch had frames for */
 	for (i = 0; i < N_DGRAMS; i++) {
@@ -477,8 +380,8 @@ TEST(host_datagrams_reach_guest_buffers_with_one_recvmmsg)
 	}
 	for (i = 0; i < N_DGRAMS; i++)
 		CHECK_STR(guest_next(NULL), tag('s', i));
-	CHECK_INT(pt_drops(&vu.c), 0);
-	udp_close_all(&vu.c);
+	CHECK_INT(pt_drops(&vu.h.c), 0);
+	udp_close_all(&vu.h.c);
 }
 
 /* Sends N datagrams "<tag><i>" from host socket S to the flow at FROM. */
@@ -502,7 +405,7 @@ static int host_send_tagged(int s, const struct sockaddr_storage *from,
 static int udp_socket_events(void)
 {
 	struct epoll_event ev[16];
-	int n = epoll_wait(vu.c.epollfd, ev, 16, 0), i, udp = 0;
+	int n = epoll_wait(vu.h.c.epollfd, ev, 16, 0), i, udp = 0;
 
 	for (i = 0; i < n; i++)
 		udp += ((union epoll_ref){ .u64 = ev[i].data.u64 }).type ==
@@ -526,7 +429,7 @@ TEST(host_burst_beyond_the_guest_buffers_waits_in_the_socket_and_arrives_in_orde
 	for (i = 0; i < 5; i++)
 		CHECK_STR(guest_next(NULL), tag('d', i));
 	CHECK_STR(guest_next(NULL), "");
-	CHECK_INT(pt_drops(&vu.c), 0);
+	CHECK_INT(pt_drops(&vu.h.c), 0);
 	/* the rest waits in the socket, which the loop does not watch
 	 * meanwhile: a readable socket it cannot empty would spin it */
 	CHECK_INT(udp_socket_events(), 0);
@@ -534,12 +437,12 @@ TEST(host_burst_beyond_the_guest_buffers_waits_in_the_socket_and_arrives_in_orde
 	CHECK_INT(fe_rx_post(vu.fe, BURST - 5 + 1, BIG_BUF), 0);
 	for (i = 5; i < BURST; i++)
 		CHECK_STR(guest_next(NULL), tag('d', i));
-	CHECK_INT(pt_drops(&vu.c), 0);
+	CHECK_INT(pt_drops(&vu.h.c), 0);
 	/* and the socket is watched again: a later datagram comes by itself */
 	CHECK_INT(host_send_tagged(s, &from, 'e', 0, 1), 0);
 	CHECK_STR(guest_next(NULL), "e0");
-	CHECK_INT(pt_drops(&vu.c), 0);
-	udp_close_all(&vu.c);
+	CHECK_INT(pt_drops(&vu.h.c), 0);
+	udp_close_all(&vu.h.c);
 }
 
 /* The next frame for the guest in rxbuf, pumping up to 2 s; *HDR gets
@@ -549,10 +452,10 @@ static int guest_frame(struct fe_net_hdr *hdr)
 	int waited, n = -EAGAIN;
 
 	for (waited = 0; waited <= 2000 && n == -EAGAIN; waited += 5) {
-		vu_pump(&vu.c);
+		vu_harness_pump(&vu.h);
 		n = fe_rx_recv_hdr(vu.fe, rxbuf, sizeof(rxbuf), hdr);
 		if (n == -EAGAIN)
-			epoll_wait(vu.c.epollfd, &(struct epoll_event){ 0 }, 1,
+			epoll_wait(vu.h.c.epollfd, &(struct epoll_event){ 0 }, 1,
 				   5);
 	}
 	return n < 0 ? -1 : n;
@@ -576,12 +479,12 @@ TEST(datagram_larger_than_the_merged_buffers_posted_waits_for_more)
 		     sizeof(struct sockaddr_in)) == sizeof(big));
 	CHECK_INT(host_send_tagged(s, &from, 'm', 0, 1), 0);
 	for (i = 0; i < 20; i++) {
-		vu_pump(&vu.c);
+		vu_harness_pump(&vu.h);
 		usleep(5000);
 	}
 	/* two buffers cannot hold it, more merged ones will: it waits */
 	CHECK_INT(fe_rx_recv(vu.fe, rxbuf, sizeof(rxbuf), NULL), -EAGAIN);
-	CHECK_INT(pt_drops(&vu.c), 0);
+	CHECK_INT(pt_drops(&vu.h.c), 0);
 	CHECK_INT(fe_rx_post(vu.fe, 4, SMALL_BUF), 0);
 	n = guest_frame(&h);
 	CHECK_INT(n, UDP4_PAYLOAD_OFF + (int)sizeof(big));
@@ -589,8 +492,8 @@ TEST(datagram_larger_than_the_merged_buffers_posted_waits_for_more)
 	CHECK(pt_ip4_checksums_ok(rxbuf, (size_t)n));
 	CHECK(!memcmp(rxbuf + UDP4_PAYLOAD_OFF, big, sizeof(big)));
 	CHECK_STR(guest_next(NULL), "m0");
-	CHECK_INT(pt_drops(&vu.c), 0);
-	udp_close_all(&vu.c);
+	CHECK_INT(pt_drops(&vu.h.c), 0);
+	udp_close_all(&vu.h.c);
 }
 
 TEST(datagram_no_guest_buffer_could_hold_is_dropped_and_the_next_arrives)
@@ -611,8 +514,8 @@ TEST(datagram_no_guest_buffer_could_hold_is_dropped_and_the_next_arrives)
 		     sizeof(struct sockaddr_in)) == sizeof(big));
 	CHECK_INT(host_send_tagged(s, &from, 'n', 0, 1), 0);
 	CHECK_STR(guest_next(NULL), "n0");
-	CHECK_INT(vu.c.stats.drops[DROP_RX_NO_BUFFERS], 1);
-	udp_close_all(&vu.c);
+	CHECK_INT(vu.h.c.stats.drops[DROP_RX_NO_BUFFERS], 1);
+	udp_close_all(&vu.h.c);
 }
 
 /* A 999-byte payload (odd: the last byte is summed padded), varied. */
@@ -655,7 +558,7 @@ TEST(reply_to_a_guest_with_guest_csum_leaves_it_a_partial_checksum)
 	CHECK_INT(fe_rx_complete_csum(rxbuf, (size_t)n, &h), 0);
 	CHECK(pt_ip4_checksums_ok(rxbuf, (size_t)n));
 	CHECK(!memcmp(rxbuf + UDP4_PAYLOAD_OFF, payload, sizeof(payload)));
-	udp_close_all(&vu.c);
+	udp_close_all(&vu.h.c);
 }
 
 TEST(ipv6_reply_to_a_guest_with_guest_csum_leaves_it_a_partial_checksum)
@@ -675,7 +578,7 @@ TEST(ipv6_reply_to_a_guest_with_guest_csum_leaves_it_a_partial_checksum)
 		SKIP("no IPv6 loopback on this machine");
 	fe_tx_send(vu.fe, frame, pt_udp6(frame, &guest, GUEST_PORT, &gw, port,
 					 "o", 1));
-	vu_pump(&vu.c);
+	vu_harness_pump(&vu.h);
 	CHECK(recvfrom(s, buf, sizeof(buf), 0, (struct sockaddr *)&from,
 		       &sl) == 1);
 	fill_payload(payload, sizeof(payload));
@@ -692,7 +595,7 @@ TEST(ipv6_reply_to_a_guest_with_guest_csum_leaves_it_a_partial_checksum)
 	CHECK_INT(field, partial);
 	CHECK_INT(fe_rx_complete_csum(rxbuf, (size_t)n, &h), 0);
 	CHECK(pt_ip6_checksums_ok(rxbuf, (size_t)n));
-	udp_close_all(&vu.c);
+	udp_close_all(&vu.h.c);
 }
 
 TEST(reply_to_a_guest_without_guest_csum_carries_the_full_checksum)
@@ -714,7 +617,7 @@ TEST(reply_to_a_guest_without_guest_csum_carries_the_full_checksum)
 	CHECK_INT(n, UDP4_PAYLOAD_OFF + (int)sizeof(payload));
 	CHECK_INT(h.flags, 0);
 	CHECK(pt_ip4_checksums_ok(rxbuf, (size_t)n));
-	udp_close_all(&vu.c);
+	udp_close_all(&vu.h.c);
 }
 
 TEST(small_merged_guest_buffers_take_host_datagrams_one_at_a_time)
@@ -742,14 +645,14 @@ TEST(small_merged_guest_buffers_take_host_datagrams_one_at_a_time)
 	for (i = 0; i < N_DGRAMS; i++)
 		CHECK_STR(guest_next(NULL), tag('m', i));
 	/* a datagram larger than one buffer spans merged buffers */
-	vu_pump(&vu.c);
+	vu_harness_pump(&vu.h);
 	n = fe_rx_recv(vu.fe, rxbuf, sizeof(rxbuf), NULL);
 	CHECK_INT(n, UDP4_PAYLOAD_OFF + (int)sizeof(big));
 	CHECK(pt_ip4_checksums_ok(rxbuf, (size_t)n));
 	CHECK(!memcmp(rxbuf + UDP4_PAYLOAD_OFF, big, sizeof(big)));
 	CHECK(sys.recvmmsg_calls >= N_DGRAMS + 1);
-	CHECK_INT(pt_drops(&vu.c), 0);
-	udp_close_all(&vu.c);
+	CHECK_INT(pt_drops(&vu.h.c), 0);
+	udp_close_all(&vu.h.c);
 }
 
 /* A Linux guest with merged buffers posts ~1.5 KiB ones: a small datagram
@@ -775,8 +678,8 @@ TEST(small_datagram_reserves_one_small_merged_buffer)
 		CHECK_STR(guest_next(NULL), tag('m', i));
 		CHECK_INT((int)sys.recv_iov_max, 1);
 	}
-	CHECK_INT(pt_drops(&vu.c), 0);
-	udp_close_all(&vu.c);
+	CHECK_INT(pt_drops(&vu.h.c), 0);
+	udp_close_all(&vu.h.c);
 }
 
 /* 12 bytes of virtio-net header, 42 of Ethernet, IPv4 and UDP headers:
@@ -804,7 +707,7 @@ TEST(datagram_filling_a_1536_byte_merged_buffer_exactly_takes_one)
 		CHECK(sendto(s, data, len, 0, (struct sockaddr *)&from,
 			     sizeof(struct sockaddr_in)) == (ssize_t)len);
 		for (waited = 0; waited < 2000 && n == -EAGAIN; waited += 5) {
-			vu_pump(&vu.c);
+			vu_harness_pump(&vu.h);
 			n = fe_rx_recv(vu.fe, rxbuf, sizeof(rxbuf), &nb);
 			if (n == -EAGAIN)
 				usleep(5000);
@@ -815,8 +718,8 @@ TEST(datagram_filling_a_1536_byte_merged_buffer_exactly_takes_one)
 		CHECK_INT(nb, len - 1481);
 		CHECK_INT((int)sys.recv_iov_max, (int)(len - 1481));
 	}
-	CHECK_INT(pt_drops(&vu.c), 0);
-	udp_close_all(&vu.c);
+	CHECK_INT(pt_drops(&vu.h.c), 0);
+	udp_close_all(&vu.h.c);
 }
 
 /* The payload of the next IPv6 frame for the guest as a string, or "". */
@@ -828,10 +731,10 @@ static const char *guest_next6(void)
 
 	out[0] = 0;
 	for (waited = 0; waited <= 2000 && n == -EAGAIN; waited += 5) {
-		vu_pump(&vu.c);
+		vu_harness_pump(&vu.h);
 		n = fe_rx_recv(vu.fe, rxbuf, sizeof(rxbuf), NULL);
 		if (n == -EAGAIN)
-			epoll_wait(vu.c.epollfd, &(struct epoll_event){ 0 }, 1,
+			epoll_wait(vu.h.c.epollfd, &(struct epoll_event){ 0 }, 1,
 				   5);
 	}
 	if (n < UDP6_PAYLOAD_OFF)
@@ -860,7 +763,7 @@ TEST(datagram_too_big_for_a_frame_mid_batch_is_dropped_and_the_rest_keep_order)
 		SKIP("no IPv6 loopback on this machine");
 	fe_tx_send(vu.fe, frame, pt_udp6(frame, &guest, GUEST_PORT, &gw, port,
 					 "o", 1));
-	vu_pump(&vu.c);
+	vu_harness_pump(&vu.h);
 	CHECK(recvfrom(s, buf, sizeof(buf), 0, (struct sockaddr *)&from,
 		       &sl) == 1);
 	memset(big, 'x', sizeof(big));
@@ -880,9 +783,9 @@ TEST(datagram_too_big_for_a_frame_mid_batch_is_dropped_and_the_rest_keep_order)
 		CHECK_STR(guest_next6(), tag('t', i));
 	CHECK_STR(guest_next6(), "");
 	CHECK_INT(sys.recvmmsg_calls, 1);
-	CHECK_INT(vu.c.stats.drops[DROP_TOO_BIG], 1);
-	CHECK_INT(vu.c.stats.frames_to_guest, 4);
-	udp_close_all(&vu.c);
+	CHECK_INT(vu.h.c.stats.drops[DROP_TOO_BIG], 1);
+	CHECK_INT(vu.h.c.stats.frames_to_guest, 4);
+	udp_close_all(&vu.h.c);
 }
 
 int main(int argc, char **argv)
