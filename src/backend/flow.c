@@ -649,7 +649,7 @@ static int listeners_open(struct ctx *c, const struct fwd_ports *fwd,
 		return -EADDRINUSE;
 	}
 	if (failed)
-		info("-%c: %u ports in use by others not forwarded", opt,
+		info("-%c: %u ports could not be bound, not forwarded", opt,
 		     failed);
 	return 0;
 }

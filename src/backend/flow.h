@@ -198,7 +198,7 @@ struct flow_listeners {
  * C's epoll loop with EPOLL_TYPE and the entry's index.  As passt: a port
  * named explicitly that cannot be bound is an error ("Failed to bind
  * port P (why) for option '-t SPEC'"); with "all" (or only "~"
- * exclusions) ports in use by others are left out, and it is an error
+ * exclusions) ports that cannot be bound are left out, and it is an error
  * only when none could be bound; running out of descriptors is always
  * one.  An address of a disabled family is logged once and skipped.
  * Returns how many sockets were opened, or a negative errno (logged;
