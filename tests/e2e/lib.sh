@@ -496,6 +496,23 @@ e2e_guest_verdict() {
 			END { exit !found }'
 }
 
+# e2e_run_mode MODE CMDLINE_FN CHECK...: one guest over MODE's transport
+# for a test whose checks the guest reports alone: the backend started,
+# the guest booted with what CMDLINE_FN prints, each CHECK and
+# MODE/backend_exit reported, diagnostics shown if one failed.
+e2e_run_mode() {
+	local mode=$1 cmdline_fn=$2 missing="guest reported no result for this check" ok=0
+	shift 2
+	e2e_log "==== $mode, backend $VUNET_E2E_BACKEND"
+	e2e_start_mode_backend "$mode" "$@" backend_exit || return
+	# Checks the guest reported before it hung or QEMU failed still count.
+	e2e_run_guest "$mode" "$("$cmdline_fn")" || missing=$E2E_WHY
+	e2e_stop_backend
+	e2e_report "$mode" "$missing" "$@" || ok=1
+	e2e_report_backend_exit "$mode/backend_exit" || ok=1
+	[ "$ok" -eq 0 ] || e2e_show_diagnostics "$mode"
+}
+
 # e2e_report_backend_exit CASE: the backend left by itself, with status 0,
 # once QEMU disconnected: no crash, no sanitizer report, one-off honoured.
 e2e_report_backend_exit() {

@@ -40,23 +40,12 @@ guest_cmdline() {
 		"e2e_prefix6=$E2E_PREFIX6 e2e_gw6=$E2E_GW6"
 }
 
-run_mode() {
-	local mode=$1 missing="guest reported no result for this check" ok=0
-	e2e_log "==== $mode, backend $VUNET_E2E_BACKEND"
-	e2e_start_mode_backend "$mode" $CHECKS backend_exit || return
-	# Checks the guest reported before it hung or QEMU failed still count.
-	e2e_run_guest "$mode" "$(guest_cmdline)" || missing=$E2E_WHY
-	e2e_stop_backend
-	e2e_report "$mode" "$missing" $CHECKS || ok=1
-	e2e_report_backend_exit "$mode/backend_exit" || ok=1
-	[ "$ok" -eq 0 ] || e2e_show_diagnostics "$mode"
-}
 
 main() {
 	local m
 	e2e_begin $(all_cases) -- "$@"
 	for m in $MODES; do
-		run_mode "$m"
+		e2e_run_mode "$m" guest_cmdline $CHECKS
 	done
 }
 

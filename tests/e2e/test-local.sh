@@ -46,16 +46,6 @@ guest_cmdline() {
 		"e2e_token=$TOKEN"
 }
 
-run_mode() {
-	local mode=$1 missing="guest reported no result for this check" ok=0
-	e2e_log "==== $mode, backend $VUNET_E2E_BACKEND (local mode)"
-	e2e_start_mode_backend "$mode" $CHECKS backend_exit || return
-	e2e_run_guest "$mode" "$(guest_cmdline)" || missing=$E2E_WHY
-	e2e_stop_backend
-	e2e_report "$mode" "$missing" $CHECKS || ok=1
-	e2e_report_backend_exit "$mode/backend_exit" || ok=1
-	[ "$ok" -eq 0 ] || e2e_show_diagnostics "$mode"
-}
 
 main() {
 	local m
@@ -65,7 +55,7 @@ main() {
 	start_httpd || e2e_skip_all "$E2E_WHY" $(all_cases)
 	e2e_prepare_guest || e2e_skip_all "$E2E_WHY" $(all_cases)
 	for m in $MODES; do
-		run_mode "$m"
+		e2e_run_mode "$m" guest_cmdline $CHECKS
 	done
 }
 
